@@ -1,0 +1,102 @@
+"""Settings for development, testing and production.
+
+Every setting can also be given in the environment as ``FLASK_<NAME>``
+(the factory calls ``app.config.from_prefixed_env()``).
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Shared defaults, read from the environment where it applies."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eukz_platform.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SITE_NAME = "EU–Kazakhstan Civil Society Platform"
+    # Path under static/ of a header logo (e.g. the EU emblem); None shows the name as text.
+    SITE_LOGO = os.environ.get("SITE_LOGO")
+    OPINION_URL = (
+        "https://www.eesc.europa.eu/en/our-work/opinions-information-reports/opinions/"
+        "enhancing-cooperation-between-csos-european-union-and-kazakhstan"
+    )
+    LANGUAGES = {"en": "English"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Per client address, for the POST of each form.
+    RATELIMIT_REGISTER = "5 per hour"
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_PASSWORD_RESET = "5 per hour"
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "EU–Kazakhstan Civil Society Platform <no-reply@localhost>"
+    )
+    # Without a mail server, messages are written to the application log.
+    MAIL_BACKEND = "smtp" if MAIL_SERVER else "eukz_platform.mail.LogEmailBackend"
+
+    EMAIL_CONFIRMATION_MAX_AGE = 7 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+class DevelopmentConfig(Config):
+    """Local use with ``make run``: debug on, a key kept under instance/."""
+
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    """The test suite: CSRF and rate limits off unless a test turns them on."""
+
+    TESTING = True
+    SECRET_KEY = "testing-only-secret-key"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "locmem"
+
+
+class ProductionConfig(Config):
+    """Behind gunicorn: SECRET_KEY must come from the environment."""
+
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    PREFERRED_URL_SCHEME = "https"
+
+
+configs = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

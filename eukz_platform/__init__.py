@@ -1,0 +1,172 @@
+"""EU–Kazakhstan Civil Society Platform: the Flask application factory."""
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from config import Config, configs
+
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config: type | Mapping | None = None) -> Flask:
+    """Build the app; ``config`` is a config class, a mapping of overrides, or None."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(Path(__file__).resolve().parent.parent / "instance"),
+    )
+    _load_config(app, config)
+    _configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    from .errors import register_error_handlers
+    from .security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _load_config(app: Flask, config: type | Mapping | None) -> None:
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        name = os.environ.get("EUKZ_CONFIG") or ("development" if app.debug else "production")
+        if isinstance(config, Mapping) and config.get("TESTING"):
+            name = "testing"
+        app.config.from_object(configs.get(name, Config))
+        if isinstance(config, Mapping):
+            app.config.update(config)
+    app.config.from_prefixed_env()
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it in the environment before starting the platform."
+            )
+        app.config["SECRET_KEY"] = _development_secret_key(app)
+
+
+def _development_secret_key(app: Flask) -> str:
+    """A key kept under instance/, so that local sessions survive a restart."""
+    path = Path(app.instance_path) / "dev-secret-key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401 - every model known to SQLAlchemy and Alembic
+    from .database import configure_sqlite, render_item
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        render_item=render_item,
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+    from .auth.models import User
+
+    @login_manager.user_loader
+    def load_user(session_token: str):
+        from sqlalchemy import select
+
+        return db.session.scalar(select(User).where(User.session_token == session_token))
+
+
+def _select_locale() -> str:
+    languages = list(_app_languages())
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _app_languages() -> Mapping[str, str]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .directory import bp as directory_bp
+    from .groups import bp as groups_bp
+    from .main import bp as main_bp
+    from .organisations import bp as organisations_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(organisations_bp, url_prefix="/organisations")
+    app.register_blueprint(groups_bp, url_prefix="/working-groups")
+    app.register_blueprint(directory_bp, url_prefix="/directory")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask import url_for
+    from flask_babel import format_date, format_datetime, format_number, gettext
+    from markupsafe import Markup
+
+    from .organisations import vocabulary
+
+    def privacy_hint() -> Markup:
+        return Markup('<a class="ecl-link" href="{}">{}</a>').format(
+            url_for("main.privacy"), gettext("Read the privacy notice")
+        )
+
+    def website_link(url: str) -> Markup:
+        return Markup('<a class="ecl-link" href="{}" rel="nofollow noopener">{}</a>').format(
+            url, url
+        )
+
+    app.jinja_env.globals.update(
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_number=format_number,
+        privacy_hint=privacy_hint,
+        website_link=website_link,
+    )
+    app.jinja_env.filters.update(
+        country_name=vocabulary.country_name,
+        language_name=vocabulary.language_name,
+        sector_label=lambda s: vocabulary.SECTOR_LABELS[s],
+    )
+
+    @app.context_processor
+    def inject_site():
+        return {
+            "site_languages": list(app.config["LANGUAGES"].items()),
+            "vocabulary": vocabulary,
+        }

@@ -1,0 +1,195 @@
+"""Account actions: each one transaction; mail goes out after the commit."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import mail
+from ..database import utcnow
+from ..extensions import db
+from ..organisations.models import Invitation
+from ..organisations.vocabulary import OrganisationStatus
+from . import tokens
+from .models import Role, User
+
+logger = logging.getLogger(__name__)
+
+# Compared against when no user has the email, so that both answers take as long.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class LoginRefused(Exception):
+    """Wrong email or password, or an account that may not log in now."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EmailTaken(Exception):
+    """Another user already has this email."""
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with these credentials, if they may log in; LoginRefused otherwise."""
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise LoginRefused("credentials")
+    if not user.check_password(password):
+        raise LoginRefused("credentials")
+    if not user.active:
+        raise LoginRefused("inactive")
+    if user.organisation and user.organisation.status == OrganisationStatus.SUSPENDED:
+        raise LoginRefused("suspended")
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+# Email confirmation ---------------------------------------------------------------------
+
+
+def send_confirmation(user: User) -> bool:
+    token = tokens.make("confirm-email", {"uid": user.id, "email": user.email})
+    return mail.send(
+        user.email,
+        _("Confirm your email address"),
+        "confirm_email",
+        user=user,
+        link=url_for("auth.confirm_email", token=token, _external=True),
+    )
+
+
+def confirm_email(token: str) -> User:
+    """Mark the email in the token as confirmed; InvalidToken if it is not a current one."""
+    payload = tokens.read(
+        "confirm-email", token, current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+    )
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or user.email != payload.get("email"):
+        raise tokens.InvalidToken()
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.commit()
+    return user
+
+
+# Password reset -------------------------------------------------------------------------
+
+
+def _password_fingerprint(user: User) -> str:
+    # The reset link stops working once the password has changed: single use.
+    return user.password_hash[-16:]
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if a user has this email; say nothing either way."""
+    user = find_by_email(email)
+    if user is None or not user.active:
+        logger.info("Password reset asked for an unknown or inactive address")
+        return
+    token = tokens.make("reset-password", {"uid": user.id, "fp": _password_fingerprint(user)})
+    mail.send(
+        user.email,
+        _("Reset your password"),
+        "reset_password",
+        user=user,
+        link=url_for("auth.reset_password", token=token, _external=True),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    payload = tokens.read("reset-password", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or payload.get("fp") != _password_fingerprint(user):
+        raise tokens.InvalidToken()
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link; other sessions of the user end."""
+    user = user_for_reset_token(token)
+    user.set_password(password)
+    # Following the mailed link proves the address.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+# Invitations ----------------------------------------------------------------------------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return tokens.make("invitation", {"iid": invitation.id, "email": invitation.email})
+
+
+def invitation_for_token(token: str) -> Invitation:
+    payload = tokens.read("invitation", token, current_app.config["INVITATION_MAX_AGE"])
+    invitation = db.session.get(Invitation, payload.get("iid"))
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.email != payload.get("email")
+    ):
+        raise tokens.InvalidToken()
+    return invitation
+
+
+def accept_invitation(token: str, full_name: str, password: str) -> User:
+    """Create the invited colleague's account as a member of the organisation."""
+    invitation = invitation_for_token(token)
+    if find_by_email(invitation.email) is not None:
+        raise EmailTaken()
+    now = utcnow()
+    user = User(
+        email=invitation.email,
+        full_name=full_name,
+        role=Role.MEMBER,
+        organisation_id=invitation.organisation_id,
+        email_confirmed_at=now,  # the invitation reached this address
+        privacy_consent_at=now,
+    )
+    user.set_password(password)
+    invitation.accepted_at = now
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as e:
+        db.session.rollback()
+        raise EmailTaken() from e
+    return user
+
+
+def create_secretariat(email: str, password: str, full_name: str | None = None) -> User:
+    """A secretariat account, belonging to no organisation."""
+    email = email.strip().lower()
+    if find_by_email(email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email,
+        full_name=full_name or email.split("@")[0],
+        role=Role.SECRETARIAT,
+        organisation_id=None,
+        email_confirmed_at=utcnow(),
+    )
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as e:
+        db.session.rollback()
+        raise EmailTaken() from e
+    return user

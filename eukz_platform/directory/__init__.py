@@ -1,0 +1,7 @@
+"""The directory of organisations and contacts."""
+
+from flask import Blueprint
+
+bp = Blueprint("directory", __name__)
+
+from . import views  # noqa: E402,F401

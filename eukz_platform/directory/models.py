@@ -1,0 +1,56 @@
+"""Contacts: the EESC's people and each organisation's contact people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from ..organisations.models import Organisation
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    MEMBERS = "members"
+    PRIVATE = "private"
+
+
+class Contact(db.Model):
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable key of a seeded contact (e.g. "eesc-millie-tsoumani"); None for others.
+    key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    # Free text for contacts outside any registered organisation (e.g. "EESC").
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    visibility: Mapped[Visibility] = mapped_column(
+        Enum(
+            Visibility,
+            name="visibility",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=Visibility.MEMBERS,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def organisation_label(self) -> str | None:
+        return self.organisation.name if self.organisation else self.organisation_name

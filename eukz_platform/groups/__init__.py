@@ -1,0 +1,7 @@
+"""Working groups: the Action Plan's priorities."""
+
+from flask import Blueprint
+
+bp = Blueprint("groups", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,23 @@
+"""Redirect targets that stay on this site."""
+
+from urllib.parse import urlsplit
+
+from flask import redirect, request, url_for
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True for a path on this site: no scheme, no host, no protocol-relative trick."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def redirect_next(default_endpoint: str, **values):
+    """Redirect to ``next`` when it is on this site, else to the default page."""
+    target = request.args.get("next") or request.form.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))

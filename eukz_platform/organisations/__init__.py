@@ -1,0 +1,7 @@
+"""Organisations: registration, profile, and their people."""
+
+from flask import Blueprint
+
+bp = Blueprint("organisations", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,138 @@
+"""Organisations, their sectors, and invitations to join them."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from .vocabulary import (
+    EESCGroup,
+    OrganisationStatus,
+    OrganisationType,
+    Sector,
+    Side,
+    side_of,
+)
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+
+
+def _enum(cls, name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+def name_key(name: str) -> str:
+    """The form two names are compared in: no case, no accents, no spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(bare.casefold().split())
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    acronym: Mapped[str | None] = mapped_column(String(30))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    side: Mapped[Side] = mapped_column(_enum(Side, "side"), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
+    type: Mapped[OrganisationType] = mapped_column(_enum(OrganisationType, "organisation_type"))
+    eesc_group: Mapped[EESCGroup] = mapped_column(_enum(EESCGroup, "eesc_group"))
+    website: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    working_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    registration_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    status: Mapped[OrganisationStatus] = mapped_column(
+        _enum(OrganisationStatus, "organisation_status"),
+        default=OrganisationStatus.PENDING,
+        index=True,
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sector_rows: Mapped[list[OrganisationSector]] = relationship(
+        back_populates="organisation",
+        cascade="all, delete-orphan",
+        order_by="OrganisationSector.sector",
+    )
+    users: Mapped[list[User]] = relationship(
+        back_populates="organisation", order_by="User.full_name"
+    )
+
+    @validates("country")
+    def _set_side(self, _key: str, country: str) -> str:
+        self.side = side_of(country)
+        return country
+
+    @validates("name")
+    def _set_name_key(self, _key: str, name: str) -> str:
+        self.name_key = name_key(name)
+        return name
+
+    @property
+    def sectors(self) -> list[Sector]:
+        return [row.sector for row in self.sector_rows]
+
+    @sectors.setter
+    def sectors(self, values: list[str]) -> None:
+        wanted = {Sector(v) for v in values}
+        self.sector_rows = [r for r in self.sector_rows if r.sector in wanted] + [
+            OrganisationSector(sector=s)
+            for s in sorted(wanted - {r.sector for r in self.sector_rows})
+        ]
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == OrganisationStatus.VERIFIED
+
+    @property
+    def admins(self) -> list[User]:
+        return [u for u in self.users if u.is_org_admin]
+
+
+class OrganisationSector(db.Model):
+    __tablename__ = "organisation_sector"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    sector: Mapped[Sector] = mapped_column(_enum(Sector, "sector"), primary_key=True, index=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="sector_rows")
+
+
+class Invitation(db.Model):
+    """A colleague invited by an organisation admin; becomes a user when accepted."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User | None] = relationship()

@@ -1,0 +1,211 @@
+"""Organisation actions: registration, profile edits, invitations, admin roles.
+
+Each action is one transaction. Uniqueness is checked first, for clear messages, and
+enforced again by the database's unique constraints, so two simultaneous identical
+registrations leave exactly one organisation.
+"""
+
+from __future__ import annotations
+
+from flask import abort, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import mail
+from ..auth import services as auth_services
+from ..auth.models import Role, User
+from ..database import utcnow
+from ..extensions import db
+from .models import Invitation, Organisation, name_key
+
+
+class Conflict(Exception):
+    """Values another organisation or user already has; ``fields`` names them."""
+
+    def __init__(self, fields: set[str]):
+        super().__init__(", ".join(sorted(fields)))
+        self.fields = fields
+
+
+class NotAllowed(Exception):
+    """The user may not do this."""
+
+
+class LastAdmin(Exception):
+    """The organisation would be left without an admin."""
+
+
+class AlreadyUser(Exception):
+    """The invited address already has an account."""
+
+
+def get_or_404(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    return org
+
+
+def _taken(data: dict, exclude_id: int | None = None, email: str | None = None) -> set[str]:
+    """The fields whose values are already registered by someone else."""
+    fields = set()
+    same_name = select(Organisation.id).where(Organisation.name_key == name_key(data["name"]))
+    if exclude_id is not None:
+        same_name = same_name.where(Organisation.id != exclude_id)
+    if db.session.scalar(same_name) is not None:
+        fields.add("name")
+    number = data.get("registration_number")
+    if number:
+        same_number = select(Organisation.id).where(Organisation.registration_number == number)
+        if exclude_id is not None:
+            same_number = same_number.where(Organisation.id != exclude_id)
+        if db.session.scalar(same_number) is not None:
+            fields.add("registration_number")
+    if email and auth_services.find_by_email(email) is not None:
+        fields.add("email")
+    return fields
+
+
+def _apply_profile(org: Organisation, data: dict) -> None:
+    for key in (
+        "name acronym country city type eesc_group website description registration_number"
+    ).split():
+        setattr(org, key, data[key])
+    org.sectors = data.get("sectors") or []
+    org.working_languages = list(data.get("working_languages") or [])
+
+
+def register(data: dict, full_name: str, email: str, password: str) -> User:
+    """Create the organisation, awaiting verification, and its first admin; mail the link."""
+    email = email.strip().lower()
+    taken = _taken(data, email=email)
+    if taken:
+        raise Conflict(taken)
+    org = Organisation()
+    _apply_profile(org, data)
+    now = utcnow()
+    user = User(
+        email=email,
+        full_name=full_name,
+        role=Role.ADMIN,
+        organisation=org,
+        privacy_consent_at=now,
+    )
+    user.set_password(password)
+    db.session.add_all([org, user])
+    try:
+        db.session.commit()
+    except IntegrityError as e:
+        db.session.rollback()
+        raise Conflict(_taken(data, email=email) or {"name"}) from e
+    auth_services.send_confirmation(user)
+    return user
+
+
+def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
+    """An admin of the organisation (or the secretariat) changes its profile."""
+    require_admin(org, by)
+    taken = _taken(data, exclude_id=org.id)
+    if taken:
+        raise Conflict(taken)
+    _apply_profile(org, data)
+    try:
+        db.session.commit()
+    except IntegrityError as e:
+        db.session.rollback()
+        raise Conflict(_taken(data, exclude_id=org.id) or {"name"}) from e
+    return org
+
+
+def is_admin_of(user: User | None, org: Organisation) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.organisation_id == org.id
+        and user.is_org_admin
+    )
+
+
+def require_admin(org: Organisation, by: User) -> None:
+    if not (is_admin_of(by, org) or (by.is_authenticated and by.is_secretariat)):
+        raise NotAllowed()
+
+
+def can_see_people(user: User | None, org: Organisation) -> bool:
+    """The list of an organisation's users: its own users and the secretariat."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.organisation_id == org.id or user.is_secretariat)
+    )
+
+
+def pending_invitations(org: Organisation) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.organisation_id == org.id, Invitation.accepted_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def invite(org: Organisation, email: str, by: User) -> Invitation:
+    """Invite a colleague by email; a repeated invitation is sent again."""
+    require_admin(org, by)
+    email = email.strip().lower()
+    if auth_services.find_by_email(email) is not None:
+        raise AlreadyUser()
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.organisation_id == org.id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+        )
+    )
+    if invitation is None:
+        invitation = Invitation(organisation_id=org.id, email=email, invited_by_id=by.id)
+        db.session.add(invitation)
+    else:
+        invitation.created_at = utcnow()
+        invitation.invited_by_id = by.id
+    db.session.commit()
+    mail.send(
+        email,
+        _("%(name)s invites you to the EU–Kazakhstan Civil Society Platform", name=by.full_name),
+        "invitation",
+        organisation=org,
+        inviter=by,
+        link=url_for(
+            "auth.accept_invitation",
+            token=auth_services.invitation_token(invitation),
+            _external=True,
+        ),
+    )
+    return invitation
+
+
+def set_role(org: Organisation, user_id: int, role: str, by: User) -> User:
+    """Make a colleague an admin or a member; there is always at least one admin."""
+    require_admin(org, by)
+    colleague = db.session.get(User, user_id)
+    if colleague is None or colleague.organisation_id != org.id:
+        abort(404)
+    new_role = Role(role)
+    if new_role not in (Role.ADMIN, Role.MEMBER):
+        raise NotAllowed()
+    if colleague.role == Role.ADMIN and new_role == Role.MEMBER:
+        # Lock the organisation's admins, so two admins demoting each other at once
+        # cannot both succeed.
+        admins = db.session.scalars(
+            select(User.id)
+            .where(User.organisation_id == org.id, User.role == Role.ADMIN)
+            .with_for_update()
+        ).all()
+        if len(admins) <= 1:
+            db.session.rollback()
+            raise LastAdmin()
+    colleague.role = new_role
+    db.session.commit()
+    return colleague

@@ -1,0 +1,151 @@
+"""Views for organisations: register, profile, edit, people."""
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from .. import visibility
+from ..extensions import limiter
+from . import bp, services
+from .forms import EditOrganisationForm, InviteForm, RegistrationForm, RoleForm
+
+CONFLICT_MESSAGES = {
+    "name": lambda: _("An organisation with this name is already registered."),
+    "registration_number": lambda: _(
+        "An organisation with this registration number is already registered."
+    ),
+    "email": lambda: _("An account already uses this email. Log in, or use another address."),
+}
+
+
+def _show_conflicts(form, conflict: services.Conflict) -> None:
+    for field in conflict.fields:
+        getattr(form, field).errors.append(CONFLICT_MESSAGES[field]())
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        flash(_("You are already registered. Log out to register another organisation."), "info")
+        return redirect(url_for("main.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(
+                form.profile_data(), form.full_name.data, form.email.data, form.password.data
+            )
+        except services.Conflict as e:
+            _show_conflicts(form, e)
+        else:
+            login_user(user)
+            flash(
+                _(
+                    "Your organisation is registered and awaits verification by the secretariat. "
+                    "We sent a confirmation link to %(email)s.",
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("organisations.profile", org_id=user.organisation_id))
+    return render_template("organisations/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/<int:org_id>")
+def profile(org_id: int):
+    org = services.get_or_404(org_id)
+    if not visibility.can_view_organisation(current_user, org):
+        abort(404)
+    return render_template(
+        "organisations/profile.html",
+        org=org,
+        is_admin=services.is_admin_of(current_user, org),
+        can_see_people=services.can_see_people(current_user, org),
+        show_reason=visibility.can_see_status_reason(current_user, org),
+    )
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int):
+    org = services.get_or_404(org_id)
+    try:
+        services.require_admin(org, current_user)
+    except services.NotAllowed:
+        abort(403)
+    form = EditOrganisationForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(org, form.profile_data(), by=current_user)
+        except services.Conflict as e:
+            _show_conflicts(form, e)
+        else:
+            flash(_("The profile is saved."), "success")
+            return redirect(url_for("organisations.profile", org_id=org.id))
+    return render_template("organisations/edit.html", form=form, org=org), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/<int:org_id>/people")
+@login_required
+def people(org_id: int):
+    org = services.get_or_404(org_id)
+    if not services.can_see_people(current_user, org):
+        abort(403)
+    return _people_page(org, InviteForm())
+
+
+def _people_page(org, invite_form, status: int = 200):
+    return render_template(
+        "organisations/people.html",
+        org=org,
+        invite_form=invite_form,
+        role_form=RoleForm(),
+        invitations=services.pending_invitations(org),
+        is_admin=services.is_admin_of(current_user, org) or current_user.is_secretariat,
+    ), status
+
+
+@bp.post("/<int:org_id>/people/invite")
+@login_required
+def invite(org_id: int):
+    org = services.get_or_404(org_id)
+    form = InviteForm()
+    try:
+        services.require_admin(org, current_user)
+    except services.NotAllowed:
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            services.invite(org, form.email.data, by=current_user)
+        except services.AlreadyUser:
+            form.email.errors.append(_("Someone already has an account with this email."))
+        else:
+            flash(_("We sent an invitation to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("organisations.people", org_id=org.id))
+    return _people_page(org, form, 422)
+
+
+@bp.post("/<int:org_id>/people/<int:user_id>/role")
+@login_required
+def set_role(org_id: int, user_id: int):
+    org = services.get_or_404(org_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        colleague = services.set_role(org, user_id, form.role.data, by=current_user)
+    except services.NotAllowed:
+        abort(403)
+    except services.LastAdmin:
+        flash(
+            _("An organisation always needs at least one admin: make someone else admin first."),
+            "error",
+        )
+    else:
+        if colleague.is_org_admin:
+            flash(_("%(name)s is now an admin.", name=colleague.full_name), "success")
+        else:
+            flash(_("%(name)s is now a member.", name=colleague.full_name), "success")
+    return redirect(url_for("organisations.people", org_id=org.id))

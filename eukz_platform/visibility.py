@@ -1,0 +1,92 @@
+"""Who sees what: the one place that decides it (DESIGN.md, "Who sees what").
+
+Every page, export, feed and API response asks these functions; none decides alone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, or_, true
+
+from .directory.models import Contact, Visibility
+from .organisations.models import Organisation
+from .organisations.vocabulary import OrganisationStatus
+
+if TYPE_CHECKING:
+    from .auth.models import User
+
+LISTED_STATUSES = (OrganisationStatus.VERIFIED, OrganisationStatus.PENDING)
+
+
+def _signed_in(viewer: User | None) -> bool:
+    return viewer is not None and getattr(viewer, "is_authenticated", False)
+
+
+def is_secretariat(viewer: User | None) -> bool:
+    return _signed_in(viewer) and viewer.is_secretariat
+
+
+def is_platform_member(viewer: User | None) -> bool:
+    """A secretariat account, or a user of a verified organisation."""
+    if not _signed_in(viewer):
+        return False
+    if viewer.is_secretariat:
+        return True
+    org = viewer.organisation
+    return org is not None and org.status == OrganisationStatus.VERIFIED
+
+
+def is_own_organisation(viewer: User | None, organisation_id: int | None) -> bool:
+    return (
+        _signed_in(viewer)
+        and organisation_id is not None
+        and viewer.organisation_id == organisation_id
+    )
+
+
+def can_view_organisation(viewer: User | None, org: Organisation) -> bool:
+    """Verified and awaiting ones are public; rejected and suspended only to their own and staff."""
+    return (
+        org.status in LISTED_STATUSES
+        or is_secretariat(viewer)
+        or is_own_organisation(viewer, org.id)
+    )
+
+
+def can_see_status_reason(viewer: User | None, org: Organisation) -> bool:
+    """The reason for a rejection or suspension: the organisation itself and the secretariat."""
+    return is_secretariat(viewer) or is_own_organisation(viewer, org.id)
+
+
+def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
+    """A WHERE clause limiting organisations to those the viewer may see."""
+    if is_secretariat(viewer):
+        return true()
+    listed = Organisation.status.in_(LISTED_STATUSES)
+    if _signed_in(viewer) and viewer.organisation_id:
+        return or_(listed, Organisation.id == viewer.organisation_id)
+    return listed
+
+
+def contact_visibilities(viewer: User | None) -> tuple[Visibility, ...]:
+    """The contact visibilities the viewer may see in general (their own contacts aside)."""
+    if is_secretariat(viewer):
+        return tuple(Visibility)
+    if is_platform_member(viewer):
+        return (Visibility.PUBLIC, Visibility.MEMBERS)
+    return (Visibility.PUBLIC,)
+
+
+def can_see_contact(viewer: User | None, contact: Contact) -> bool:
+    return contact.visibility in contact_visibilities(viewer) or is_own_organisation(
+        viewer, contact.organisation_id
+    )
+
+
+def visible_contacts(viewer: User | None) -> ColumnElement[bool]:
+    """A WHERE clause limiting contacts to those the viewer may see."""
+    clause = Contact.visibility.in_(contact_visibilities(viewer))
+    if _signed_in(viewer) and viewer.organisation_id and not is_secretariat(viewer):
+        clause = or_(clause, Contact.organisation_id == viewer.organisation_id)
+    return clause

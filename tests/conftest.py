@@ -1,0 +1,88 @@
+"""Fixtures: the app on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+
+The test schema comes from the migrations, as in production; tables are emptied
+between tests.
+"""
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from eukz_platform import create_app
+from eukz_platform.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def pg_database_for(worker_id: str) -> str:
+    """A fresh PostgreSQL database of this xdist worker's own, e.g. ``test_gw0``."""
+    base = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"{base.database}_{worker_id}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def upgrade_to_head(url: str) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, worker_id, tmp_path_factory):
+    if request.param == "postgresql":
+        url = pg_database_for(worker_id)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+    upgrade_to_head(url)
+    return url
+
+
+def empty_all_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    yield app
+    empty_all_tables(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context with a request context, for calling services directly."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """Messages sent through the locmem mail backend during the test."""
+    mailer = app.extensions["mailman"]
+    mailer.outbox = []
+    return mailer.outbox

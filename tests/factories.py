@@ -1,0 +1,73 @@
+"""Test data with sensible defaults."""
+
+from itertools import count
+
+from eukz_platform.auth.models import Role, User
+from eukz_platform.database import utcnow
+from eukz_platform.extensions import db
+from eukz_platform.organisations.models import Organisation
+from eukz_platform.organisations.vocabulary import OrganisationStatus
+
+PASSWORD = "correct horse battery staple"
+_seq = count(1)
+
+
+def make_org(**values) -> Organisation:
+    n = next(_seq)
+    org = Organisation(
+        name=values.pop("name", f"Civic Union {n}"),
+        country=values.pop("country", "BE"),
+        type=values.pop("type", "ngo"),
+        eesc_group=values.pop("eesc_group", "none"),
+        status=values.pop("status", OrganisationStatus.PENDING),
+        **values,
+    )
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def make_user(org: Organisation | None = None, role: Role = Role.MEMBER, **values) -> User:
+    n = next(_seq)
+    if org is None and role != Role.SECRETARIAT:
+        org = make_org()
+    user = User(
+        email=values.pop("email", f"person{n}@example.org"),
+        full_name=values.pop("full_name", f"Person {n}"),
+        role=role,
+        organisation_id=org.id if org else None,
+        email_confirmed_at=values.pop("email_confirmed_at", utcnow()),
+        **values,
+    )
+    user.set_password(values.pop("password", PASSWORD))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def registration_form(**overrides) -> dict:
+    """What a person fills in on the registration form."""
+    data = {
+        "name": "Steppe Green Initiative",
+        "acronym": "SGI",
+        "country": "KZ",
+        "city": "Almaty",
+        "type": "ngo",
+        "eesc_group": "III",
+        "sectors": ["environment", "renewable_hydrogen"],
+        "website": "https://steppe-green.kz",
+        "description": "Environmental education in the steppe.",
+        "working_languages": ["kk", "ru", "en"],
+        "registration_number": "",
+        "full_name": "Aigerim Nurlanovna",
+        "email": "Aigerim@Steppe-Green.kz",
+        "password": PASSWORD,
+        "confirm_password": PASSWORD,
+        "consent": "y",
+    }
+    data.update(overrides)
+    return data
+
+
+def login(client, email: str, password: str = PASSWORD, **extra):
+    return client.post("/auth/login", data={"email": email, "password": password, **extra})
