@@ -63,7 +63,7 @@ class Config:
         "MAIL_DEFAULT_SENDER", "EU–Kazakhstan Civil Society Platform <no-reply@localhost>"
     )
     # Without a mail server, messages are written to the application log.
-    MAIL_BACKEND = "smtp" if MAIL_SERVER else "eukz_platform.mail.LogEmailBackend"
+    MAIL_BACKEND = "smtp" if MAIL_SERVER else "eukz_platform.mailing.LogEmailBackend"
 
     EMAIL_CONFIRMATION_MAX_AGE = 7 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600

@@ -67,7 +67,9 @@ def _development_secret_key(app: Flask) -> str:
 
 def _configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -136,7 +138,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from flask import url_for
-    from flask_babel import format_date, format_datetime, format_number, gettext
+    from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
     from markupsafe import Markup
 
     from .organisations import vocabulary
@@ -155,6 +157,7 @@ def register_template_helpers(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         format_number=format_number,
+        get_locale=get_locale,
         privacy_hint=privacy_hint,
         website_link=website_link,
     )

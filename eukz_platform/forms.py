@@ -34,9 +34,7 @@ class StrongPassword:
     def __call__(self, form, field):
         password = field.data or ""
         if len(password) < MIN_LENGTH:
-            raise ValidationError(
-                _l("Use at least %(n)d characters.", n=MIN_LENGTH)
-            )
+            raise ValidationError(_l("Use at least %(n)d characters.", n=MIN_LENGTH))
         if is_common(password):
             raise ValidationError(
                 _l("This password is too common; choose one that is harder to guess.")

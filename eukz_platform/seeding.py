@@ -104,7 +104,9 @@ def ensure_groups_and_contacts() -> int:
         if slug in seen_groups:
             continue
         group = WorkingGroup(slug=slug, priority=priority, moderated=True)
-        group.translations.append(WorkingGroupTranslation(locale="en", title=title, purpose=purpose))
+        group.translations.append(
+            WorkingGroupTranslation(locale="en", title=title, purpose=purpose)
+        )
         db.session.add_all([group, SeedRecord(kind="group", key=slug)])
         added += 1
     seen_contacts = _already_seeded("contact")

@@ -8,7 +8,7 @@
 #   scripts/  ecl-eu.js (the browser build; exposes the global ECL)
 #   images/logo/  the EU emblem in English (standard and condensed, positive and negative),
 #             for the SITE_LOGO setting
-#   LICENSE   the EUPL-1.2 text under which ECL is distributed
+#   LICENSE   the licence text shipped in the package (ECL is distributed under the EUPL)
 # The stylesheets reference no fonts or images outside data: URIs (the EU preset uses Arial),
 # so nothing else is needed. Source maps (*.map) are left out; the files do not reference them.
 #

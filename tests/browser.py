@@ -45,8 +45,15 @@ def page(live_server):
         )
         context = browser.new_context(base_url=live_server, locale="en-GB")
         page = context.new_page()
+        # Script errors and anything the Content-Security-Policy refused.
         errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on(
+            "console",
+            lambda m: errors.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None,
+        )
         page.console_errors = errors
         yield page
         context.close()

@@ -133,8 +133,12 @@ def test_an_expired_confirmation_link_is_refused(app, client, outbox):
 def test_forgot_password_answers_the_same_whether_or_not_the_email_exists(app, client, outbox):
     with app.app_context():
         make_user(email="dana@example.org")
-    known = client.post("/auth/forgot-password", data={"email": "dana@example.org"}, follow_redirects=True)
-    unknown = client.post("/auth/forgot-password", data={"email": "ghost@example.org"}, follow_redirects=True)
+    known = client.post(
+        "/auth/forgot-password", data={"email": "dana@example.org"}, follow_redirects=True
+    )
+    unknown = client.post(
+        "/auth/forgot-password", data={"email": "ghost@example.org"}, follow_redirects=True
+    )
     text_known = known.get_data(as_text=True).replace("dana@example.org", "EMAIL")
     text_unknown = unknown.get_data(as_text=True).replace("ghost@example.org", "EMAIL")
     assert known.status_code == unknown.status_code == 200
@@ -162,7 +166,9 @@ def test_reset_rejects_a_weak_password_and_keeps_the_old_one(app, client, outbox
     with app.app_context():
         make_user(email="dana@example.org")
     client.post("/auth/forgot-password", data={"email": "dana@example.org"})
-    r = client.post(link_in(outbox[0]), data={"password": "123456789012", "confirm_password": "123456789012"})
+    r = client.post(
+        link_in(outbox[0]), data={"password": "123456789012", "confirm_password": "123456789012"}
+    )
     assert r.status_code == 422
     assert "too common" in r.get_data(as_text=True)
     assert login(client, "dana@example.org").status_code == 302

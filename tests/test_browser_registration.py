@@ -15,7 +15,9 @@ def test_a_new_organisation_registers_and_confirms_its_email(app, page, outbox):
     with app.app_context():
         ensure_groups_and_contacts()
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("EU–Kazakhstan Civil Society Platform")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "EU–Kazakhstan Civil Society Platform"
+    )
     page.get_by_role("main").get_by_role("link", name="Register your organisation").click()
 
     # First a mistake: the form comes back with the values and a message by the field.
@@ -26,7 +28,7 @@ def test_a_new_organisation_registers_and_confirms_its_email(app, page, outbox):
     page.get_by_label("Email").fill("aigerim@qcv.kz")
     page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Confirm password").fill("short")
-    page.get_by_label("I agree to the privacy notice").check()
+    page.get_by_text("I agree to the privacy notice").click()
     page.get_by_role("button", name="Register").click()
     password = page.get_by_label("Password", exact=True)
     expect(password).to_have_attribute("aria-invalid", "true")
@@ -34,11 +36,11 @@ def test_a_new_organisation_registers_and_confirms_its_email(app, page, outbox):
     expect(page.get_by_label("Organisation name")).to_have_value("Qazaq Civic Voices")
 
     page.get_by_label("City").fill("Almaty")
-    page.get_by_label("Environment").check()
+    page.get_by_text("Environment", exact=True).click()
     page.get_by_label("Registration number").fill("100140001231")
     password.fill("steppe winds carry far")
     page.get_by_label("Confirm password").fill("steppe winds carry far")
-    page.get_by_label("I agree to the privacy notice").check()
+    expect(page.get_by_label("I agree to the privacy notice")).to_be_checked()
     page.get_by_role("button", name="Register").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Qazaq Civic Voices")

@@ -27,7 +27,9 @@ def profile_form(**overrides):
 def setup_org(app):
     with app.app_context():
         org = make_org(name="Civic Union")
-        admin = make_user(org=org, role=Role.ADMIN, email="admin@civic.example", full_name="Ana Admin")
+        admin = make_user(
+            org=org, role=Role.ADMIN, email="admin@civic.example", full_name="Ana Admin"
+        )
         member = make_user(org=org, email="member@civic.example", full_name="Mo Member")
         return org.id, admin.id, member.id
 
@@ -65,7 +67,10 @@ def test_members_and_outsiders_cannot_edit(app, client):
         c = app.test_client()
         login(c, email)
         assert c.get(f"/organisations/{org_id}/edit").status_code == 403
-        assert c.post(f"/organisations/{org_id}/edit", data=profile_form(city="Hacked")).status_code == 403
+        assert (
+            c.post(f"/organisations/{org_id}/edit", data=profile_form(city="Hacked")).status_code
+            == 403
+        )
     with app.app_context():
         assert db.session.get(Organisation, org_id).city is None
 
@@ -85,7 +90,12 @@ def test_invited_colleague_sets_a_password_and_joins_as_member(app, client, outb
     assert "Join Civic Union" in page
     r = invitee.post(
         link,
-        data={"full_name": "Nia New", "password": PASSWORD, "confirm_password": PASSWORD, "consent": "y"},
+        data={
+            "full_name": "Nia New",
+            "password": PASSWORD,
+            "confirm_password": PASSWORD,
+            "consent": "y",
+        },
     )
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/organisations/{org_id}")
     with app.app_context():
@@ -93,13 +103,17 @@ def test_invited_colleague_sets_a_password_and_joins_as_member(app, client, outb
         assert user.organisation_id == org_id and user.role == Role.MEMBER
         assert user.email_confirmed and user.privacy_consent_at
     # The link is spent.
-    assert "not valid any more" in app.test_client().get(link, follow_redirects=True).get_data(as_text=True)
+    assert "not valid any more" in app.test_client().get(link, follow_redirects=True).get_data(
+        as_text=True
+    )
 
 
 def test_inviting_an_existing_account_is_refused(app, client, outbox):
     org_id, _, _ = setup_org(app)
     login(client, "admin@civic.example")
-    r = client.post(f"/organisations/{org_id}/people/invite", data={"email": "member@civic.example"})
+    r = client.post(
+        f"/organisations/{org_id}/people/invite", data={"email": "member@civic.example"}
+    )
     assert r.status_code == 422
     assert "already has an account" in r.get_data(as_text=True)
     assert outbox == []
@@ -116,7 +130,11 @@ def test_admin_makes_a_colleague_admin_and_there_is_always_one_admin(app, client
     org_id, admin_id, member_id = setup_org(app)
     login(client, "admin@civic.example")
     # The only admin cannot step down.
-    r = client.post(f"/organisations/{org_id}/people/{admin_id}/role", data={"role": "member"}, follow_redirects=True)
+    r = client.post(
+        f"/organisations/{org_id}/people/{admin_id}/role",
+        data={"role": "member"},
+        follow_redirects=True,
+    )
     assert "always needs at least one admin" in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, admin_id).role == Role.ADMIN
@@ -146,4 +164,6 @@ def test_people_page_is_for_the_organisation_only(app, client):
         make_user(email="outsider@other.example")
     login(client, "outsider@other.example")
     assert client.get(f"/organisations/{org_id}/people").status_code == 403
-    assert "admin@civic.example" not in client.get(f"/organisations/{org_id}").get_data(as_text=True)
+    assert "admin@civic.example" not in client.get(f"/organisations/{org_id}").get_data(
+        as_text=True
+    )

@@ -29,7 +29,13 @@ def test_working_groups_page_lists_the_five_priorities(app, client):
     with app.app_context():
         ensure_groups_and_contacts()
     html = client.get("/working-groups/").get_data(as_text=True)
-    for slug in ("cooperation-structures", "raw-materials-mou", "erasmus", "public-administration-justice", "civic-social-dialogue"):
+    for slug in (
+        "cooperation-structures",
+        "raw-materials-mou",
+        "erasmus",
+        "public-administration-justice",
+        "civic-social-dialogue",
+    ):
         assert f'id="{slug}"' in html
     assert "Priority 5" in html
 
@@ -58,13 +64,19 @@ def test_directory_lists_organisations_with_their_badge(app, client):
 
 def test_rejected_organisation_is_seen_only_by_its_own_people_and_the_secretariat(app, client):
     with app.app_context():
-        org = make_org(name="Rejected Org", status=OrganisationStatus.REJECTED, status_reason="No website")
+        org = make_org(
+            name="Rejected Org", status=OrganisationStatus.REJECTED, status_reason="No website"
+        )
         make_user(org=org, email="own@rejected.example")
         make_user(role=Role.SECRETARIAT, email="sec@eesc.example")
         make_user(email="other@else.example")
         org_id = org.id
     assert client.get(f"/organisations/{org_id}").status_code == 404
-    for email, status in (("other@else.example", 404), ("own@rejected.example", 200), ("sec@eesc.example", 200)):
+    for email, status in (
+        ("other@else.example", 404),
+        ("own@rejected.example", 200),
+        ("sec@eesc.example", 200),
+    ):
         c = client.application.test_client()
         login(c, email)
         r = c.get(f"/organisations/{org_id}")
@@ -107,7 +119,9 @@ def test_unexpected_errors_show_the_500_page(app):
 
 
 def test_forms_refuse_a_post_without_csrf_token(database_url):
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": database_url}
+    )
     client = app.test_client()
     page = client.get("/organisations/register").get_data(as_text=True)
     assert 'name="csrf_token"' in page
@@ -117,13 +131,19 @@ def test_forms_refuse_a_post_without_csrf_token(database_url):
 
 
 def test_registration_is_rate_limited_with_a_page_saying_when_to_retry(database_url):
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-        "RATELIMIT_ENABLED": True, "RATELIMIT_REGISTER": "2 per hour",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_REGISTER": "2 per hour",
+        }
+    )
     client = app.test_client()
     for i in range(2):
-        client.post("/organisations/register", data=registration_form(name="", email=f"x{i}@example.org"))
+        client.post(
+            "/organisations/register", data=registration_form(name="", email=f"x{i}@example.org")
+        )
     r = client.post("/organisations/register", data=registration_form(name=""))
     assert r.status_code == 429
     assert int(r.headers["Retry-After"]) > 0
@@ -131,10 +151,14 @@ def test_registration_is_rate_limited_with_a_page_saying_when_to_retry(database_
 
 
 def test_login_is_rate_limited(database_url):
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-        "RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN": "3 per minute",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_LOGIN": "3 per minute",
+        }
+    )
     client = app.test_client()
     codes = [login(client, "x@example.org", "wrong password").status_code for _ in range(4)]
     assert codes == [422, 422, 422, 429]

@@ -9,9 +9,7 @@ from ..forms import StrongPassword, lower, strip
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Length(max=254)]
-    )
+    email = EmailField(_l("Email"), filters=[lower], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Remember me"))
     submit = SubmitField(_l("Log in"))

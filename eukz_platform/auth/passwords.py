@@ -21,7 +21,11 @@ def common_passwords() -> frozenset[str]:
 
 
 def is_common(password: str) -> bool:
-    """True for a listed password, also when digits or symbols are only appended to one."""
+    """True for a listed password, one with digits or symbols appended to a listed one,
+    one made only of digits and symbols, or one of very few different characters."""
     lowered = password.strip().lower()
+    base = _TRAILING.sub("", lowered)
+    if len(base) < 4 or len(set(lowered)) < 5:
+        return True
     common = common_passwords()
-    return lowered in common or _TRAILING.sub("", lowered) in common
+    return lowered in common or base in common

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import mail
+from .. import mailing
 from ..database import utcnow
 from ..extensions import db
 from ..organisations.models import Invitation
@@ -62,7 +62,7 @@ def authenticate(email: str, password: str) -> User:
 
 def send_confirmation(user: User) -> bool:
     token = tokens.make("confirm-email", {"uid": user.id, "email": user.email})
-    return mail.send(
+    return mailing.send(
         user.email,
         _("Confirm your email address"),
         "confirm_email",
@@ -73,9 +73,7 @@ def send_confirmation(user: User) -> bool:
 
 def confirm_email(token: str) -> User:
     """Mark the email in the token as confirmed; InvalidToken if it is not a current one."""
-    payload = tokens.read(
-        "confirm-email", token, current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
-    )
+    payload = tokens.read("confirm-email", token, current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
     user = db.session.get(User, payload.get("uid"))
     if user is None or user.email != payload.get("email"):
         raise tokens.InvalidToken()
@@ -100,7 +98,7 @@ def request_password_reset(email: str) -> None:
         logger.info("Password reset asked for an unknown or inactive address")
         return
     token = tokens.make("reset-password", {"uid": user.id, "fp": _password_fingerprint(user)})
-    mail.send(
+    mailing.send(
         user.email,
         _("Reset your password"),
         "reset_password",

@@ -9,6 +9,7 @@ from ..navigation import redirect_next
 from . import bp, services, tokens
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 
+
 def _home_for(user) -> tuple[str, dict]:
     if user.organisation_id:
         return "organisations.profile", {"org_id": user.organisation_id}
@@ -77,7 +78,9 @@ def resend_confirmation():
     if current_user.email_confirmed:
         flash(_("Your email address is already confirmed."), "info")
     elif services.send_confirmation(current_user):
-        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
+        flash(
+            _("We sent a new confirmation link to %(email)s.", email=current_user.email), "success"
+        )
     else:
         flash(_("We could not send the email just now. Please try again later."), "error")
     endpoint, values = _home_for(current_user)
@@ -127,7 +130,10 @@ def accept_invitation(token: str):
         invitation = services.invitation_for_token(token)
     except tokens.InvalidToken:
         flash(
-            _("This invitation is not valid any more. Ask your organisation's admin for a new one."),
+            _(
+                "This invitation is not valid any more. "
+                "Ask your organisation's admin for a new one."
+            ),
             "error",
         )
         return redirect(url_for("main.index"))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail
+from .. import mailing
 from ..auth import services as auth_services
 from ..auth.models import Role, User
 from ..database import utcnow
@@ -171,7 +171,7 @@ def invite(org: Organisation, email: str, by: User) -> Invitation:
         invitation.created_at = utcnow()
         invitation.invited_by_id = by.id
     db.session.commit()
-    mail.send(
+    mailing.send(
         email,
         _("%(name)s invites you to the EU–Kazakhstan Civil Society Platform", name=by.full_name),
         "invitation",
