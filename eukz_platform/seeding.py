@@ -117,7 +117,7 @@ def ensure_groups_and_contacts() -> int:
             key=key,
             name=name,
             role=role,
-            organisation_name="European Economic and Social Committee (EESC)",
+            organisation_name="EESC",
             phone=phone,
             phone_e164=to_e164(phone),
             email=email,

@@ -21,7 +21,7 @@ def pg_database_for(worker_id: str) -> str:
     """A fresh PostgreSQL database of this xdist worker's own, e.g. ``test_gw0``."""
     base = make_url(os.environ["TEST_DATABASE_URL"])
     name = f"{base.database}_{worker_id}"
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    engine = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

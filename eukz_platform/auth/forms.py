@@ -22,22 +22,30 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Send me a reset link"))
 
 
-class NewPasswordMixin:
-    password = PasswordField(_l("Password"), validators=[InputRequired(), StrongPassword()])
-    confirm_password = PasswordField(
+def new_password_field() -> PasswordField:
+    """A new password; made afresh in each form, so that it keeps its place among the fields."""
+    return PasswordField(_l("Password"), validators=[InputRequired(), StrongPassword()])
+
+
+def confirm_password_field() -> PasswordField:
+    return PasswordField(
         _l("Confirm password"),
         validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field()
+    confirm_password = confirm_password_field()
     submit = SubmitField(_l("Set my new password"))
 
 
-class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
+class AcceptInvitationForm(FlaskForm):
     full_name = StringField(
         _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
     )
+    password = new_password_field()
+    confirm_password = confirm_password_field()
     consent = BooleanField(
         _l("I agree to the privacy notice"),
         validators=[DataRequired(message=_l("You need to agree to the privacy notice."))],

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
-from ..auth.forms import NewPasswordMixin
+from ..auth.forms import confirm_password_field, new_password_field
 from ..forms import MultiCheckboxField, empty_to_none, lower, strip
 from . import registration_numbers
 from .vocabulary import (
@@ -102,7 +102,7 @@ class OrganisationForm(FlaskForm):
         return {n: getattr(self, n).data for n in names}
 
 
-class RegistrationForm(NewPasswordMixin, OrganisationForm):
+class RegistrationForm(OrganisationForm):
     """The organisation and the first person, who becomes its admin."""
 
     full_name = StringField(
@@ -111,6 +111,8 @@ class RegistrationForm(NewPasswordMixin, OrganisationForm):
     email = EmailField(
         _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
     )
+    password = new_password_field()
+    confirm_password = confirm_password_field()
     consent = BooleanField(
         _l("I agree to the privacy notice"),
         validators=[DataRequired(message=_l("You need to agree to the privacy notice."))],
