@@ -1,13 +1,31 @@
 """Every model, imported in one place so that Alembic and the app see the whole schema."""
 
+from .audit import AuditEntry
 from .auth.models import User
-from .directory.models import Contact
-from .groups.models import WorkingGroup, WorkingGroupTranslation
+from .directory.models import Contact, ContactImportBatch
+from .groups.models import (
+    Announcement,
+    Coordinator,
+    Meeting,
+    MeetingRegistration,
+    Membership,
+    MembershipEvent,
+    WorkingGroup,
+    WorkingGroupTranslation,
+)
 from .organisations.models import Invitation, Organisation, OrganisationSector
 from .seeding import SeedRecord
 
 __all__ = [
+    "Announcement",
+    "AuditEntry",
     "Contact",
+    "ContactImportBatch",
+    "Coordinator",
+    "Meeting",
+    "MeetingRegistration",
+    "Membership",
+    "MembershipEvent",
     "Invitation",
     "Organisation",
     "OrganisationSector",

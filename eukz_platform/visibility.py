@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, and_, or_, true
 
 from .directory.models import Contact, Visibility
-from .organisations.models import Organisation
+from .organisations.models import ConfirmationState, Organisation
 from .organisations.vocabulary import OrganisationStatus
 
 if TYPE_CHECKING:
@@ -45,13 +45,15 @@ def is_own_organisation(viewer: User | None, organisation_id: int | None) -> boo
     )
 
 
+def is_listed(org: Organisation) -> bool:
+    """Shown to everyone: verified or awaiting verification, and not hidden for want of the
+    annual confirmation."""
+    return org.status in LISTED_STATUSES and org.confirmation_state != ConfirmationState.HIDDEN
+
+
 def can_view_organisation(viewer: User | None, org: Organisation) -> bool:
-    """Verified and awaiting ones are public; rejected and suspended only to their own and staff."""
-    return (
-        org.status in LISTED_STATUSES
-        or is_secretariat(viewer)
-        or is_own_organisation(viewer, org.id)
-    )
+    """Listed ones are public; the others only to their own people and the secretariat."""
+    return is_listed(org) or is_secretariat(viewer) or is_own_organisation(viewer, org.id)
 
 
 def can_see_status_reason(viewer: User | None, org: Organisation) -> bool:
@@ -63,7 +65,10 @@ def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
     """A WHERE clause limiting organisations to those the viewer may see."""
     if is_secretariat(viewer):
         return true()
-    listed = Organisation.status.in_(LISTED_STATUSES)
+    listed = and_(
+        Organisation.status.in_(LISTED_STATUSES),
+        Organisation.confirmation_state != ConfirmationState.HIDDEN,
+    )
     if _signed_in(viewer) and viewer.organisation_id:
         return or_(listed, Organisation.id == viewer.organisation_id)
     return listed

@@ -169,5 +169,6 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)

@@ -1,7 +1,7 @@
-"""The secretariat console."""
+"""The secretariat console: one module per area, all under /admin."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import views  # noqa: E402,F401
+from . import audit_log, contacts, dashboard, groups, organisations, views  # noqa: E402,F401

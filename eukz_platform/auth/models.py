@@ -65,6 +65,8 @@ class User(UserMixin, db.Model):
     privacy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Email about new announcements and meetings of the organisation's groups.
+    notify_group_updates: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -54,3 +54,17 @@ class Contact(db.Model):
     @property
     def organisation_label(self) -> str | None:
         return self.organisation.name if self.organisation else self.organisation_name
+
+
+class ContactImportBatch(db.Model):
+    """An uploaded CSV of contacts, parsed and previewed; applied only when confirmed."""
+
+    __tablename__ = "contact_import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    # One entry per data row: the values read, and what will happen (create, update, refuse).
+    rows: Mapped[list] = mapped_column(JSON, default=list)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

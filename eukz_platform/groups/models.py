@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import get_locale
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..organisations.models import Organisation
 
 LOCALES = ("en", "ru", "kk")
 
@@ -56,3 +62,169 @@ class WorkingGroupTranslation(db.Model):
     purpose: Mapped[str] = mapped_column(Text, default="")
 
     group: Mapped[WorkingGroup] = relationship(back_populates="translations")
+
+
+class MembershipStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    LEFT = "left"
+
+
+def _enum(cls, name: str, length: int = 16) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Membership(db.Model):
+    """One row per organisation and group, holding the current state (DESIGN.md)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("organisation_id", "group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_group.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[MembershipStatus] = mapped_column(
+        _enum(MembershipStatus, "membership_status"), default=MembershipStatus.PENDING, index=True
+    )
+    motivation: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[WorkingGroup] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    events: Mapped[list[MembershipEvent]] = relationship(
+        back_populates="membership",
+        cascade="all, delete-orphan",
+        order_by="MembershipEvent.id",
+    )
+
+
+class MembershipEvent(db.Model):
+    """The history of a membership: every change of state, who decided and when."""
+
+    __tablename__ = "membership_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("membership.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    from_status: Mapped[MembershipStatus | None] = mapped_column(
+        _enum(MembershipStatus, "membership_event_from")
+    )
+    to_status: Mapped[MembershipStatus] = mapped_column(
+        _enum(MembershipStatus, "membership_event_to")
+    )
+    message: Mapped[str | None] = mapped_column(Text)
+
+    membership: Mapped[Membership] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Coordinator(db.Model):
+    """A co-chair of a working group: one for the EU side, one for the Kazakhstan side."""
+
+    __tablename__ = "coordinator"
+    __table_args__ = (
+        UniqueConstraint("group_id", "side"),
+        UniqueConstraint("group_id", "user_id"),
+        CheckConstraint("side IN ('eu', 'kz')", name="side_eu_or_kz"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("working_group.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    side: Mapped[str] = mapped_column(String(8))
+    appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    group: Mapped[WorkingGroup] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Announcement(db.Model):
+    __tablename__ = "announcement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_group.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class MeetingMode(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class Meeting(db.Model):
+    """A group meeting; times stored in UTC and shown in the meeting's own time zone."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("working_group.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
+    mode: Mapped[MeetingMode] = mapped_column(
+        _enum(MeetingMode, "meeting_mode"), default=MeetingMode.IN_PERSON
+    )
+    place: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    agenda: Mapped[str | None] = mapped_column(Text)
+    capacity: Mapped[int | None] = mapped_column()
+    registration_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[WorkingGroup] = relationship()
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"
+    WAITING = "waiting"
+
+
+class MeetingRegistration(db.Model):
+    __tablename__ = "meeting_registration"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    attendance: Mapped[MeetingMode] = mapped_column(_enum(MeetingMode, "attendance_mode"))
+    status: Mapped[RegistrationStatus] = mapped_column(
+        _enum(RegistrationStatus, "registration_status"), default=RegistrationStatus.REGISTERED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+    user: Mapped[User] = relationship()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
@@ -22,6 +23,13 @@ from .vocabulary import (
 
 if TYPE_CHECKING:
     from ..auth.models import User
+
+
+class ConfirmationState(StrEnum):
+    CURRENT = "current"
+    REMINDED = "reminded"
+    FLAGGED = "flagged"  # unconfirmed after the grace month: flagged in the directory
+    HIDDEN = "hidden"  # unconfirmed for longer: hidden until confirmed
 
 
 def _enum(cls, name: str) -> Enum:
@@ -67,6 +75,15 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Annual confirmation (as the EU Transparency Register asks): when the admins last
+    # confirmed the profile, and where the yearly reminder cycle stands.
+    profile_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmation_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_state: Mapped[ConfirmationState] = mapped_column(
+        _enum(ConfirmationState, "confirmation_state"),
+        default=ConfirmationState.CURRENT,
+        index=True,
+    )
 
     sector_rows: Mapped[list[OrganisationSector]] = relationship(
         back_populates="organisation",

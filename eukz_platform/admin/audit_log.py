@@ -1,0 +1,1 @@
+"""Secretariat console."""

@@ -1,0 +1,271 @@
+"""Membership of organisations in working groups: the states of DESIGN.md.
+
+- request → pending; an admin may withdraw it → withdrawn
+- open group and verified organisation → active at once
+- moderated group → a coordinator approves (active) or declines (declined); requests of an
+  organisation awaiting verification stay pending and cannot be approved until it is verified;
+  once verified, its pending requests to open groups become active
+- active → the admin leaves → left
+- declined, withdrawn or left → a new request → pending again
+
+Every change is written to the membership's history (who, when, from, to, message), and
+each action is one transaction. Mail goes out after the commit.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, mailing
+from ..auth.models import User
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..organisations.vocabulary import OrganisationStatus
+from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, WorkingGroup
+
+Status = MembershipStatus
+
+
+class NotAllowed(Exception):
+    """The user may not do this."""
+
+
+class InvalidTransition(Exception):
+    """The membership is not in a state this action applies to."""
+
+
+class NotYetVerified(Exception):
+    """The organisation awaits verification, so its request cannot be approved yet."""
+
+
+class GroupArchived(Exception):
+    """An archived group takes no new members."""
+
+
+def _is_org_admin(user: User | None, org_id: int) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.organisation_id == org_id
+        and user.is_org_admin
+    )
+
+
+def is_coordinator(user: User | None, group: WorkingGroup) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return (
+        db.session.scalar(
+            select(Coordinator.id).where(
+                Coordinator.group_id == group.id, Coordinator.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def can_moderate(user: User | None, group: WorkingGroup) -> bool:
+    """Coordinators of this group, and the secretariat."""
+    return bool(user is not None and user.is_authenticated and user.is_secretariat) or (
+        is_coordinator(user, group)
+    )
+
+
+def get_membership(org_id: int, group_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.organisation_id == org_id, Membership.group_id == group_id
+        )
+    )
+
+
+def _transition(
+    membership: Membership, to: Status, by: User | None, message: str | None = None
+) -> None:
+    from_status = membership.status if membership.id is not None else None
+    membership.status = to
+    membership.events.append(
+        MembershipEvent(
+            from_status=from_status,
+            to_status=to,
+            actor_id=getattr(by, "id", None),
+            message=message or None,
+        )
+    )
+
+
+def _joins_at_once(group: WorkingGroup, org: Organisation) -> bool:
+    return not group.moderated and org.status == OrganisationStatus.VERIFIED
+
+
+def request_membership(
+    org: Organisation, group: WorkingGroup, by: User, motivation: str | None = None
+) -> Membership:
+    """An organisation admin asks to join; open groups accept verified organisations at once."""
+    if not _is_org_admin(by, org.id):
+        raise NotAllowed()
+    if group.archived_at is not None:
+        raise GroupArchived()
+    if org.status not in (OrganisationStatus.VERIFIED, OrganisationStatus.PENDING):
+        raise NotAllowed()
+    membership = get_membership(org.id, group.id)
+    target = Status.ACTIVE if _joins_at_once(group, org) else Status.PENDING
+    if membership is None:
+        membership = Membership(
+            organisation_id=org.id, group_id=group.id, motivation=motivation or None
+        )
+        membership.status = target
+        membership.events.append(
+            MembershipEvent(from_status=None, to_status=target, actor_id=by.id, message=None)
+        )
+        db.session.add(membership)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A simultaneous request made the row first: one row per organisation and group.
+            db.session.rollback()
+            existing = get_membership(org.id, group.id)
+            if existing is None:
+                raise
+            return existing
+        return membership
+    if membership.status in (Status.PENDING, Status.ACTIVE):
+        raise InvalidTransition()
+    membership.motivation = motivation or None
+    _transition(membership, target, by)
+    db.session.commit()
+    return membership
+
+
+def withdraw(membership: Membership, by: User) -> Membership:
+    if not _is_org_admin(by, membership.organisation_id):
+        raise NotAllowed()
+    if membership.status != Status.PENDING:
+        raise InvalidTransition()
+    _transition(membership, Status.WITHDRAWN, by)
+    db.session.commit()
+    return membership
+
+
+def leave(membership: Membership, by: User) -> Membership:
+    if not _is_org_admin(by, membership.organisation_id):
+        raise NotAllowed()
+    if membership.status != Status.ACTIVE:
+        raise InvalidTransition()
+    _transition(membership, Status.LEFT, by)
+    db.session.commit()
+    return membership
+
+
+def approve(membership: Membership, by: User, message: str | None = None) -> Membership:
+    """A coordinator (or the secretariat) accepts a pending request of a verified organisation."""
+    if not can_moderate(by, membership.group):
+        raise NotAllowed()
+    if membership.status != Status.PENDING:
+        raise InvalidTransition()
+    if membership.organisation.status != OrganisationStatus.VERIFIED:
+        raise NotYetVerified()
+    _transition(membership, Status.ACTIVE, by, message)
+    _audit_decision(membership, by, "membership.approve", Status.PENDING)
+    db.session.commit()
+    notify_decision(membership, message)
+    return membership
+
+
+def decline(membership: Membership, by: User, message: str | None = None) -> Membership:
+    if not can_moderate(by, membership.group):
+        raise NotAllowed()
+    if membership.status != Status.PENDING:
+        raise InvalidTransition()
+    _transition(membership, Status.DECLINED, by, message)
+    _audit_decision(membership, by, "membership.decline", Status.PENDING)
+    db.session.commit()
+    notify_decision(membership, message)
+    return membership
+
+
+def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership:
+    """The secretariat adds a verified organisation to a group."""
+    if not (by.is_authenticated and by.is_secretariat):
+        raise NotAllowed()
+    if group.archived_at is not None:
+        raise GroupArchived()
+    if org.status != OrganisationStatus.VERIFIED:
+        raise NotYetVerified()
+    membership = get_membership(org.id, group.id)
+    before = membership.status if membership else None
+    if membership is None:
+        membership = Membership(organisation_id=org.id, group_id=group.id)
+        membership.status = Status.ACTIVE
+        membership.events.append(
+            MembershipEvent(from_status=None, to_status=Status.ACTIVE, actor_id=by.id, message=None)
+        )
+        db.session.add(membership)
+    elif membership.status == Status.ACTIVE:
+        raise InvalidTransition()
+    else:
+        _transition(membership, Status.ACTIVE, by)
+    db.session.flush()
+    audit.record(
+        by,
+        "membership.add",
+        "membership",
+        membership.id,
+        f"{org.name} added to {group.slug}",
+        {"status": before},
+        {"status": Status.ACTIVE},
+    )
+    db.session.commit()
+    return membership
+
+
+def on_organisation_verified(org: Organisation, by: User | None) -> int:
+    """Move the pending requests of a newly verified organisation on; the caller commits."""
+    moved = 0
+    pending = db.session.scalars(
+        select(Membership)
+        .join(WorkingGroup, Membership.group_id == WorkingGroup.id)
+        .where(
+            Membership.organisation_id == org.id,
+            Membership.status == Status.PENDING,
+            WorkingGroup.moderated.is_(False),
+            WorkingGroup.archived_at.is_(None),
+        )
+    ).all()
+    for membership in pending:
+        _transition(membership, Status.ACTIVE, by, None)
+        moved += 1
+    return moved
+
+
+def _audit_decision(membership: Membership, by: User, action: str, before: Status) -> None:
+    db.session.flush()
+    audit.record(
+        by,
+        action,
+        "membership",
+        membership.id,
+        f"{membership.organisation.name} in {membership.group.slug}: {membership.status.value}",
+        {"status": before},
+        {"status": membership.status},
+    )
+
+
+def notify_decision(membership: Membership, message: str | None) -> None:
+    """Mail the organisation's admins; a mail failure is logged and changes nothing."""
+    admins = [u.email for u in membership.organisation.admins if u.active]
+    approved = membership.status == Status.ACTIVE
+    mailing.send(
+        admins,
+        _("Your request to join “%(group)s” was approved", group=membership.group.title)
+        if approved
+        else _("Your request to join “%(group)s” was declined", group=membership.group.title),
+        "membership_decision",
+        membership=membership,
+        approved=approved,
+        message=message,
+        link=url_for("groups.index", _external=True),
+    )
