@@ -13,7 +13,7 @@ from .groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
-from .organisations.models import Invitation, Organisation, OrganisationSector
+from .organisations.models import Invitation, Organisation, OrganisationName, OrganisationSector
 from .seeding import SeedRecord
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "MembershipEvent",
     "Invitation",
     "Organisation",
+    "OrganisationName",
     "OrganisationSector",
     "SeedRecord",
     "User",

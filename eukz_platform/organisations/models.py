@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database import UTCDateTime, utcnow
@@ -93,6 +93,9 @@ class Organisation(db.Model):
     users: Mapped[list[User]] = relationship(
         back_populates="organisation", order_by="User.full_name"
     )
+    other_names: Mapped[list[OrganisationName]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationName.id"
+    )
 
     @validates("country")
     def _set_side(self, _key: str, country: str) -> str:
@@ -153,3 +156,20 @@ class Invitation(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     invited_by: Mapped[User | None] = relationship()
+
+
+class OrganisationName(db.Model):
+    """The organisation's name in another language or script (e.g. its Russian or Kazakh name)."""
+
+    __tablename__ = "organisation_name"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    # A language code such as "ru" or "kk"; None when it is not said.
+    language: Mapped[str | None] = mapped_column(String(8))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="other_names")
