@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, str_enum, utcnow
 from ..extensions import db
 from ..organisations.models import Organisation
 
@@ -36,14 +36,7 @@ class Contact(db.Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     phone_e164: Mapped[str | None] = mapped_column(String(20))
     visibility: Mapped[Visibility] = mapped_column(
-        Enum(
-            Visibility,
-            name="visibility",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        str_enum(Visibility, "visibility", 16),
         default=Visibility.MEMBERS,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

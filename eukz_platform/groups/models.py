@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import get_locale
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, str_enum, utcnow
 from ..extensions import db
 
 if TYPE_CHECKING:
@@ -72,17 +72,6 @@ class MembershipStatus(StrEnum):
     LEFT = "left"
 
 
-def _enum(cls, name: str, length: int = 16) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 class Membership(db.Model):
     """One row per organisation and group, holding the current state (DESIGN.md)."""
 
@@ -97,7 +86,9 @@ class Membership(db.Model):
         ForeignKey("working_group.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[MembershipStatus] = mapped_column(
-        _enum(MembershipStatus, "membership_status"), default=MembershipStatus.PENDING, index=True
+        str_enum(MembershipStatus, "membership_status", 16),
+        default=MembershipStatus.PENDING,
+        index=True,
     )
     motivation: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -124,10 +115,10 @@ class MembershipEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     from_status: Mapped[MembershipStatus | None] = mapped_column(
-        _enum(MembershipStatus, "membership_event_from")
+        str_enum(MembershipStatus, "membership_event_from", 16)
     )
     to_status: Mapped[MembershipStatus] = mapped_column(
-        _enum(MembershipStatus, "membership_event_to")
+        str_enum(MembershipStatus, "membership_event_to", 16)
     )
     message: Mapped[str | None] = mapped_column(Text)
 
@@ -191,7 +182,7 @@ class Meeting(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
     mode: Mapped[MeetingMode] = mapped_column(
-        _enum(MeetingMode, "meeting_mode"), default=MeetingMode.IN_PERSON
+        str_enum(MeetingMode, "meeting_mode", 16), default=MeetingMode.IN_PERSON
     )
     place: Mapped[str | None] = mapped_column(String(300))
     online_url: Mapped[str | None] = mapped_column(String(500))
@@ -220,9 +211,10 @@ class MeetingRegistration(db.Model):
         ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    attendance: Mapped[MeetingMode] = mapped_column(_enum(MeetingMode, "attendance_mode"))
+    attendance: Mapped[MeetingMode] = mapped_column(str_enum(MeetingMode, "attendance_mode", 16))
     status: Mapped[RegistrationStatus] = mapped_column(
-        _enum(RegistrationStatus, "registration_status"), default=RegistrationStatus.REGISTERED
+        str_enum(RegistrationStatus, "registration_status", 16),
+        default=RegistrationStatus.REGISTERED,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

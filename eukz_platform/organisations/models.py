@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, str_enum, utcnow
 from ..extensions import db
 from .vocabulary import (
     EESCGroup,
@@ -32,17 +32,6 @@ class ConfirmationState(StrEnum):
     HIDDEN = "hidden"  # unconfirmed for longer: hidden until confirmed
 
 
-def _enum(cls, name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 def name_key(name: str) -> str:
     """The form two names are compared in: no case, no accents, no spaces."""
     decomposed = unicodedata.normalize("NFKD", name)
@@ -58,16 +47,16 @@ class Organisation(db.Model):
     name_key: Mapped[str] = mapped_column(String(200), unique=True)
     acronym: Mapped[str | None] = mapped_column(String(30))
     country: Mapped[str] = mapped_column(String(2), index=True)
-    side: Mapped[Side] = mapped_column(_enum(Side, "side"), index=True)
+    side: Mapped[Side] = mapped_column(str_enum(Side, "side"), index=True)
     city: Mapped[str | None] = mapped_column(String(100))
-    type: Mapped[OrganisationType] = mapped_column(_enum(OrganisationType, "organisation_type"))
-    eesc_group: Mapped[EESCGroup] = mapped_column(_enum(EESCGroup, "eesc_group"))
+    type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "organisation_type"))
+    eesc_group: Mapped[EESCGroup] = mapped_column(str_enum(EESCGroup, "eesc_group"))
     website: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     working_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     registration_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     status: Mapped[OrganisationStatus] = mapped_column(
-        _enum(OrganisationStatus, "organisation_status"),
+        str_enum(OrganisationStatus, "organisation_status"),
         default=OrganisationStatus.PENDING,
         index=True,
     )
@@ -80,7 +69,7 @@ class Organisation(db.Model):
     profile_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmation_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_state: Mapped[ConfirmationState] = mapped_column(
-        _enum(ConfirmationState, "confirmation_state"),
+        str_enum(ConfirmationState, "confirmation_state"),
         default=ConfirmationState.CURRENT,
         index=True,
     )
@@ -134,7 +123,7 @@ class OrganisationSector(db.Model):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
     )
-    sector: Mapped[Sector] = mapped_column(_enum(Sector, "sector"), primary_key=True, index=True)
+    sector: Mapped[Sector] = mapped_column(str_enum(Sector, "sector"), primary_key=True, index=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="sector_rows")
 
