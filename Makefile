@@ -1,6 +1,7 @@
 # EU–Kazakhstan Civil Society Platform
 #   make run    set everything up (venv, packages, SQLite database, seed) and serve on :5000
 #   make test   run the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+#   make bench  the directory's speed with 100,000 organisations (needs wrk; see scripts/bench.py)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ FLASK  := FLASK_DEBUG=1 $(BIN)/flask --app eukz_platform
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run setup db test lint format assets clean
+.PHONY: run setup db test bench lint format assets clean
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -31,6 +32,9 @@ db: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

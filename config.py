@@ -44,6 +44,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # The largest request: a CSV of contacts uploaded by the secretariat (tens of thousands).
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -68,6 +70,13 @@ class Config:
     EMAIL_CONFIRMATION_MAX_AGE = 7 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
+
+    # Annual confirmation of each organisation's profile (run by `flask housekeeping`):
+    # reminded after this many days, flagged this many days after the reminder, hidden
+    # this many days after being flagged.
+    ANNUAL_CONFIRMATION_DAYS = 365
+    ANNUAL_GRACE_DAYS = 30
+    ANNUAL_HIDE_AFTER_DAYS = 90
 
 
 class DevelopmentConfig(Config):

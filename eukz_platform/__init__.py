@@ -74,6 +74,9 @@ def _configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - every model known to SQLAlchemy and Alembic
+    from .search import init_search
+
+    init_search()  # the search index is written in the same transaction as each change
     from .database import configure_sqlite, render_item
 
     db.init_app(app)
@@ -102,8 +105,15 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_token: str):
         from sqlalchemy import select
+        from sqlalchemy.orm import joinedload
 
-        return db.session.scalar(select(User).where(User.session_token == session_token))
+        # With the organisation: what the user may see depends on it (visibility.py), and
+        # loading it here keeps every page and API list at a fixed number of statements.
+        return db.session.scalar(
+            select(User)
+            .options(joinedload(User.organisation))
+            .where(User.session_token == session_token)
+        )
 
 
 def _select_locale() -> str:
@@ -122,6 +132,7 @@ def _app_languages() -> Mapping[str, str]:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .directory import bp as directory_bp
     from .groups import bp as groups_bp
@@ -134,6 +145,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_bp, url_prefix="/working-groups")
     app.register_blueprint(directory_bp, url_prefix="/directory")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # The read API has GET routes only: nothing there for CSRF to protect.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -42,6 +42,71 @@ def create_secretariat_command(email: str, password: str | None, full_name: str 
     click.echo(f"create-secretariat: account {user.id} created for {user.email}")
 
 
+@click.command("housekeeping")
+@with_appcontext
+def housekeeping_command():
+    """Periodic jobs (the annual confirmation); idempotent, run it daily from cron."""
+    from . import housekeeping
+
+    result = housekeeping.run()
+    click.echo(
+        f"housekeeping: {result.reminded} reminded, {result.flagged} flagged, "
+        f"{result.hidden} hidden"
+    )
+
+
+@click.command("import-contacts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Apply without asking for confirmation.")
+@with_appcontext
+def import_contacts_command(file: str, yes: bool):
+    """Import EESC contacts from a CSV file, matched on email: show the plan, then apply it."""
+    from pathlib import Path
+
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from .directory import contacts_import
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            parsed = contacts_import.parse(Path(file).read_bytes())
+        except contacts_import.ImportFileError as e:
+            raise click.ClickException(
+                " ".join(contacts_import.file_problem_message(p) for p in e.problems)
+            ) from e
+        planned = contacts_import.plan(parsed.rows)
+        totals = contacts_import.counts(planned)
+        separator = {",": "commas", ";": "semicolons", "\t": "tabs"}[parsed.separator]
+        click.echo(
+            f"import-contacts: {len(planned)} rows read ({parsed.encoding}, {separator}): "
+            f"{totals['create']} to create, {totals['update']} to update, "
+            f"{totals['unchanged']} unchanged, {totals['refuse']} refused"
+        )
+        for row in planned:
+            if row["action"] == "refuse":
+                reasons = "; ".join(contacts_import.reason_message(r) for r in row["reasons"])
+                click.echo(f"  line {row['line']} refused: {reasons}")
+        if not (totals["create"] or totals["update"]):
+            click.echo("import-contacts: nothing to apply")
+            return
+        if not yes:
+            click.confirm("Apply the import?", abort=True)
+        with click.progressbar(length=len(parsed.rows), label="Importing contacts") as bar:
+            totals = contacts_import.import_rows(
+                parsed.rows, source=Path(file).name, advance=bar.update
+            )
+    click.echo(
+        f"import-contacts: {totals['create']} created, {totals['update']} updated, "
+        f"{totals['unchanged']} unchanged, {totals['refuse']} refused"
+    )
+
+
 def register_commands(app: Flask) -> None:
+    from .search.cli import register as register_search_commands
+
+    register_search_commands(app)  # reindex, demo-data
+    app.cli.add_command(import_contacts_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(create_secretariat_command)
+    app.cli.add_command(housekeeping_command)

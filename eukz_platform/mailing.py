@@ -26,8 +26,17 @@ class LogEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
-def send(to: str | list[str], subject: str, template: str, **context) -> bool:
-    """Render ``templates/email/<template>.txt`` and send it; False if sending failed."""
+def send(
+    to: str | list[str],
+    subject: str,
+    template: str,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> bool:
+    """Render ``templates/email/<template>.txt`` and send it; False if sending failed.
+
+    ``headers`` are extra message headers, such as ``List-Unsubscribe``.
+    """
     recipients = [to] if isinstance(to, str) else list(to)
     if not recipients:
         return True
@@ -37,6 +46,7 @@ def send(to: str | list[str], subject: str, template: str, **context) -> bool:
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=recipients,
+        headers=headers,
     )
     try:
         message.send()

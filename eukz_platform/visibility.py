@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 
 from .directory.models import Contact, Visibility
 from .organisations.models import ConfirmationState, Organisation
@@ -95,3 +95,27 @@ def visible_contacts(viewer: User | None) -> ColumnElement[bool]:
     if _signed_in(viewer) and viewer.organisation_id and not is_secretariat(viewer):
         clause = or_(clause, Contact.organisation_id == viewer.organisation_id)
     return clause
+
+
+def can_see_contact_with_organisation(viewer: User | None, contact: Contact) -> bool:
+    """``can_see_contact``, and its organisation (if any) is one the viewer may see: the
+    contact of a rejected, suspended or hidden organisation is not shown apart from it."""
+    if not can_see_contact(viewer, contact):
+        return False
+    return contact.organisation is None or can_view_organisation(viewer, contact.organisation)
+
+
+def visible_contacts_with_organisation(viewer: User | None) -> ColumnElement[bool]:
+    """``visible_contacts``, limited to contacts outside any organisation or of one the viewer
+    may see (the rule ``can_see_contact_with_organisation`` applies, as a WHERE clause)."""
+    if is_secretariat(viewer):
+        return visible_contacts(viewer)
+    return and_(
+        visible_contacts(viewer),
+        or_(
+            Contact.organisation_id.is_(None),
+            Contact.organisation_id.in_(
+                select(Organisation.id).where(visible_organisations(viewer))
+            ),
+        ),
+    )

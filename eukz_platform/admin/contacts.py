@@ -1,1 +1,266 @@
-"""Secretariat console."""
+"""The EESC contacts in the secretariat console: list, add, edit, hide, delete, import a CSV."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import EmailField, RadioField, SearchField, StringField, SubmitField, TelField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.decorators import secretariat_required
+from ..directory import contact_services
+from ..directory import contacts_import as importing
+from ..directory.models import Visibility
+from ..errors import handle_http
+from ..forms import strip
+from . import bp
+
+PER_PAGE = 50
+PREVIEW_PER_PAGE = 100
+
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: _l("Public: everyone"),
+    Visibility.MEMBERS: _l("Members: signed-in users of verified organisations"),
+    Visibility.PRIVATE: _l("Private: only the secretariat"),
+}
+
+
+class ContactForm(FlaskForm):
+    """An EESC contact's values, as added or edited by the secretariat."""
+
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    role = StringField(_l("Role"), filters=[strip], validators=[Length(max=200)])
+    organisation_name = StringField(
+        _l("Organisation"),
+        filters=[strip],
+        default=contact_services.DEFAULT_ORGANISATION,
+        validators=[Length(max=200)],
+    )
+    email = EmailField(_l("Email"), filters=[strip], validators=[Length(max=254)])
+    phone = TelField(_l("Phone"), filters=[strip], validators=[Length(max=50)])
+    visibility = RadioField(
+        _l("Visibility"),
+        choices=list(VISIBILITY_LABELS.items()),
+        default=contact_services.DEFAULT_VISIBILITY.value,
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Save the contact"))
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in contact_services.FIELDS}
+
+    def show_problems(self, problems: list[contact_services.Problem]) -> None:
+        for problem in problems:
+            getattr(self, problem.field).errors.append(contact_services.problem_message(problem))
+
+
+class ContactSearchForm(FlaskForm):
+    """Search the EESC contacts (a GET form, no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search by name, email, role or organisation"), filters=[strip])
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation: a POST with its CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class ImportForm(FlaskForm):
+    """Upload a CSV file of contacts for a preview."""
+
+    file = FileField(
+        _l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file to upload."))]
+    )
+    submit = SubmitField(_l("Upload and preview"))
+
+
+def _upload_limit_mb() -> int:
+    return max(1, (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))
+
+
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int)
+    return page if page and page > 0 else 1
+
+
+@bp.get("/contacts")
+@secretariat_required
+def contacts():
+    search = ContactSearchForm(request.args)
+    page = _page_number()
+    items, total = contact_services.list_contacts(search.q.data, page, PER_PAGE)
+    return render_template(
+        "admin/contacts/list.html",
+        search=search,
+        contacts=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+    )
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+@secretariat_required
+def contact_new():
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            contact = contact_services.create(form.values(), by=current_user)
+        except contact_services.InvalidContact as e:
+            form.show_problems(e.problems)
+        else:
+            flash(_("%(name)s is added to the contacts.", name=contact.name), "success")
+            return redirect(url_for("admin.contacts"))
+    return render_template("admin/contacts/form.html", form=form, contact=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@secretariat_required
+def contact_edit(contact_id: int):
+    contact = contact_services.get_or_404(contact_id)
+    form = ContactForm(obj=contact)
+    if form.validate_on_submit():
+        try:
+            contact_services.update(contact, form.values(), by=current_user)
+        except contact_services.InvalidContact as e:
+            form.show_problems(e.problems)
+        else:
+            flash(_("The contact %(name)s is saved.", name=contact.name), "success")
+            return redirect(url_for("admin.contacts"))
+    return render_template("admin/contacts/form.html", form=form, contact=contact), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/hide")
+@secretariat_required
+def contact_hide(contact_id: int):
+    contact = contact_services.get_or_404(contact_id)
+    contact_services.hide(contact, by=current_user)
+    flash(
+        _("%(name)s is now private: only the secretariat sees this contact.", name=contact.name),
+        "success",
+    )
+    return redirect(url_for("admin.contacts"))
+
+
+@bp.route("/contacts/<int:contact_id>/delete", methods=["GET", "POST"])
+@secretariat_required
+def contact_delete(contact_id: int):
+    contact = contact_services.get_or_404(contact_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = contact.name
+        contact_services.delete(contact, by=current_user)
+        flash(_("The contact %(name)s is deleted.", name=name), "success")
+        return redirect(url_for("admin.contacts"))
+    return render_template(
+        "admin/contacts/delete.html",
+        form=form,
+        contact=contact,
+        visibility_labels=VISIBILITY_LABELS,
+    ), (422 if form.errors else 200)
+
+
+def _import_page(form: ImportForm, status: int = 200):
+    return render_template(
+        "admin/contacts/import.html",
+        form=form,
+        columns=importing.COLUMNS,
+        limit_mb=_upload_limit_mb(),
+    ), status
+
+
+@bp.route("/contacts/import", methods=["GET", "POST"])
+@secretariat_required
+def contacts_import():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            batch = importing.create_batch(upload.filename, upload.read(), by=current_user)
+        except importing.ImportFileError as e:
+            form.file.errors.extend(
+                importing.file_problem_message(problem) for problem in e.problems
+            )
+        else:
+            return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
+    return _import_page(form, 422 if form.errors else 200)
+
+
+@bp.get("/contacts/imports/<int:batch_id>")
+@secretariat_required
+def contacts_import_preview(batch_id: int):
+    batch = importing.get_batch_or_404(batch_id)
+    show = request.args.get("show")
+    show = show if show in importing.ACTIONS else None
+    rows = [row for row in batch.rows if show is None or row["action"] == show]
+    page = _page_number()
+    pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
+    return render_template(
+        "admin/contacts/preview.html",
+        batch=batch,
+        form=ConfirmForm(),
+        totals=importing.counts(batch.rows),
+        rows=rows[(page - 1) * PREVIEW_PER_PAGE : page * PREVIEW_PER_PAGE],
+        shown=len(rows),
+        show=show,
+        page=page,
+        pages=pages,
+        columns=importing.COLUMNS,
+        column_of_field=importing.COLUMN_OF_FIELD,
+        reason_message=importing.reason_message,
+    )
+
+
+@bp.post("/contacts/imports/<int:batch_id>/apply")
+@secretariat_required
+def contacts_import_apply(batch_id: int):
+    batch = importing.get_batch_or_404(batch_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
+    try:
+        totals = importing.apply_batch(batch, by=current_user)
+    except importing.AlreadyApplied:
+        flash(_("This import was applied before; nothing changed this time."), "error")
+    else:
+        flash(
+            _(
+                "The import is applied: %(created)s, %(updated)s, %(refused)s.",
+                created=ngettext(
+                    "%(num)d contact created", "%(num)d contacts created", totals["create"]
+                ),
+                updated=ngettext("%(num)d updated", "%(num)d updated", totals["update"]),
+                refused=ngettext("%(num)d row refused", "%(num)d rows refused", totals["refuse"]),
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(e: RequestEntityTooLarge):
+    """A file over the upload limit: the import page says so, with the limit."""
+    if request.endpoint != "admin.contacts_import" or not (
+        current_user.is_authenticated and current_user.is_secretariat
+    ):
+        return handle_http(e)
+    form = ImportForm(formdata=None)
+    form.file.errors = [
+        _(
+            "The file is too large: upload at most %(size)d MB, or split it into several files.",
+            size=_upload_limit_mb(),
+        )
+    ]
+    return _import_page(form, 413)

@@ -1,1 +1,379 @@
-"""Secretariat console."""
+"""Secretariat console: working groups, their texts, members and co-chairs."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..auth.decorators import secretariat_required
+from ..forms import strip
+from ..groups import admin_services as services
+from ..groups.admin_services import GroupTexts
+from ..groups.models import LOCALES, WorkingGroup
+from ..organisations.vocabulary import SIDE_LABELS, Side
+from . import bp
+
+TITLE_MAX = 300
+PURPOSE_MAX = 5000
+MODERATION_CHOICES = [
+    ("moderated", _l("Moderated: the co-chairs approve requests to join")),
+    ("open", _l("Open: verified organisations join at once")),
+]
+LANGUAGE_NAMES = {"en": _l("English"), "ru": _l("Russian"), "kk": _l("Kazakh")}
+MEMBERSHIP_LABELS = {
+    "pending": _l("request waiting"),
+    "active": _l("active member"),
+    "declined": _l("declined"),
+    "withdrawn": _l("request withdrawn"),
+    "left": _l("left the group"),
+}
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class GroupTextsForm(FlaskForm):
+    """Title and purpose in English (required), Russian and Kazakh (optional), and moderation."""
+
+    moderation = RadioField(_l("Moderation"), choices=MODERATION_CHOICES, default="moderated")
+    title_en = StringField(
+        _l("Title in English"), filters=[strip], validators=[DataRequired(), Length(max=TITLE_MAX)]
+    )
+    purpose_en = TextAreaField(
+        _l("Purpose in English"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=PURPOSE_MAX)],
+    )
+    title_ru = StringField(
+        _l("Title in Russian"), filters=[strip], validators=[Length(max=TITLE_MAX)]
+    )
+    purpose_ru = TextAreaField(
+        _l("Purpose in Russian"), filters=[strip], validators=[Length(max=PURPOSE_MAX)]
+    )
+    title_kk = StringField(
+        _l("Title in Kazakh"), filters=[strip], validators=[Length(max=TITLE_MAX)]
+    )
+    purpose_kk = TextAreaField(
+        _l("Purpose in Kazakh"), filters=[strip], validators=[Length(max=PURPOSE_MAX)]
+    )
+
+    def _both_or_neither(self, locale: str) -> None:
+        title, purpose = self[f"title_{locale}"], self[f"purpose_{locale}"]
+        if bool(title.data) != bool(purpose.data):
+            missing = purpose if title.data else title
+            missing.errors.append(
+                _(
+                    "Give both the title and the purpose in %(language)s, or leave both empty "
+                    "to show the English text.",
+                    language=LANGUAGE_NAMES[locale],
+                )
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for locale in LOCALES[1:]:
+            self._both_or_neither(locale)
+        return valid and not self.errors
+
+    def load(self, group: WorkingGroup) -> None:
+        """Fill the form from the group (on GET)."""
+        self.moderation.data = "moderated" if group.moderated else "open"
+        by_locale = {t.locale: t for t in group.translations}
+        for locale in LOCALES:
+            row = by_locale.get(locale)
+            self[f"title_{locale}"].data = row.title if row else ""
+            self[f"purpose_{locale}"].data = row.purpose if row else ""
+
+    @property
+    def moderated(self) -> bool:
+        return self.moderation.data == "moderated"
+
+    def texts(self) -> dict[str, GroupTexts | None]:
+        texts: dict[str, GroupTexts | None] = {}
+        for locale in LOCALES:
+            title = self[f"title_{locale}"].data or ""
+            purpose = self[f"purpose_{locale}"].data or ""
+            texts[locale] = GroupTexts(title, purpose) if title else None
+        return texts
+
+
+class GroupCreateForm(GroupTextsForm):
+    """A working group for a new priority of the Action Plan."""
+
+    slug = StringField(
+        _l("Short name in web addresses"),
+        filters=[_lower],
+        validators=[DataRequired(), Length(max=services.SLUG_MAX)],
+    )
+    priority = IntegerField(
+        _l("Priority number"), validators=[DataRequired(), NumberRange(min=1, max=999)]
+    )
+
+    def validate_slug(self, field):
+        if not services.SLUG_PATTERN.match(field.data or "") or field.data in (
+            services.RESERVED_SLUGS
+        ):
+            raise ValidationError(
+                _l(
+                    "Use lowercase letters, digits and single hyphens between words, "
+                    "for example energy-transition."
+                )
+            )
+
+
+class AddOrganisationForm(FlaskForm):
+    organisation_id = IntegerField(validators=[DataRequired()])
+
+
+class AppointForm(FlaskForm):
+    # The service checks the person, so a clear message says why someone cannot be appointed.
+    user_id = SelectField(_l("Person"), coerce=int, validators=[Optional()], validate_choice=False)
+
+    def fill(self, candidates) -> None:
+        self.user_id.choices = [(0, _l("Choose a person"))] + [
+            (
+                user.id,
+                f"{user.full_name} – {user.organisation.name} "
+                f"({SIDE_LABELS[Side(user.organisation.side)]})",
+            )
+            for user in candidates
+        ]
+
+
+def _manage_page(group: WorkingGroup, appoint_form: AppointForm | None = None, status=200):
+    query = request.args.get("q", "").strip()
+    candidates = services.coordinator_candidates(group)
+    if appoint_form is None:
+        appoint_form = AppointForm()
+    appoint_form.fill(candidates)
+    return render_template(
+        "admin/groups/manage.html",
+        group=group,
+        chairs=services.coordinators(group),
+        members=services.active_members(group),
+        candidates=candidates,
+        appoint_form=appoint_form,
+        query=query,
+        membership_labels=MEMBERSHIP_LABELS,
+        found=services.find_organisations(group, query) if query else None,
+        sides=[
+            (Side.EU.value, SIDE_LABELS[Side.EU]),
+            (Side.KAZAKHSTAN.value, SIDE_LABELS[Side.KAZAKHSTAN]),
+        ],
+    ), status
+
+
+@bp.get("/groups")
+@secretariat_required
+def groups():
+    return render_template("admin/groups/index.html", overview=services.overview())
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@secretariat_required
+def group_create():
+    form = GroupCreateForm()
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(
+                form.slug.data, form.priority.data, form.moderated, form.texts(), by=current_user
+            )
+        except services.SlugInvalid:
+            form.slug.errors.append(_("This short name cannot be used; choose another."))
+        except services.SlugTaken:
+            form.slug.errors.append(_("Another working group already uses this short name."))
+        except services.PriorityTaken:
+            form.priority.errors.append(
+                _("A working group that is not archived already carries this priority number.")
+            )
+        except services.NotAllowed:
+            abort(403)
+        else:
+            flash(_("The working group “%(title)s” is created.", title=group.title), "success")
+            return redirect(url_for("admin.group", slug=group.slug))
+    return render_template("admin/groups/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/groups/<slug>")
+@secretariat_required
+def group(slug: str):
+    return _manage_page(services.get_group_or_404(slug))
+
+
+@bp.route("/groups/<slug>/edit", methods=["GET", "POST"])
+@secretariat_required
+def group_edit(slug: str):
+    group = services.get_group_or_404(slug)
+    form = GroupTextsForm()
+    if request.method == "GET":
+        form.load(group)
+    elif form.validate_on_submit():
+        try:
+            changed = services.update_group(group, form.moderated, form.texts(), by=current_user)
+        except services.NotAllowed:
+            abort(403)
+        if changed:
+            flash(_("The working group is saved."), "success")
+        else:
+            flash(_("Nothing was changed."), "info")
+        return redirect(url_for("admin.group", slug=group.slug))
+    return render_template("admin/groups/edit.html", form=form, group=group), (
+        422 if form.errors else 200
+    )
+
+
+@bp.post("/groups/<slug>/members")
+@secretariat_required
+def group_add_organisation(slug: str):
+    group = services.get_group_or_404(slug)
+    form = AddOrganisationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        membership = services.add_organisation(group, form.organisation_id.data, by=current_user)
+    except services.OrganisationNotFound:
+        abort(404)
+    except services.NotAllowed:
+        abort(403)
+    except services.NotVerified:
+        flash(
+            _(
+                "Only verified organisations can be added to a working group. "
+                "Verify the organisation first."
+            ),
+            "error",
+        )
+    except services.AlreadyMember:
+        flash(_("This organisation is already a member of the group."), "info")
+    except services.GroupArchived:
+        flash(_("The group is archived and takes no new members."), "error")
+    else:
+        flash(
+            _("%(name)s is now a member of the group.", name=membership.organisation.name),
+            "success",
+        )
+    return redirect(url_for("admin.group", slug=group.slug))
+
+
+@bp.post("/groups/<slug>/co-chairs")
+@secretariat_required
+def group_appoint(slug: str):
+    group = services.get_group_or_404(slug)
+    form = AppointForm()
+    form.fill(services.coordinator_candidates(group))
+    if form.validate_on_submit() and form.user_id.data:
+        try:
+            chair = services.appoint_coordinator(group, form.user_id.data, by=current_user)
+        except services.NotAllowed:
+            abort(403)
+        except services.NotAMember:
+            form.user_id.errors.append(
+                _(
+                    "Co-chairs are people of organisations that are active members of the "
+                    "group; this person's organisation is not."
+                )
+            )
+        except services.WrongSide:
+            form.user_id.errors.append(
+                _(
+                    "Co-chairs come from the EU side or the Kazakhstan side; this person's "
+                    "organisation is on neither."
+                )
+            )
+        except services.AlreadyCoordinator:
+            form.user_id.errors.append(_("This person already co-chairs the group."))
+        except services.SlotTaken as e:
+            form.user_id.errors.append(
+                _(
+                    "The group already has a co-chair for the %(side)s side: remove them first.",
+                    side=SIDE_LABELS[Side(e.side)],
+                )
+            )
+        else:
+            flash(
+                _(
+                    "%(name)s is now co-chair for the %(side)s side.",
+                    name=chair.user.full_name,
+                    side=SIDE_LABELS[Side(chair.side)],
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.group", slug=group.slug))
+    elif not form.errors:
+        form.user_id.errors.append(_("Choose a person."))
+    return _manage_page(group, form, 422)
+
+
+@bp.route("/groups/<slug>/co-chairs/<int:coordinator_id>/remove", methods=["GET", "POST"])
+@secretariat_required
+def group_remove_coordinator(slug: str, coordinator_id: int):
+    group = services.get_group_or_404(slug)
+    chair = services.get_coordinator_or_404(group, coordinator_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        name = chair.user.full_name
+        try:
+            services.remove_coordinator(group, chair, by=current_user)
+        except services.NotAllowed:
+            abort(403)
+        flash(_("%(name)s is no longer a co-chair of the group.", name=name), "success")
+        return redirect(url_for("admin.group", slug=group.slug))
+    if request.method == "POST":
+        abort(400)
+    return render_template(
+        "admin/groups/remove_coordinator.html",
+        group=group,
+        chair=chair,
+        side=SIDE_LABELS[Side(chair.side)],
+        form=form,
+    )
+
+
+@bp.route("/groups/<slug>/archive", methods=["GET", "POST"])
+@secretariat_required
+def group_archive(slug: str):
+    group = services.get_group_or_404(slug)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            services.archive_group(group, by=current_user)
+        except services.NotAllowed:
+            abort(403)
+        except services.GroupArchived:
+            flash(_("The group was already archived."), "info")
+        else:
+            flash(_("The working group is archived."), "success")
+        return redirect(url_for("admin.group", slug=group.slug))
+    if request.method == "POST":
+        abort(400)
+    return render_template("admin/groups/archive.html", group=group, form=form)
+
+
+@bp.post("/groups/<slug>/reopen")
+@secretariat_required
+def group_reopen(slug: str):
+    group = services.get_group_or_404(slug)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.reopen_group(group, by=current_user)
+    except services.NotAllowed:
+        abort(403)
+    except services.NotArchived:
+        flash(_("The group is not archived."), "info")
+    except services.PriorityTaken:
+        flash(
+            _(
+                "Another working group now carries priority %(n)s, so this one cannot be reopened.",
+                n=group.priority,
+            ),
+            "error",
+        )
+    else:
+        flash(_("The working group is open again."), "success")
+    return redirect(url_for("admin.group", slug=group.slug))

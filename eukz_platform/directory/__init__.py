@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("directory", __name__)
 
-from . import views  # noqa: E402,F401
+from . import exports, views  # noqa: E402,F401

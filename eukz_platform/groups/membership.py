@@ -54,6 +54,11 @@ def _is_org_admin(user: User | None, org_id: int) -> bool:
     )
 
 
+def can_act_for(user: User | None, org_id: int) -> bool:
+    """Only the organisation's admins ask to join, withdraw or leave for it."""
+    return _is_org_admin(user, org_id)
+
+
 def is_coordinator(user: User | None, group: WorkingGroup) -> bool:
     if user is None or not user.is_authenticated:
         return False
@@ -158,6 +163,26 @@ def leave(membership: Membership, by: User) -> Membership:
     _transition(membership, Status.LEFT, by)
     db.session.commit()
     return membership
+
+
+def withdraw_request(org: Organisation, group: WorkingGroup, by: User) -> Membership:
+    """An admin withdraws the organisation's pending request to join the group."""
+    if not _is_org_admin(by, org.id):
+        raise NotAllowed()
+    membership = get_membership(org.id, group.id)
+    if membership is None:
+        raise InvalidTransition()
+    return withdraw(membership, by)
+
+
+def leave_group(org: Organisation, group: WorkingGroup, by: User) -> Membership:
+    """An admin takes the organisation out of a group it is an active member of."""
+    if not _is_org_admin(by, org.id):
+        raise NotAllowed()
+    membership = get_membership(org.id, group.id)
+    if membership is None:
+        raise InvalidTransition()
+    return leave(membership, by)
 
 
 def approve(membership: Membership, by: User, message: str | None = None) -> Membership:
@@ -267,5 +292,5 @@ def notify_decision(membership: Membership, message: str | None) -> None:
         membership=membership,
         approved=approved,
         message=message,
-        link=url_for("groups.index", _external=True),
+        link=url_for("groups.detail", slug=membership.group.slug, _external=True),
     )

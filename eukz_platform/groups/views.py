@@ -1,10 +1,438 @@
-"""Views for working groups."""
+"""Views for working groups: pages, membership, moderation, announcements, meetings."""
 
-from flask import render_template
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-from . import bp, services
+from ..extensions import csrf
+from ..navigation import redirect_next
+from ..organisations import services as organisations
+from ..organisations.vocabulary import OrganisationStatus
+from . import announcements, bp, ics, meetings, notifications, services, templating  # noqa: F401
+from . import membership as memberships
+from .forms import (
+    AnnouncementForm,
+    DecisionForm,
+    JoinForm,
+    MeetingForm,
+    NotificationSettingsForm,
+    RegistrationForm,
+)
+from .models import Meeting, MembershipStatus
+
+
+def _status(form) -> int:
+    return 422 if form.errors else 200
+
+
+# Pages ------------------------------------------------------------------------------------
 
 
 @bp.get("/")
 def index():
-    return render_template("groups/index.html", groups=services.list_groups())
+    return render_template("groups/index.html", summaries=services.overview(current_user))
+
+
+def _detail_page(group, join_form=None, status: int = 200):
+    page = services.group_page(group, current_user)
+    return render_template(
+        "groups/detail.html",
+        page=page,
+        group=group,
+        join_form=join_form or JoinForm(),
+        can_act=current_user.is_authenticated
+        and memberships.can_act_for(current_user, current_user.organisation_id),
+    ), status
+
+
+@bp.get("/<slug>")
+def detail(slug: str):
+    return _detail_page(services.get_by_slug_or_404(slug))
+
+
+# Joining and leaving ------------------------------------------------------------------------
+
+
+@bp.post("/<slug>/organisations/<int:org_id>/join")
+@login_required
+def join(slug: str, org_id: int):
+    group = services.get_by_slug_or_404(slug)
+    org = organisations.get_or_404(org_id)
+    if not memberships.can_act_for(current_user, org.id):
+        abort(403)
+    form = JoinForm()
+    if not form.validate_on_submit():
+        return _detail_page(group, form, 422)
+    try:
+        membership = memberships.request_membership(
+            org, group, by=current_user, motivation=form.motivation.data
+        )
+    except memberships.NotAllowed:
+        abort(403)
+    except memberships.GroupArchived:
+        flash(_("This working group is archived and takes no new members."), "error")
+    except memberships.InvalidTransition:
+        flash(_("Your organisation is already a member or has a request pending."), "info")
+    else:
+        if membership.status == MembershipStatus.ACTIVE:
+            flash(_("%(org)s is now a member of this working group.", org=org.name), "success")
+        elif org.status != OrganisationStatus.VERIFIED:
+            flash(
+                _(
+                    "Your request is sent. The co-chairs can approve it once the secretariat "
+                    "has verified your organisation."
+                ),
+                "success",
+            )
+        else:
+            flash(_("Your request is sent to the co-chairs."), "success")
+    return redirect_next("groups.detail", slug=group.slug)
+
+
+@bp.post("/<slug>/organisations/<int:org_id>/withdraw")
+@login_required
+def withdraw(slug: str, org_id: int):
+    group = services.get_by_slug_or_404(slug)
+    org = organisations.get_or_404(org_id)
+    try:
+        memberships.withdraw_request(org, group, by=current_user)
+    except memberships.NotAllowed:
+        abort(403)
+    except memberships.InvalidTransition:
+        flash(_("There is no pending request to withdraw."), "info")
+    else:
+        flash(_("The request to join is withdrawn."), "success")
+    return redirect_next("groups.detail", slug=group.slug)
+
+
+@bp.post("/<slug>/organisations/<int:org_id>/leave")
+@login_required
+def leave(slug: str, org_id: int):
+    group = services.get_by_slug_or_404(slug)
+    org = organisations.get_or_404(org_id)
+    try:
+        memberships.leave_group(org, group, by=current_user)
+    except memberships.NotAllowed:
+        abort(403)
+    except memberships.InvalidTransition:
+        flash(_("Your organisation is not a member of this working group."), "info")
+    else:
+        flash(_("%(org)s has left the working group.", org=org.name), "success")
+    return redirect_next("groups.detail", slug=group.slug)
+
+
+# Moderation -----------------------------------------------------------------------------
+
+
+def _decision_form(membership_id: int) -> DecisionForm:
+    return DecisionForm(prefix=f"request-{membership_id}")
+
+
+def _requests_page(group, bound: DecisionForm | None = None, bound_id: int | None = None):
+    try:
+        pending = services.pending_requests(group, by=current_user)
+    except memberships.NotAllowed:
+        abort(403)
+    forms = {m.id: _decision_form(m.id) for m in pending}
+    if bound is not None and bound_id in forms:
+        forms[bound_id] = bound
+    return render_template(
+        "groups/requests.html", group=group, pending=pending, forms=forms
+    ), 422 if bound is not None else 200
+
+
+@bp.get("/<slug>/requests")
+@login_required
+def requests(slug: str):
+    return _requests_page(services.get_by_slug_or_404(slug))
+
+
+@bp.post("/<slug>/requests/<int:membership_id>")
+@login_required
+def decide(slug: str, membership_id: int):
+    group = services.get_by_slug_or_404(slug)
+    if not memberships.can_moderate(current_user, group):
+        abort(403)
+    membership = services.membership_of(group, membership_id)
+    form = _decision_form(membership.id)
+    if not form.validate_on_submit():
+        return _requests_page(group, form, membership.id)
+    approving = "approve" in request.form
+    if not approving and "decline" not in request.form:
+        abort(400)
+    decide_with = memberships.approve if approving else memberships.decline
+    name = membership.organisation.name
+    try:
+        decide_with(membership, by=current_user, message=form.message.data)
+    except memberships.NotAllowed:
+        abort(403)
+    except memberships.NotYetVerified:
+        flash(
+            _(
+                "%(org)s awaits verification by the secretariat; its request can be approved "
+                "once it is verified.",
+                org=name,
+            ),
+            "warning",
+        )
+    except memberships.InvalidTransition:
+        flash(_("This request has already been decided or withdrawn."), "info")
+    else:
+        if approving:
+            flash(_("%(org)s is now a member of the working group.", org=name), "success")
+        else:
+            flash(_("The request of %(org)s is declined.", org=name), "success")
+    return redirect(url_for("groups.requests", slug=group.slug))
+
+
+# Announcements ----------------------------------------------------------------------------
+
+
+def _require_moderator(group) -> None:
+    if not memberships.can_moderate(current_user, group):
+        abort(403)
+
+
+@bp.route("/<slug>/announcements/new", methods=["GET", "POST"])
+@login_required
+def new_announcement(slug: str):
+    group = services.get_by_slug_or_404(slug)
+    _require_moderator(group)
+    form = AnnouncementForm()
+    if form.validate_on_submit():
+        try:
+            announcements.post(group, by=current_user, title=form.title.data, body=form.body.data)
+        except memberships.NotAllowed:
+            abort(403)
+        flash(_("The announcement is posted."), "success")
+        return redirect(url_for("groups.detail", slug=group.slug, _anchor="announcements"))
+    return render_template("groups/announcement_form.html", group=group, form=form), _status(form)
+
+
+# Meetings ---------------------------------------------------------------------------------
+
+
+def _meeting_errors(form: MeetingForm, e: Exception) -> None:
+    if isinstance(e, meetings.MeetingInPast):
+        form.starts_at.errors.append(_("The meeting cannot start in the past."))
+    elif isinstance(e, meetings.EndsBeforeStart):
+        form.ends_at.errors.append(_("The end must be after the start."))
+
+
+@bp.route("/<slug>/meetings/new", methods=["GET", "POST"])
+@login_required
+def new_meeting(slug: str):
+    group = services.get_by_slug_or_404(slug)
+    _require_moderator(group)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            meeting = meetings.create(group, by=current_user, data=form.meeting_data())
+        except memberships.NotAllowed:
+            abort(403)
+        except (meetings.MeetingInPast, meetings.EndsBeforeStart) as e:
+            _meeting_errors(form, e)
+        else:
+            flash(_("The meeting is scheduled."), "success")
+            return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+    return render_template(
+        "groups/meeting_form.html", group=group, form=form, meeting=None
+    ), _status(form)
+
+
+def _initial(meeting: Meeting) -> dict:
+    return {
+        "title": meeting.title,
+        "timezone": meeting.timezone,
+        "starts_at": meetings.local_time(meeting.starts_at, meeting.timezone).replace(tzinfo=None),
+        "ends_at": meetings.local_time(meeting.ends_at, meeting.timezone).replace(tzinfo=None),
+        "mode": meeting.mode.value,
+        "place": meeting.place,
+        "online_url": meeting.online_url,
+        "agenda": meeting.agenda,
+        "capacity": meeting.capacity,
+        "registration_open": meeting.registration_open,
+    }
+
+
+@bp.route("/<slug>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meeting(slug: str, meeting_id: int):
+    group = services.get_by_slug_or_404(slug)
+    _require_moderator(group)
+    meeting = meetings.get_or_404(group, meeting_id)
+    if meeting.cancelled_at is not None:
+        flash(_("This meeting is cancelled and can no longer be changed."), "info")
+        return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+    form = MeetingForm(data=None if request.method == "POST" else _initial(meeting))
+    if form.validate_on_submit():
+        try:
+            meetings.update(meeting, by=current_user, data=form.meeting_data())
+        except memberships.NotAllowed:
+            abort(403)
+        except (meetings.MeetingInPast, meetings.EndsBeforeStart) as e:
+            _meeting_errors(form, e)
+        except meetings.MeetingCancelled:
+            flash(_("This meeting is cancelled and can no longer be changed."), "info")
+            return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+        else:
+            flash(_("The meeting is updated."), "success")
+            return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+    return render_template(
+        "groups/meeting_form.html", group=group, form=form, meeting=meeting
+    ), _status(form)
+
+
+@bp.post("/<slug>/meetings/<int:meeting_id>/cancel")
+@login_required
+def cancel_meeting(slug: str, meeting_id: int):
+    group = services.get_by_slug_or_404(slug)
+    meeting = meetings.get_or_404(group, meeting_id)
+    try:
+        meetings.cancel(meeting, by=current_user)
+    except memberships.NotAllowed:
+        abort(403)
+    except meetings.MeetingCancelled:
+        flash(_("This meeting was already cancelled."), "info")
+    else:
+        flash(_("The meeting is cancelled."), "success")
+    return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+
+
+def _meeting_page(group, meeting, form=None, status: int = 200):
+    info = services.meeting_infos([meeting], current_user)[0]
+    can_moderate = memberships.can_moderate(current_user, group)
+    return render_template(
+        "groups/meeting.html",
+        group=group,
+        meeting=meeting,
+        info=info,
+        can_moderate=can_moderate,
+        can_register=meetings.can_register(current_user, group),
+        open_for_registration=meetings.is_open_for_registration(meeting),
+        form=form or RegistrationForm(modes=meetings.attendance_choices(meeting)),
+        attendees=meetings.registrations(meeting) if can_moderate else [],
+    ), status
+
+
+@bp.get("/<slug>/meetings/<int:meeting_id>")
+def meeting(slug: str, meeting_id: int):
+    group = services.get_by_slug_or_404(slug)
+    return _meeting_page(group, meetings.get_or_404(group, meeting_id))
+
+
+@bp.post("/<slug>/meetings/<int:meeting_id>/register")
+@login_required
+def register(slug: str, meeting_id: int):
+    group = services.get_by_slug_or_404(slug)
+    meeting = meetings.get_or_404(group, meeting_id)
+    if not meetings.can_register(current_user, group):
+        abort(403)
+    form = RegistrationForm(modes=meetings.attendance_choices(meeting))
+    if not form.validate_on_submit():
+        return _meeting_page(group, meeting, form, 422)
+    try:
+        registration = meetings.register(meeting, current_user, form.attendance.data)
+    except memberships.NotAllowed:
+        abort(403)
+    except (meetings.RegistrationClosed, meetings.MeetingCancelled):
+        flash(_("This meeting takes no registrations."), "error")
+    except meetings.AlreadyRegistered:
+        flash(_("You are already registered for this meeting."), "info")
+    else:
+        if registration.status.value == "waiting":
+            flash(_("The meeting is full: you are on the waiting list."), "info")
+        else:
+            flash(_("You are registered."), "success")
+    return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+
+
+@bp.post("/<slug>/meetings/<int:meeting_id>/unregister")
+@login_required
+def unregister(slug: str, meeting_id: int):
+    group = services.get_by_slug_or_404(slug)
+    meeting = meetings.get_or_404(group, meeting_id)
+    try:
+        meetings.unregister(meeting, current_user)
+    except meetings.NotRegistered:
+        flash(_("You are not registered for this meeting."), "info")
+    else:
+        flash(_("Your registration is cancelled."), "success")
+    return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+
+
+@bp.get("/<slug>/meetings/<int:meeting_id>/attendees.csv")
+@login_required
+def attendees_csv(slug: str, meeting_id: int):
+    group = services.get_by_slug_or_404(slug)
+    meeting = meetings.get_or_404(group, meeting_id)
+    try:
+        text = meetings.attendees_csv(meeting, by=current_user)
+    except memberships.NotAllowed:
+        abort(403)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{group.slug}-meeting-{meeting.id}'
+            '-attendees.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<slug>/meetings/<int:meeting_id>.ics")
+def meeting_ics(slug: str, meeting_id: int):
+    group = services.get_by_slug_or_404(slug)
+    meeting = meetings.get_or_404(group, meeting_id)
+    return Response(
+        ics.meeting_calendar(meeting),
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{group.slug}-meeting-{meeting.id}.ics"'
+        },
+    )
+
+
+@bp.get("/<slug>/meetings.ics")
+def feed(slug: str):
+    group = services.get_by_slug_or_404(slug)
+    return Response(
+        ics.group_feed(group, meetings.of_group(group)),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'inline; filename="{group.slug}.ics"'},
+    )
+
+
+# Notifications --------------------------------------------------------------------------
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings():
+    form = NotificationSettingsForm(
+        data=None if request.method == "POST" else {"notify": current_user.notify_group_updates}
+    )
+    if form.validate_on_submit():
+        notifications.set_preference(current_user, form.notify.data)
+        if form.notify.data:
+            flash(_("You will get an email about new announcements and meetings."), "success")
+        else:
+            flash(_("You will no longer get emails about the working groups."), "success")
+        return redirect(url_for("groups.notification_settings"))
+    return render_template(
+        "groups/notifications.html", form=form, groups=services.groups_of_user(current_user)
+    ), _status(form)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof; mail clients post it with no session (RFC 8058)
+def unsubscribe(token: str):
+    try:
+        user = notifications.user_for_token(token)
+    except notifications.InvalidToken:
+        return render_template("groups/unsubscribe.html", invalid=True, done=False), 400
+    if request.method == "POST":
+        notifications.unsubscribe(user)
+        return render_template("groups/unsubscribe.html", invalid=False, done=True, user=user)
+    return render_template("groups/unsubscribe.html", invalid=False, done=False, user=user)

@@ -12,6 +12,12 @@ def index():
     return render_template("main/index.html", groups=groups.list_groups())
 
 
+@bp.get("/healthz")
+def healthz():
+    """A bare answer, for load balancers and as the baseline of ``make bench``."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @bp.get("/privacy")
 def privacy():
     return render_template("main/privacy.html")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("organisations", __name__)
 
-from . import views  # noqa: E402,F401
+from . import confirmation, contacts, duplicates, views  # noqa: E402,F401

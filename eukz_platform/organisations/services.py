@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import mailing
+from .. import housekeeping, mailing
 from ..auth import services as auth_services
 from ..auth.models import Role, User
 from ..database import utcnow
@@ -110,6 +110,7 @@ def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
     if taken:
         raise Conflict(taken)
     _apply_profile(org, data)
+    housekeeping.note_profile_saved(org, by)
     try:
         db.session.commit()
     except IntegrityError as e:

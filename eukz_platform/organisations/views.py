@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user
 
 from .. import visibility
 from ..extensions import limiter
-from . import bp, services
+from . import bp, duplicates, services
 from .forms import EditOrganisationForm, InviteForm, RegistrationForm, RoleForm
 
 CONFLICT_MESSAGES = {
@@ -31,6 +31,9 @@ def register():
         return redirect(url_for("main.index"))
     form = RegistrationForm()
     if form.validate_on_submit():
+        matches = duplicates.matches_to_confirm(form)
+        if matches:
+            return render_template("organisations/register.html", form=form, matches=matches)
         try:
             user = services.register(
                 form.profile_data(), form.full_name.data, form.email.data, form.password.data

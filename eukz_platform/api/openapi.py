@@ -1,0 +1,440 @@
+"""The OpenAPI 3.1 description of the read API, built from the same vocabularies it checks."""
+
+from __future__ import annotations
+
+from . import params
+
+VERSION = "1.0.0"
+
+
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array_param(name: str, description: str, values: tuple[str, ...] | None) -> dict:
+    item = (
+        {"type": "string", "enum": list(values)}
+        if values
+        else {
+            "type": "string",
+            "pattern": params.SLUG.pattern,
+        }
+    )
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description + " Repeatable: any of the values given.",
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": item},
+    }
+
+
+PARAMETER_DOCS = {
+    "kind": "Only organisations or only contacts.",
+    "country": "The organisation's country, ISO 3166-1 alpha-2 (ZZ: other).",
+    "side": "EU, Kazakhstan (kz) or other.",
+    "type": "The type of organisation.",
+    "eesc_group": "The EESC group (I Employers, II Workers, III Civil Society Organisations).",
+    "sector": "A sector the organisation works in.",
+    "group": "A working group (by slug) the organisation is an active member of.",
+}
+
+
+def _parameters() -> dict:
+    found = {
+        "q": {
+            "name": "q",
+            "in": "query",
+            "required": False,
+            "description": "Words to find, in any script: case, accents and Cyrillic/Latin "
+            "are folded, and the last word matches as a prefix.",
+            "schema": {"type": "string"},
+        },
+        "page": {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "description": "The page, from 1.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": params.MAX_PAGE, "default": 1},
+        },
+        "per_page": {
+            "name": "per_page",
+            "in": "query",
+            "required": False,
+            "description": "Items per page.",
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": params.MAX_PER_PAGE,
+                "default": params.DEFAULT_PER_PAGE,
+            },
+        },
+        "sort": {
+            "name": "sort",
+            "in": "query",
+            "required": False,
+            "description": "relevance (by name when there is no q), name, or newest first.",
+            "schema": {"type": "string", "enum": list(params.SORTS), "default": "relevance"},
+        },
+        "verified": {
+            "name": "verified",
+            "in": "query",
+            "required": False,
+            "description": "Only verified organisations (true) or only those not verified (false).",
+            "schema": {"type": "string", "enum": ["true", "false"]},
+        },
+    }
+    for name, (_attr, values) in params.FACETS.items():
+        found[name] = _array_param(name, PARAMETER_DOCS[name], values)
+    return found
+
+
+def _schemas() -> dict:
+    organisation_ref = {
+        "type": "object",
+        "required": ["id", "name", "url"],
+        "properties": {
+            "id": _nullable("integer"),
+            "name": {"type": "string"},
+            "url": _nullable("string", format="uri"),
+        },
+    }
+    organisation = {
+        "type": "object",
+        "required": [
+            "id",
+            "kind",
+            "name",
+            "url",
+            "acronym",
+            "country",
+            "side",
+            "city",
+            "type",
+            "eesc_group",
+            "sectors",
+            "website",
+            "verified",
+            "groups",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"const": "organisation"},
+            "name": {"type": "string"},
+            "url": {"type": "string", "format": "uri", "description": "Its HTML page."},
+            "acronym": _nullable("string"),
+            "country": {"type": "string", "enum": list(params.FACETS["country"][1])},
+            "side": {"type": "string", "enum": list(params.FACETS["side"][1])},
+            "city": _nullable("string"),
+            "type": {"type": "string", "enum": list(params.FACETS["type"][1])},
+            "eesc_group": {"type": "string", "enum": list(params.FACETS["eesc_group"][1])},
+            "sectors": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(params.FACETS["sector"][1])},
+            },
+            "website": _nullable("string"),
+            "verified": {"type": "boolean"},
+            "groups": {
+                "type": "array",
+                "description": "Slugs of the working groups it is an active member of.",
+                "items": {"type": "string"},
+            },
+        },
+    }
+    contact = {
+        "type": "object",
+        "required": ["id", "kind", "name", "url", "role", "organisation", "vcard_url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"const": "contact"},
+            "name": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
+            "role": _nullable("string"),
+            "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
+            "email": {"type": "string", "description": "Only where the caller may see it."},
+            "phone": {"type": "string", "description": "As written."},
+            "phone_e164": _nullable("string", description="E.164, for tel: links."),
+            "vcard_url": {"type": "string", "format": "uri"},
+        },
+    }
+    organisation_detail = {
+        "allOf": [
+            _ref("Organisation"),
+            {
+                "type": "object",
+                "required": ["description", "other_names", "contacts"],
+                "properties": {
+                    "description": _nullable("string"),
+                    "other_names": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "language"],
+                            "properties": {
+                                "name": {"type": "string"},
+                                "language": _nullable("string"),
+                            },
+                        },
+                    },
+                    "contacts": {"type": "array", "items": _ref("Contact")},
+                },
+            },
+        ]
+    }
+    sides = list(params.FACETS["side"][1])
+    working_group = {
+        "type": "object",
+        "required": [
+            "slug",
+            "kind",
+            "name",
+            "url",
+            "priority",
+            "purpose",
+            "moderated",
+            "coordinators",
+            "members_by_side",
+        ],
+        "properties": {
+            "slug": {"type": "string"},
+            "kind": {"const": "working_group"},
+            "name": {"type": "string", "description": "Its title, in the caller's language."},
+            "url": {"type": "string", "format": "uri"},
+            "priority": {"type": "integer", "description": "The Action Plan's priority."},
+            "purpose": {"type": "string"},
+            "moderated": {"type": "boolean"},
+            "coordinators": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "side", "organisation"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "side": {"type": "string", "enum": ["eu", "kz"]},
+                        "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
+                    },
+                },
+            },
+            "members_by_side": {
+                "type": "object",
+                "required": sides,
+                "properties": {s: {"type": "integer", "minimum": 0} for s in sides},
+            },
+        },
+    }
+    working_group_detail = {
+        "allOf": [
+            _ref("WorkingGroup"),
+            {
+                "type": "object",
+                "required": ["members"],
+                "properties": {
+                    "members": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "name", "url", "country", "side"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "url": {"type": "string", "format": "uri"},
+                                "country": {"type": "string"},
+                                "side": {"type": "string", "enum": sides},
+                            },
+                        },
+                    }
+                },
+            },
+        ]
+    }
+
+    def listing(item: dict, extra: dict | None = None) -> dict:
+        schema = {
+            "type": "object",
+            "required": ["items", "total", "page", "per_page"],
+            "properties": {
+                "items": {"type": "array", "items": item},
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1},
+            },
+        }
+        if extra:
+            schema["properties"].update(extra)
+        return schema
+
+    facets = {
+        "type": "object",
+        "description": "Counts per facet value for the whole result (not only the page).",
+        "additionalProperties": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["value", "count"],
+                "properties": {
+                    "value": {"type": "string"},
+                    "count": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+    }
+    search_list = listing(
+        {"oneOf": [_ref("Organisation"), _ref("Contact")]},
+        {
+            "facets": facets,
+            "total_is_lower_bound": {
+                "type": "boolean",
+                "description": "Present (true) when the total was capped: there are at least "
+                "that many.",
+            },
+        },
+    )
+    search_list["required"].append("facets")
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+        },
+        "OrganisationRef": organisation_ref,
+        "Organisation": organisation,
+        "OrganisationDetail": organisation_detail,
+        "Contact": contact,
+        "WorkingGroup": working_group,
+        "WorkingGroupDetail": working_group_detail,
+        "SearchList": search_list,
+        "OrganisationList": listing(_ref("Organisation")),
+        "ContactList": listing(_ref("Contact")),
+        "WorkingGroupList": listing(_ref("WorkingGroup")),
+    }
+
+
+def _ok(schema: str, description: str) -> dict:
+    return {
+        "200": {
+            "description": description,
+            "headers": {
+                "ETag": {"$ref": "#/components/headers/ETag"},
+                "Cache-Control": {"$ref": "#/components/headers/Cache-Control"},
+            },
+            "content": {"application/json": {"schema": _ref(schema)}},
+        },
+        "304": {"$ref": "#/components/responses/NotModified"},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+    }
+
+
+def _operation(op_id: str, summary: str, names: tuple[str, ...], responses: dict) -> dict:
+    return {
+        "get": {
+            "operationId": op_id,
+            "summary": summary,
+            "parameters": [{"$ref": f"#/components/parameters/{n}"} for n in names],
+            "responses": responses,
+        }
+    }
+
+
+def document(server_url: str) -> dict:
+    """The OpenAPI document, with ``server_url`` (…/api/v1) as its server."""
+    not_found = {"404": {"$ref": "#/components/responses/NotFound"}}
+    slug_param = {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": params.SLUG.pattern},
+    }
+    id_param = {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    organisation_op = _operation(
+        "getOrganisation",
+        "One organisation, with its other names and the contacts the caller may see.",
+        (),
+        {**_ok("OrganisationDetail", "The organisation."), **not_found},
+    )
+    organisation_op["get"]["parameters"] = [id_param]
+    group_op = _operation(
+        "getWorkingGroup",
+        "One working group, with its member organisations.",
+        (),
+        {**_ok("WorkingGroupDetail", "The working group."), **not_found},
+    )
+    group_op["get"]["parameters"] = [slug_param]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "EU–Kazakhstan Civil Society Platform read API",
+            "version": VERSION,
+            "description": "Organisations, contacts and working groups of the platform, "
+            "read-only. Each response holds only what the caller may see: a visitor sees "
+            "public contacts; a signed-in user of a verified organisation also those for "
+            "members. Visitors' responses may be cached for a minute; every response has an "
+            "ETag (send it back in If-None-Match to get 304 Not Modified). A parameter that is "
+            "unknown or has a value outside its list is refused with 400.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/search": _operation(
+                "search",
+                "Organisations and contacts together, ranked, with facet counts.",
+                params.SEARCH_PARAMS,
+                _ok("SearchList", "One page of results."),
+            ),
+            "/organisations": _operation(
+                "listOrganisations",
+                "Organisations, filtered by facets (by name unless sorted otherwise).",
+                params.ORGANISATION_PARAMS,
+                _ok("OrganisationList", "One page of organisations."),
+            ),
+            "/organisations/{id}": organisation_op,
+            "/working-groups": _operation(
+                "listWorkingGroups",
+                "The working groups, in the Action Plan's order.",
+                params.GROUP_PARAMS,
+                _ok("WorkingGroupList", "One page of working groups."),
+            ),
+            "/working-groups/{slug}": group_op,
+            "/contacts": _operation(
+                "listContacts",
+                "Contacts the caller may see.",
+                params.CONTACT_PARAMS,
+                _ok("ContactList", "One page of contacts."),
+            ),
+        },
+        "components": {
+            "parameters": _parameters(),
+            "schemas": _schemas(),
+            "headers": {
+                "ETag": {
+                    "description": "A hash of the body.",
+                    "schema": {"type": "string"},
+                },
+                "Cache-Control": {
+                    "description": "public, max-age=60 for visitors; private, no-store when "
+                    "signed in.",
+                    "schema": {"type": "string"},
+                },
+            },
+            "responses": {
+                "NotModified": {"description": "The body has not changed since that ETag."},
+                "BadRequest": {
+                    "description": "An unknown parameter, or a value outside its list.",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+                "NotFound": {
+                    "description": "No such id or slug (or not one the caller may see).",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+            },
+        },
+    }

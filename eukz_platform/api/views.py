@@ -1,0 +1,186 @@
+"""Routes of the read API, ``/api/v1/`` (DESIGN.md, "Interfaces").
+
+Every response is JSON with an ``ETag`` (a hash of its body, so a client sending it back in
+``If-None-Match`` gets 304) and ``Cache-Control``: shared caches may keep a visitor's answer for
+a minute; a signed-in caller's answer holds what only they may see, so it is never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Response, abort, request, url_for
+from flask_login import current_user
+
+from .. import search
+from ..directory.models import Contact
+from . import bp, openapi, params, queries
+from .serialise import (
+    contact_item,
+    organisation_item,
+    organisation_url,
+    related_for,
+)
+
+PUBLIC_MAX_AGE = 60
+
+
+def _json(payload: dict) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response.make_conditional(request)
+
+
+def _query(allowed) -> search.SearchQuery:
+    try:
+        return params.parse(request.args, allowed)
+    except params.BadParameter as e:
+        abort(400, description=str(e))
+
+
+def _listing(items: list, listing: queries.Listing, **extra) -> dict:
+    payload = {
+        "items": items,
+        "total": listing.total,
+        "page": listing.page,
+        "per_page": listing.per_page,
+    }
+    payload.update(extra)
+    if listing.total_is_lower_bound:
+        payload["total_is_lower_bound"] = True
+    return payload
+
+
+def _run(fn, *args, **kwargs) -> queries.Listing:
+    """A listing; a query the search service (or a facet check) refuses is a 400."""
+    try:
+        return fn(*args, **kwargs)
+    except (search.BadQuery, params.BadParameter) as e:
+        abort(400, description=str(e))
+
+
+def _items(objects: list) -> list[dict]:
+    """API items for a page of organisations and contacts, in their order."""
+    people = [o for o in objects if isinstance(o, Contact)]
+    orgs = [o for o in objects if not isinstance(o, Contact)]
+    related = related_for(orgs, people)
+    return [
+        contact_item(o, related, current_user)
+        if isinstance(o, Contact)
+        else organisation_item(o, related)
+        for o in objects
+    ]
+
+
+def _facets(facets: dict) -> dict:
+    return {
+        name: [{"value": str(value), "count": count} for value, count in values]
+        for name, values in facets.items()
+    }
+
+
+@bp.get("/search", endpoint="search")
+def search_all():
+    query = _query(params.SEARCH_PARAMS)
+    listing = _run(queries.searched, query, current_user)
+    return _json(_listing(_items(listing.items), listing, facets=_facets(listing.facets)))
+
+
+@bp.get("/organisations")
+def organisations():
+    query = _query(params.ORGANISATION_PARAMS)
+    listing = _run(queries.organisations, query, current_user)
+    return _json(_listing(_items(listing.items), listing))
+
+
+@bp.get("/organisations/<int:org_id>")
+def organisation(org_id: int):
+    _query(())
+    org = queries.organisation(org_id, current_user)
+    if org is None:
+        abort(404, description=f"No organisation has the id {org_id}.")
+    contacts = queries.contacts_of(org, current_user)
+    related = related_for([org], contacts)
+    item = organisation_item(org, related)
+    item["description"] = org.description
+    item["other_names"] = [{"name": n.name, "language": n.language} for n in org.other_names]
+    item["contacts"] = [contact_item(c, related, current_user) for c in contacts]
+    return _json(item)
+
+
+@bp.get("/contacts")
+def contacts():
+    query = _query(params.CONTACT_PARAMS)
+    listing = _run(queries.contacts, query, current_user)
+    return _json(_listing(_items(listing.items), listing))
+
+
+def _group_item(group, facts: queries.GroupFacts) -> dict:
+    return {
+        "slug": group.slug,
+        "kind": "working_group",
+        "name": group.title,
+        "url": url_for("groups.detail", slug=group.slug, _external=True),
+        "priority": group.priority,
+        "purpose": group.purpose,
+        "moderated": group.moderated,
+        "coordinators": [
+            {
+                "name": c["name"],
+                "side": c["side"],
+                "organisation": (
+                    {
+                        "id": c["organisation_id"],
+                        "name": c["organisation"],
+                        "url": organisation_url(c["organisation_id"]),
+                    }
+                    if c["organisation_id"]
+                    else None
+                ),
+            }
+            for c in facts.coordinators[group.id]
+        ],
+        "members_by_side": facts.members_by_side[group.id],
+    }
+
+
+@bp.get("/working-groups")
+def working_groups():
+    query = _query(params.GROUP_PARAMS)
+    groups, total = queries.groups(query.page, query.per_page)
+    facts = queries.group_facts([g.id for g in groups], current_user)
+    listing = queries.Listing(groups, total, query.page, query.per_page)
+    return _json(_listing([_group_item(g, facts) for g in groups], listing))
+
+
+@bp.get("/working-groups/<slug>")
+def working_group(slug: str):
+    _query(())
+    group = queries.group_by_slug(slug)
+    if group is None:
+        abort(404, description=f"No working group has the slug {slug!r}.")
+    facts = queries.group_facts([group.id], current_user)
+    item = _group_item(group, facts)
+    item["members"] = [
+        {
+            "id": org.id,
+            "name": org.name,
+            "url": organisation_url(org.id),
+            "country": org.country,
+            "side": org.side.value,
+        }
+        for org in queries.group_members(group, current_user)
+    ]
+    return _json(item)
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return _json(openapi.document(url_for("api.search", _external=True).rsplit("/", 1)[0]))

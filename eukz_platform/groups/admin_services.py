@@ -1,0 +1,491 @@
+"""The secretariat manages working groups: texts, moderation, new priorities, archiving,
+members added directly, and co-chairs.
+
+Each action is one transaction with its audit entry (values before and after). Co-chairs are
+people of member organisations: one for the EU side and one for the Kazakhstan side, as in the
+EESC's Civil Society Platforms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..auth.models import User
+from ..database import utcnow
+from ..extensions import db
+from ..organisations.models import Organisation, OrganisationName, name_key
+from ..organisations.vocabulary import OrganisationStatus, Side
+from . import membership as membership_rules
+from .models import (
+    LOCALES,
+    Coordinator,
+    Membership,
+    MembershipStatus,
+    WorkingGroup,
+    WorkingGroupTranslation,
+)
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 80
+# Paths under /admin/groups/ that a slug must not hide.
+RESERVED_SLUGS = frozenset({"new"})
+COORDINATOR_SIDES = (Side.EU.value, Side.KAZAKHSTAN.value)
+SEARCH_LIMIT = 20
+
+NotAllowed = membership_rules.NotAllowed
+
+
+class SlugInvalid(Exception):
+    """The slug is not lowercase kebab-case, or is reserved."""
+
+
+class SlugTaken(Exception):
+    """Another working group (archived ones included) has this slug."""
+
+
+class PriorityTaken(Exception):
+    """A working group that is not archived already carries this priority number."""
+
+
+class OrganisationNotFound(Exception):
+    pass
+
+
+class NotVerified(Exception):
+    """The organisation is not verified, so it cannot be added to a group."""
+
+
+class AlreadyMember(Exception):
+    """The organisation is already an active member of the group."""
+
+
+class GroupArchived(Exception):
+    """An archived group takes no new members."""
+
+
+class NotArchived(Exception):
+    pass
+
+
+class NotAMember(Exception):
+    """The person's organisation is not an active member of the group."""
+
+
+class WrongSide(Exception):
+    """Co-chairs come from the EU side or the Kazakhstan side; this organisation is on neither."""
+
+
+class SlotTaken(Exception):
+    """The group already has a co-chair for this side."""
+
+    def __init__(self, side: str):
+        super().__init__(side)
+        self.side = side
+
+
+class AlreadyCoordinator(Exception):
+    """The person already co-chairs this group."""
+
+
+@dataclass(frozen=True)
+class GroupTexts:
+    """A group's title and purpose in one language."""
+
+    title: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class GroupOverview:
+    group: WorkingGroup
+    active_members: int
+    pending_requests: int
+    coordinators: dict[str, Coordinator]
+
+
+def _require_secretariat(by: User | None) -> None:
+    if not (by is not None and by.is_authenticated and by.is_secretariat):
+        raise NotAllowed()
+
+
+def get_group_or_404(slug: str) -> WorkingGroup:
+    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    if group is None:
+        abort(404)
+    return group
+
+
+def _coordinators_by_group(group_ids: list[int]) -> dict[int, dict[str, Coordinator]]:
+    found: dict[int, dict[str, Coordinator]] = {group_id: {} for group_id in group_ids}
+    if not group_ids:
+        return found
+    rows = db.session.scalars(
+        select(Coordinator)
+        .where(Coordinator.group_id.in_(group_ids))
+        .options(joinedload(Coordinator.user).joinedload(User.organisation))
+    )
+    for coordinator in rows:
+        found[coordinator.group_id][coordinator.side] = coordinator
+    return found
+
+
+def overview() -> list[GroupOverview]:
+    """Every group in priority order with its member counts and co-chairs (bounded queries)."""
+    groups = list(
+        db.session.scalars(
+            select(WorkingGroup).order_by(
+                WorkingGroup.archived_at.is_not(None), WorkingGroup.priority, WorkingGroup.id
+            )
+        )
+    )
+    counts: dict[tuple[int, MembershipStatus], int] = {
+        (group_id, status): n
+        for group_id, status, n in db.session.execute(
+            select(Membership.group_id, Membership.status, func.count())
+            .where(Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.PENDING]))
+            .group_by(Membership.group_id, Membership.status)
+        )
+    }
+    chairs = _coordinators_by_group([g.id for g in groups])
+    return [
+        GroupOverview(
+            group=g,
+            active_members=counts.get((g.id, MembershipStatus.ACTIVE), 0),
+            pending_requests=counts.get((g.id, MembershipStatus.PENDING), 0),
+            coordinators=chairs[g.id],
+        )
+        for g in groups
+    ]
+
+
+def coordinators(group: WorkingGroup) -> dict[str, Coordinator]:
+    """The group's co-chairs by side ('eu', 'kz')."""
+    return _coordinators_by_group([group.id])[group.id]
+
+
+def active_members(group: WorkingGroup) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Organisation, Membership.organisation_id == Organisation.id)
+            .where(Membership.group_id == group.id, Membership.status == MembershipStatus.ACTIVE)
+            .options(joinedload(Membership.organisation))
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def find_organisations(group: WorkingGroup, query: str) -> list[tuple[Organisation, str | None]]:
+    """Organisations whose name, acronym or other name matches, each with its membership
+    status in the group (None when it never asked); at most SEARCH_LIMIT of them."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    lowered = query.lower()
+    other_names = select(OrganisationName.organisation_id).where(
+        func.lower(OrganisationName.name).contains(lowered, autoescape=True)
+    )
+    rows = db.session.execute(
+        select(Organisation, Membership.status)
+        .outerjoin(
+            Membership,
+            (Membership.organisation_id == Organisation.id) & (Membership.group_id == group.id),
+        )
+        .where(
+            or_(
+                Organisation.name_key.contains(name_key(query), autoescape=True),
+                func.lower(Organisation.acronym).contains(lowered, autoescape=True),
+                Organisation.id.in_(other_names),
+            )
+        )
+        .order_by(Organisation.name)
+        .limit(SEARCH_LIMIT)
+    ).all()
+    return [(org, status.value if status else None) for org, status in rows]
+
+
+def coordinator_candidates(group: WorkingGroup) -> list[User]:
+    """People who may be appointed: active users of verified organisations from the EU or
+    Kazakhstan that are active members of the group, not yet co-chairs of it."""
+    chairs = select(Coordinator.user_id).where(Coordinator.group_id == group.id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Organisation, User.organisation_id == Organisation.id)
+            .join(
+                Membership,
+                (Membership.organisation_id == Organisation.id) & (Membership.group_id == group.id),
+            )
+            .where(
+                Membership.status == MembershipStatus.ACTIVE,
+                Organisation.status == OrganisationStatus.VERIFIED,
+                Organisation.side.in_(COORDINATOR_SIDES),
+                User.active.is_(True),
+                User.id.not_in(chairs),
+            )
+            .options(joinedload(User.organisation))
+            .order_by(Organisation.side, Organisation.name, User.full_name)
+        )
+    )
+
+
+def _texts_snapshot(group: WorkingGroup) -> dict[str, str | None]:
+    by_locale = {t.locale: t for t in group.translations}
+    values: dict[str, str | None] = {}
+    for locale in LOCALES:
+        row = by_locale.get(locale)
+        values[f"title_{locale}"] = row.title if row else None
+        values[f"purpose_{locale}"] = row.purpose if row else None
+    return values
+
+
+def _snapshot(group: WorkingGroup) -> dict:
+    return {
+        "slug": group.slug,
+        "priority": group.priority,
+        "moderated": group.moderated,
+        "archived_at": group.archived_at,
+        **_texts_snapshot(group),
+    }
+
+
+def _changes(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [k for k in before if before[k] != after[k]]
+    return {k: before[k] for k in keys}, {k: after[k] for k in keys}
+
+
+def _apply_texts(group: WorkingGroup, texts: dict[str, GroupTexts | None]) -> None:
+    """English is required; another language left empty falls back to English (no row)."""
+    if texts.get("en") is None or not texts["en"].title.strip():
+        raise ValueError("the English title is required")
+    by_locale = {t.locale: t for t in group.translations}
+    for locale in LOCALES:
+        wanted = texts.get(locale)
+        row = by_locale.get(locale)
+        if wanted is None or not wanted.title.strip():
+            if row is not None:
+                group.translations.remove(row)
+            continue
+        if row is None:
+            group.translations.append(
+                WorkingGroupTranslation(locale=locale, title=wanted.title, purpose=wanted.purpose)
+            )
+        else:
+            row.title = wanted.title
+            row.purpose = wanted.purpose
+
+
+def _check_slug(slug: str) -> None:
+    if len(slug) > SLUG_MAX or not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
+        raise SlugInvalid()
+    if db.session.scalar(select(WorkingGroup.id).where(WorkingGroup.slug == slug)) is not None:
+        raise SlugTaken()
+
+
+def _check_priority(priority: int, exclude_id: int | None = None) -> None:
+    same = select(WorkingGroup.id).where(
+        WorkingGroup.priority == priority, WorkingGroup.archived_at.is_(None)
+    )
+    if exclude_id is not None:
+        same = same.where(WorkingGroup.id != exclude_id)
+    if db.session.scalar(same) is not None:
+        raise PriorityTaken()
+
+
+def create_group(
+    slug: str,
+    priority: int,
+    moderated: bool,
+    texts: dict[str, GroupTexts | None],
+    by: User,
+) -> WorkingGroup:
+    """A working group for a new priority of the Action Plan."""
+    _require_secretariat(by)
+    slug = slug.strip()
+    _check_slug(slug)
+    _check_priority(priority)
+    group = WorkingGroup(slug=slug, priority=priority, moderated=moderated)
+    _apply_texts(group, texts)
+    db.session.add(group)
+    try:
+        db.session.flush()
+        audit.record(
+            by,
+            "group.create",
+            "working_group",
+            group.id,
+            f"Working group {slug} created (priority {priority})",
+            None,
+            _snapshot(group),
+        )
+        db.session.commit()
+    except IntegrityError as e:
+        db.session.rollback()
+        raise SlugTaken() from e
+    return group
+
+
+def update_group(
+    group: WorkingGroup, moderated: bool, texts: dict[str, GroupTexts | None], by: User
+) -> bool:
+    """Change the group's texts and moderation; return whether anything changed."""
+    _require_secretariat(by)
+    before = _snapshot(group)
+    group.moderated = moderated
+    _apply_texts(group, texts)
+    old, new = _changes(before, _snapshot(group))
+    if not new:
+        db.session.rollback()
+        return False
+    audit.record(
+        by,
+        "group.update",
+        "working_group",
+        group.id,
+        f"Working group {group.slug} changed: {', '.join(sorted(new))}",
+        old,
+        new,
+    )
+    db.session.commit()
+    return True
+
+
+def archive_group(group: WorkingGroup, by: User) -> WorkingGroup:
+    """The group stays readable but takes no new members."""
+    _require_secretariat(by)
+    if group.archived_at is not None:
+        raise GroupArchived()
+    group.archived_at = utcnow()
+    audit.record(
+        by,
+        "group.archive",
+        "working_group",
+        group.id,
+        f"Working group {group.slug} archived",
+        {"archived_at": None},
+        {"archived_at": group.archived_at},
+    )
+    db.session.commit()
+    return group
+
+
+def reopen_group(group: WorkingGroup, by: User) -> WorkingGroup:
+    """Undo an archiving, unless another group now carries the same priority."""
+    _require_secretariat(by)
+    if group.archived_at is None:
+        raise NotArchived()
+    _check_priority(group.priority, exclude_id=group.id)
+    before = group.archived_at
+    group.archived_at = None
+    audit.record(
+        by,
+        "group.reopen",
+        "working_group",
+        group.id,
+        f"Working group {group.slug} reopened",
+        {"archived_at": before},
+        {"archived_at": None},
+    )
+    db.session.commit()
+    return group
+
+
+def add_organisation(group: WorkingGroup, organisation_id: int, by: User) -> Membership:
+    """Add a verified organisation to the group at once (the membership rules decide)."""
+    _require_secretariat(by)
+    org = db.session.get(Organisation, organisation_id)
+    if org is None:
+        raise OrganisationNotFound()
+    try:
+        return membership_rules.add_directly(org, group, by)
+    except membership_rules.NotYetVerified as e:
+        raise NotVerified() from e
+    except membership_rules.GroupArchived as e:
+        raise GroupArchived() from e
+    except membership_rules.InvalidTransition as e:
+        raise AlreadyMember() from e
+
+
+def _coordinator_summary(user: User, group: WorkingGroup, side: str) -> dict:
+    return {
+        "user_id": user.id,
+        "email": user.email,
+        "organisation_id": user.organisation_id,
+        "side": side,
+        "group": group.slug,
+    }
+
+
+def appoint_coordinator(group: WorkingGroup, user_id: int, by: User) -> Coordinator:
+    """Appoint a person of a member organisation as the co-chair of their side."""
+    _require_secretariat(by)
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation is None or not user.active:
+        raise NotAMember()
+    org = user.organisation
+    membership = membership_rules.get_membership(org.id, group.id)
+    if (
+        membership is None
+        or membership.status != MembershipStatus.ACTIVE
+        or org.status != OrganisationStatus.VERIFIED
+    ):
+        raise NotAMember()
+    side = org.side.value
+    if side not in COORDINATOR_SIDES:
+        raise WrongSide()
+    chairs = coordinators(group)
+    if any(c.user_id == user.id for c in chairs.values()):
+        raise AlreadyCoordinator()
+    if side in chairs:
+        raise SlotTaken(side)
+    coordinator = Coordinator(group_id=group.id, user_id=user.id, side=side, appointed_by_id=by.id)
+    db.session.add(coordinator)
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        # Someone filled the slot at the same moment: (group, side) is unique.
+        db.session.rollback()
+        raise SlotTaken(side) from e
+    audit.record(
+        by,
+        "coordinator.appoint",
+        "coordinator",
+        coordinator.id,
+        f"{user.email} appointed co-chair ({side}) of {group.slug}",
+        None,
+        _coordinator_summary(user, group, side),
+    )
+    db.session.commit()
+    return coordinator
+
+
+def get_coordinator_or_404(group: WorkingGroup, coordinator_id: int) -> Coordinator:
+    coordinator = db.session.get(Coordinator, coordinator_id)
+    if coordinator is None or coordinator.group_id != group.id:
+        abort(404)
+    return coordinator
+
+
+def remove_coordinator(group: WorkingGroup, coordinator: Coordinator, by: User) -> None:
+    """The side's slot becomes free again."""
+    _require_secretariat(by)
+    summary = _coordinator_summary(coordinator.user, group, coordinator.side)
+    summary["appointed_at"] = coordinator.appointed_at
+    audit.record(
+        by,
+        "coordinator.remove",
+        "coordinator",
+        coordinator.id,
+        f"{coordinator.user.email} removed as co-chair ({coordinator.side}) of {group.slug}",
+        summary,
+        None,
+    )
+    db.session.delete(coordinator)
+    db.session.commit()

@@ -1,0 +1,165 @@
+"""Forms of the working groups: join, decide, announce, schedule, register, notifications."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..forms import empty_to_none, strip
+from .meetings import DEFAULT_TIMEZONE, MeetingData, timezone_choices
+from .models import MeetingMode
+
+MOTIVATION_MAX = 1000
+MESSAGE_MAX = 1000
+ANNOUNCEMENT_MAX = 10000
+AGENDA_MAX = 10000
+
+MODE_LABELS = {
+    MeetingMode.IN_PERSON: _l("In person"),
+    MeetingMode.ONLINE: _l("Online"),
+    MeetingMode.HYBRID: _l("Hybrid (in person and online)"),
+}
+ATTENDANCE_LABELS = {
+    MeetingMode.IN_PERSON: _l("In person"),
+    MeetingMode.ONLINE: _l("Online"),
+}
+
+
+class JoinForm(FlaskForm):
+    """An organisation admin asks to join a group."""
+
+    motivation = TextAreaField(
+        _l("Motivation (optional)"),
+        filters=[empty_to_none],
+        validators=[Length(max=MOTIVATION_MAX)],
+        render_kw={"rows": 4},
+    )
+
+
+class DecisionForm(FlaskForm):
+    """A co-chair approves or declines a request, with an optional message."""
+
+    message = TextAreaField(
+        _l("Message to the organisation (optional)"),
+        filters=[empty_to_none],
+        validators=[Length(max=MESSAGE_MAX)],
+        render_kw={"rows": 3},
+    )
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(
+        _l("Text"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=ANNOUNCEMENT_MAX)],
+        render_kw={"rows": 8},
+    )
+
+
+class MeetingForm(FlaskForm):
+    """A meeting; start and end are entered in the chosen time zone."""
+
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default=DEFAULT_TIMEZONE)
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[InputRequired(message=_l("Enter the date and time it starts."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[InputRequired(message=_l("Enter the date and time it ends."))],
+    )
+    mode = RadioField(
+        _l("Format"),
+        choices=[(k.value, v) for k, v in MODE_LABELS.items()],
+        default=MeetingMode.IN_PERSON.value,
+        validators=[InputRequired()],
+    )
+    place = StringField(_l("Place"), filters=[empty_to_none], validators=[Length(max=300)])
+    online_url = URLField(
+        _l("Online meeting link"),
+        filters=[empty_to_none],
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(message=_l("Enter a web address such as https://example.org/meeting.")),
+        ],
+    )
+    agenda = TextAreaField(
+        _l("Agenda"), filters=[empty_to_none], validators=[Length(max=AGENDA_MAX)]
+    )
+    registration_open = BooleanField(_l("Take registrations"))
+    capacity = IntegerField(
+        _l("Capacity (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100000, message=_l("Enter a number of places from 1.")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+    def validate(self, extra_validators=None) -> bool:
+        """Besides each field's own checks: a place for meetings in person, a web link for
+        meetings online (both for hybrid ones)."""
+        ok = super().validate(extra_validators)
+        mode = self.mode.data
+        if mode in (MeetingMode.IN_PERSON, MeetingMode.HYBRID) and not self.place.data:
+            self.place.errors.append(_l("Say where the meeting takes place."))
+            ok = False
+        if mode in (MeetingMode.ONLINE, MeetingMode.HYBRID) and not self.online_url.data:
+            self.online_url.errors.append(_l("Give the link to join online."))
+            ok = False
+        url = self.online_url.data
+        if (
+            url
+            and not url.lower().startswith(("http://", "https://"))
+            and not self.online_url.errors
+        ):
+            self.online_url.errors.append(_l("Enter a web address starting with https://."))
+            ok = False
+        return ok
+
+    def meeting_data(self) -> MeetingData:
+        return MeetingData(
+            title=self.title.data,
+            starts_local=self.starts_at.data,
+            ends_local=self.ends_at.data,
+            timezone=self.timezone.data,
+            mode=MeetingMode(self.mode.data),
+            place=self.place.data,
+            online_url=self.online_url.data,
+            agenda=self.agenda.data,
+            capacity=self.capacity.data,
+            registration_open=self.registration_open.data,
+        )
+
+
+class RegistrationForm(FlaskForm):
+    attendance = RadioField(_l("How will you attend?"), validators=[InputRequired()])
+
+    def __init__(self, *args, modes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attendance.choices = [(m.value, ATTENDANCE_LABELS[m]) for m in modes]
+        if len(self.attendance.choices) == 1 and not self.attendance.data:
+            self.attendance.data = self.attendance.choices[0][0]
+
+
+class NotificationSettingsForm(FlaskForm):
+    notify = BooleanField(
+        _l("Email me about new announcements and meetings of my organisation's working groups")
+    )

@@ -1,0 +1,80 @@
+"""iCalendar (RFC 5545) files: one meeting, or a group's feed of meetings.
+
+Start and end are written in the meeting's own time zone (with its VTIMEZONE), so calendars
+show the right local time; a cancelled meeting is kept with ``STATUS:CANCELLED`` so that
+calendars which had it remove it. Each meeting's UID never changes.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from icalendar import Calendar, Event
+
+from ..database import utcnow
+from .meetings import local_time
+from .models import Meeting, MeetingMode, WorkingGroup
+
+PRODID = "-//EU-Kazakhstan Civil Society Platform//Working groups//EN"
+UID_DOMAIN = "eukz-civil-society-platform"
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    """Stable for the meeting's life: its id and when it was created."""
+    return f"meeting-{meeting.id}-{int(meeting.created_at.timestamp())}@{UID_DOMAIN}"
+
+
+def _calendar(name: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    if name:
+        cal.add("x-wr-calname", name)
+    return cal
+
+
+def _event(meeting: Meeting, group: WorkingGroup) -> Event:
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("dtstamp", utcnow())
+    event.add("created", meeting.created_at)
+    event.add("last-modified", meeting.updated_at)
+    event.add("summary", meeting.title)
+    event.add("dtstart", local_time(meeting.starts_at, meeting.timezone))
+    event.add("dtend", local_time(meeting.ends_at, meeting.timezone))
+    event.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
+    page = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id, _external=True)
+    event.add("url", page)
+    if meeting.mode != MeetingMode.ONLINE and meeting.place:
+        event.add("location", meeting.place)
+    elif meeting.online_url:
+        event.add("location", meeting.online_url)
+    description = [group.title]
+    if meeting.online_url and meeting.mode != MeetingMode.IN_PERSON:
+        description.append(meeting.online_url)
+    if meeting.agenda:
+        description.append(meeting.agenda)
+    description.append(page)
+    event.add("description", "\n\n".join(description))
+    return event
+
+
+def _serialise(cal: Calendar) -> bytes:
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def meeting_calendar(meeting: Meeting) -> bytes:
+    """One meeting as an .ics file."""
+    cal = _calendar()
+    cal.add_component(_event(meeting, meeting.group))
+    return _serialise(cal)
+
+
+def group_feed(group: WorkingGroup, meetings: list[Meeting]) -> bytes:
+    """The group's meetings as a calendar to subscribe to."""
+    cal = _calendar(group.title)
+    for meeting in meetings:
+        cal.add_component(_event(meeting, group))
+    return _serialise(cal)

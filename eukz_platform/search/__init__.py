@@ -1,0 +1,99 @@
+"""One search service over organisations and contacts, two engines chosen by the database.
+
+SQLite uses FTS5 with bm25; PostgreSQL a ``tsvector`` with a GIN index plus ``pg_trgm`` for
+close misspellings. Text is folded in Python (``folding.fold``) before it is indexed and before
+it is queried, so both engines see the same words.
+
+    from eukz_platform.search import SearchQuery, search
+    result = search(SearchQuery(q="Алматы", countries=["KZ"]), current_user)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("organisation", "contact")
+SORTS = ("relevance", "name", "newest")
+MAX_PER_PAGE = 100
+# Totals above this are shown as "more than 1,000": counting further costs time for nothing.
+COUNT_CAP = 1000
+
+
+class BadQuery(ValueError):
+    """A search parameter has a value the service does not know (the caller answers 400)."""
+
+
+@dataclass
+class SearchQuery:
+    q: str = ""
+    kinds: list[str] = field(default_factory=list)  # "organisation", "contact"
+    countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2
+    sides: list[str] = field(default_factory=list)  # "eu", "kz", "other"
+    types: list[str] = field(default_factory=list)
+    eesc_groups: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # working group slugs (active memberships)
+    verified: bool | None = None
+    sort: str = "relevance"  # relevance | name | newest
+    page: int = 1
+    per_page: int = 20  # at most 100
+    with_facets: bool = True
+
+
+@dataclass
+class Hit:
+    kind: str  # "organisation" | "contact"
+    id: int
+    obj: object  # the Organisation or Contact, loaded with what pages show
+    highlights: dict  # field name -> Markup with <mark> around the matched words (escaped)
+
+
+@dataclass
+class SearchResult:
+    items: list[Hit]
+    total: int
+    total_is_lower_bound: bool
+    page: int
+    per_page: int
+    facets: dict  # facet name -> list of (value, count)
+    # Labels of facet values that are not in the vocabulary: {"group": {slug: title}}.
+    facet_labels: dict = field(default_factory=dict)
+    # PostgreSQL found nothing as written and shows names close to it (a misspelling).
+    close_matches: bool = False
+
+    @property
+    def pages(self) -> int:
+        """The number of pages the total makes (of the capped total when it is a lower bound)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def init_search() -> None:
+    """Once per process (the app factory calls it): keep the index in step with every write,
+    and let SQLite read the index through a memory map."""
+    from .indexing import keep_index_in_step, read_sqlite_through_mmap
+
+    keep_index_in_step()
+    read_sqlite_through_mmap()
+
+
+def search(query: SearchQuery, viewer) -> SearchResult:
+    """One page of what the viewer may see matching ``query``, with facet counts.
+
+    Raises BadQuery for an unknown sort, facet value, page below 1 or per_page above 100.
+    """
+    from .service import run
+
+    return run(query, viewer)
+
+
+__all__ = [
+    "BadQuery",
+    "Hit",
+    "SearchQuery",
+    "SearchResult",
+    "search",
+    "init_search",
+    "COUNT_CAP",
+    "KINDS",
+    "MAX_PER_PAGE",
+]

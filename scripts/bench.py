@@ -1,0 +1,546 @@
+"""``make bench``: the directory's speed with 100,000 organisations, on SQLite and PostgreSQL.
+
+For each engine it
+1. fills a fresh database with ``demo-data --organisations 100000`` (SQLite: a temporary
+   file; PostgreSQL: the database ``bench`` on 127.0.0.1, dropped and created again);
+2. runs 200 queries through the search service in-process (a quarter of them very common
+   words such as a big city's name, a quarter frequent ones, half specific names taken from
+   the data), without and with facet counts, and reports median and 95th percentile;
+3. serves the app with gunicorn (2 workers, 127.0.0.1) and loads it with wrk (2 threads,
+   16 connections, 10 s a run): a bare "hello" route, the directory page with typical queries,
+   and with a very common word;
+and prints one table of the figures against their targets. It needs ``wrk`` (Debian:
+``apt-get install wrk``) and a PostgreSQL server on 127.0.0.1 where the ``postgres`` role may
+create databases (``BENCH_POSTGRES_URL`` to change it; ``--sqlite-only`` to skip it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ORGANISATIONS = 100_000
+SEED = 1
+WRK_SECONDS = 10
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+)
+# Words found in a fifth to a half of all organisations (checked and printed by the run).
+COMMON = [
+    "Almaty",
+    "Алматы",
+    "Kazakhstan",
+    "Қазақстан",
+    "Казахстан",
+    "Astana",
+    "Астана",
+    "energy",
+    "youth",
+    "education",
+    "members",
+    "partners",
+    "training",
+    "research",
+    "association",
+    "foundation",
+    "programmes",
+    "regions",
+    "civil society",
+    "young people",
+    "Almaty partners",
+    "joint projects",
+    "annual report",
+    "legal advice",
+    "volunteers",
+    "organisations",
+    "communities",
+    "policy",
+    "summer schools",
+    "national authorities",
+    "international",
+    "Brussels",
+    "Berlin",
+    "grants",
+    "mentoring",
+    "dialogue",
+    "union",
+    "network",
+    "centre",
+    "alliance",
+    "council",
+    "institute",
+    "initiative",
+    "forum",
+    "society",
+    "federation",
+    "EU",
+    "Kazakh",
+    "Almaty energy",
+    "Astana youth",
+]
+TYPICAL_WORDS = [
+    "Karaganda",
+    "Qaraghandy",
+    "Караганда",
+    "Shymkent",
+    "Шымкент",
+    "Aktobe",
+    "Ақтөбе",
+    "Pavlodar",
+    "Oskemen",
+    "Ust-Kamenogorsk",
+    "Atyrau",
+    "Kostanay",
+    "Kyzylorda",
+    "Taraz",
+    "Warszawa",
+    "Łódź",
+    "Kraków",
+    "București",
+    "Cluj",
+    "Praha",
+    "Brno",
+    "Wien",
+    "Graz",
+    "Θεσσαλονίκη",
+    "Αθήνα",
+    "София",
+    "Пловдив",
+    "Tallinn",
+    "Vilnius",
+    "Rīga",
+    "Dublin",
+    "Bishkek",
+    "Tashkent",
+    "Dushanbe",
+    "Ashgabat",
+    "Geneva",
+    "Lisboa",
+    "Porto",
+    "Shanyraq",
+    "Шаңырақ",
+    "Bolashak",
+    "Болашақ",
+    "Dostyk",
+    "Достық",
+    "Tulpar",
+    "Тұлпар",
+    "Samal",
+    "Kemel",
+    "Umit",
+    "Үміт",
+    "Saryarka",
+    "Zhuldyz",
+    "Kazyna",
+    "Aqniet",
+    "hydrogen",
+    "green hydrogen",
+    "battery recycling",
+    "raw materials",
+    "mining communities",
+    "legal aid",
+    "judicial reform",
+    "good governance",
+    "human rights",
+    "civil liberties",
+    "women's rights",
+    "climate action",
+    "water",
+    "rural development",
+    "fair trade",
+    "impact investment",
+    "digital connectivity",
+    "social dialogue",
+    "Erasmus alumni",
+    "energ",
+    "hydro",
+    "educa",
+    "agric",
+    "enviro",
+    "transp",
+    "connect",
+    "gover",
+    "Umweltschutz",
+    "Energiewende",
+    "Jugendarbeit",
+    "l'Environnement",
+    "Jeunesse",
+    "Ambiente",
+    "Medio Ambiente",
+    "Ekologiczne",
+    "Młodzieży",
+    "Drepturile Omului",
+    "životní prostředí",
+    "околна среда",
+    "Περιβάλλον",
+    "Duurzame Energie",
+    "Miljö",
+    "экологических инициатив",
+    "правовой помощи",
+    "молодёжных инициатив",
+    "сутегі",
+    "жасыл энергия",
+    "адам құқықтары",
+    "еңбек одағы",
+    "қоғамдық бірлестігі",
+    "Aigerim",
+    "Айгерим",
+    "Nurlanovna",
+    "Нурланова",
+    "Seitkali",
+    "Zhakupov",
+    "Müller",
+    "Kowalski",
+    "Popescu",
+    "Papadopoulos",
+    "García",
+    "Director",
+    "Программа",
+    "Төраға",
+]
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+@contextmanager
+def environment(**values):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: v for k, v in values.items() if v is not None})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def flask(url: str, *args: str) -> float:
+    """Run ``flask --app eukz_platform ARGS`` on the database; return its wall time."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(16),
+        "FLASK_RATELIMIT_ENABLED": "false",
+    }
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "eukz_platform", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def loopback_only(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    host = make_url(url).host or "127.0.0.1"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"bench: runs on 127.0.0.1 only, not on {host}")
+
+
+@contextmanager
+def postgres_database(url: str):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    loopback_only(url)
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def queries(app) -> list[str]:
+    """200 queries: 50 very common words, 50 frequent ones (cities, sectors, prefixes) and
+    100 specific ones taken from the data (names of organisations and people, acronyms)."""
+    from sqlalchemy import select
+
+    from eukz_platform.directory.models import Contact
+    from eukz_platform.extensions import db
+    from eukz_platform.organisations.models import Organisation
+
+    rng = random.Random(SEED)
+    with app.app_context():
+        organisations = db.session.execute(
+            select(Organisation.name, Organisation.acronym)
+            .where(Organisation.id % 499 == 0)
+            .order_by(Organisation.id)
+        ).all()
+        people = db.session.scalars(
+            select(Contact.name).where(Contact.id % 797 == 0).order_by(Contact.id)
+        ).all()
+    specific = []
+    for name, acronym in organisations[:50]:
+        words = re.findall(r"[^\W\d_]{3,}", name)
+        specific.append(" ".join(words[: rng.choice((2, 3))]))
+    specific += [acronym for _name, acronym in organisations[50:] if acronym][:25]
+    specific += list(people[:25])
+    frequent = rng.sample(TYPICAL_WORDS, 50)
+    chosen = COMMON[:50] + frequent + specific[:100]
+    rng.shuffle(chosen)
+    return chosen
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def measure_service(url: str) -> dict:
+    from eukz_platform import create_app
+    from eukz_platform.search import SearchQuery, search
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            # Honest figures: facet counts computed every time, not read from the cache.
+            "SEARCH_FACET_CACHE_SIZE": 0,
+        }
+    )
+    chosen = queries(app)
+    figures = {}
+    with app.test_request_context():
+        from sqlalchemy import func, select
+
+        from eukz_platform.extensions import db
+        from eukz_platform.organisations.models import Organisation
+
+        organisations = db.session.scalar(select(func.count()).select_from(Organisation))
+        almaty = search(SearchQuery(q="Almaty", kinds=["organisation"]), None).total
+        figures["share_almaty"] = almaty / organisations
+        for with_facets in (False, True):
+            # One pass to warm the caches (the database's pages, compiled statements), as a
+            # running server has them; the second pass is measured.
+            for q in chosen:
+                search(SearchQuery(q=q, with_facets=with_facets), None)
+            times = []
+            broad = 0
+            for q in chosen:
+                started = time.perf_counter()
+                result = search(SearchQuery(q=q, with_facets=with_facets), None)
+                times.append((time.perf_counter() - started) * 1000)
+                broad += result.total > 1000
+            key = "facets" if with_facets else "plain"
+            figures[f"{key}_median"] = statistics.median(times)
+            figures[f"{key}_p95"] = percentile(times, 95)
+            figures[f"{key}_max"] = max(times)
+            figures["broad_queries"] = broad
+    with app.app_context():
+        db.engine.dispose()
+    figures["queries"] = chosen
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(16),
+        "FLASK_RATELIMIT_ENABLED": "false",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+            "eukz_platform:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        subprocess.run(["curl", "-s", "-o", "/dev/null", base + "/healthz"], check=False)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wrk(url: str, paths: list[str]) -> float:
+    """Requests per second over WRK_SECONDS, cycling through ``paths``."""
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    listed = ", ".join('"' + p.replace('"', '\\"') + '"' for p in paths)
+    script.write(
+        f"local paths = {{{listed}}}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #paths + 1\n"
+        "  return wrk.format('GET', paths[i])\n"
+        "end\n"
+    )
+    script.close()
+    # Warm up: every path once, so that both workers have opened the database.
+    for path in paths[:4]:
+        subprocess.run(["curl", "-s", "-o", "/dev/null", url + path], check=False)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{WRK_SECONDS}s", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"bench: {errors.group(1)} failed requests\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def measure_http(url: str, typical: list[str]) -> dict:
+    with gunicorn(url) as base:
+        hello = wrk(base, ["/healthz"])
+        page = wrk(base, [f"/directory/?q={quote(q)}" for q in typical])
+        common = wrk(base, [f"/directory/?q={quote('Almaty')}"])
+    return {"hello": hello, "page": page, "common": common}
+
+
+def bench(engine: str, url: str) -> dict:
+    log(f"bench: {engine}: migrating and adding {ORGANISATIONS:,} organisations…")
+    flask(url, "db", "upgrade")
+    figures = {"demo_data": flask(url, "demo-data", "--organisations", str(ORGANISATIONS))}
+    log(f"bench: {engine}: demo-data took {figures['demo_data']:.1f} s; searching in-process…")
+    figures.update(measure_service(url))
+    typical = [q for q in figures["queries"] if q not in COMMON][:40]
+    figures["typical"] = typical
+    log(f"bench: {engine}: loading gunicorn with wrk…")
+    figures.update(measure_http(url, typical))
+    return figures
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = [("figure", *results, "target")]
+
+    def add(label, key, fmt, target, ok):
+        values = [fmt(r[key]) if key in r else "–" for r in results.values()]
+        flags = [
+            ("" if ok(r[key], engine) else " ✗") if key in r else ""
+            for engine, r in results.items()
+        ]
+        rows.append((label, *(v + f for v, f in zip(values, flags, strict=True)), target))
+
+    def ms(v):
+        return f"{v:.1f} ms"
+
+    def any_value(v, engine):
+        return True
+
+    add("search, median", "plain_median", ms, "≤ 3 ms", lambda v, e: v <= 3)
+    add("search, p95", "plain_p95", ms, "≤ 25 ms", lambda v, e: v <= 25)
+    add("search, max", "plain_max", ms, "", any_value)
+    add("search + facets, median", "facets_median", ms, "", any_value)
+    add("search + facets, p95", "facets_p95", ms, "≤ 60 ms", lambda v, e: v <= 60)
+    add("search + facets, max", "facets_max", ms, "", any_value)
+    add("queries with > 1,000 hits", "broad_queries", lambda v: f"{v} of 200", "", any_value)
+    add("organisations matching 'Almaty'", "share_almaty", lambda v: f"{v:.0%}", "", any_value)
+    add("hello route", "hello", lambda v: f"{v:,.0f} req/s", "", any_value)
+    for key, label, share in (
+        ("page", "directory, typical queries", 0.2),
+        ("common", "directory, 'Almaty'", 0.05),
+    ):
+        for r in results.values():
+            if key in r:
+                r[key + "_share"] = r[key] / r["hello"]
+        add(label, key, lambda v: f"{v:,.0f} req/s", "", any_value)
+        add(
+            "  share of hello",
+            key + "_share",
+            lambda v: f"{v:.0%}",
+            f"≥ {share:.0%}",
+            lambda v, e, s=share: v >= s,
+        )
+    add(
+        "demo-data 100,000",
+        "demo_data",
+        lambda v: f"{v:.1f} s",
+        "< 60 s on SQLite",
+        lambda v, e: e != "SQLite" or v < 60,
+    )
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench: wrk is needed (Debian: apt-get install wrk)")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="eukz-bench-") as tmp:
+        results["SQLite"] = bench("SQLite", f"sqlite:///{tmp}/bench.db")
+    if not args.sqlite_only:
+        with postgres_database(POSTGRES_URL) as url:
+            results["PostgreSQL"] = bench("PostgreSQL", url)
+    print(table(results))
+    print(
+        f"\n{ORGANISATIONS:,} organisations and their contacts (demo-data, seed {SEED}). "
+        "200 queries (50 very common words, 50 frequent ones, 100 specific names), timed "
+        "in-process through the search service after one warm-up pass, facet counts not "
+        f"cached. wrk -t2 -c16 -d{WRK_SECONDS}s on 127.0.0.1 against gunicorn -w 2; the "
+        "typical-query run cycles through 40 of the queries (facet cache on, as in production)."
+    )
+
+
+if __name__ == "__main__":
+    main()

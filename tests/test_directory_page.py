@@ -1,0 +1,242 @@
+"""The directory page: one search box, facets, pages, shareable URLs, and few statements."""
+
+import re
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import event
+
+from eukz_platform import models  # noqa: F401 - every model, in an order free of import cycles
+from eukz_platform.directory.models import Contact, Visibility
+from eukz_platform.extensions import db
+from eukz_platform.organisations.models import Organisation
+from eukz_platform.organisations.vocabulary import OrganisationStatus
+from eukz_platform.seeding import ensure_groups_and_contacts
+
+from .factories import login, make_org, make_user
+
+VERIFIED = OrganisationStatus.VERIFIED
+
+
+@pytest.fixture
+def directory(app):
+    with app.app_context():
+        ensure_groups_and_contacts()
+        steppe = make_org(
+            name="Steppe Green Initiative",
+            acronym="SGI",
+            country="KZ",
+            city="Almaty",
+            description="Environmental education in the steppe around Almaty.",
+            sectors=["environment"],
+            status=VERIFIED,
+        )
+        make_org(
+            name="Союз энергетиков",
+            country="KZ",
+            city="Алматы",
+            sectors=["energy"],
+            status=VERIFIED,
+        )
+        make_org(name="Energiewende Verein", country="DE", city="Berlin", sectors=["energy"])
+        db.session.add(
+            Contact(
+                organisation_id=steppe.id,
+                name="Aigerim Seitkali",
+                role="Director",
+                email="aigerim@steppe.example",
+                phone="+7 701 234 5678",
+                phone_e164="+77012345678",
+                visibility=Visibility.PUBLIC,
+            )
+        )
+        db.session.commit()
+        return steppe.id
+
+
+def page(client, url, status=200) -> str:
+    r = client.get(url)
+    assert r.status_code == status, r.get_data(as_text=True)[:500]
+    return r.get_data(as_text=True)
+
+
+def main(html: str) -> str:
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def text(html: str) -> str:
+    """What a reader sees: the markup gone, the spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_a_search_in_cyrillic_finds_latin_and_highlights_the_words(client, directory):
+    html = main(page(client, "/directory/?q=Алматы"))
+    assert "2 results" in html
+    assert "Steppe Green Initiative" in html and "Союз энергетиков" in html
+    assert "Energiewende" not in html
+    assert "<mark>Almaty</mark>" in html and "<mark>Алматы</mark>" in html
+    assert f'href="/organisations/{directory}"' in html
+    assert 'value="Алматы"' in html  # the search box keeps the text
+    assert html.count("<h1") == 1
+
+
+def test_organisations_and_contacts_are_found_together(client, directory):
+    html = main(page(client, "/directory/?q=steppe"))
+    assert "Steppe Green Initiative" in text(html) and "Aigerim Seitkali" in text(html)
+    assert 'href="mailto:aigerim@steppe.example"' in html
+    assert 'href="tel:+77012345678"' in html
+    assert "Verified" in html  # the status badge of the organisation
+
+
+def test_facets_are_checkboxes_with_counts_in_a_get_form(client, directory):
+    html = main(page(client, "/directory/"))
+    form = re.search(r'<form class="site-directory" method="get" action="/directory/">', html)
+    assert form
+    assert re.search(
+        r'name="country" value="KZ"[^>]*>.*?Kazakhstan</span> <span[^>]*>\(3\)', html, re.S
+    )
+    assert re.search(
+        r'name="kind" value="contact"[^>]*>.*?Contacts</span> <span[^>]*>\(3\)', html, re.S
+    )
+    assert re.search(
+        r'name="sector" value="energy"[^>]*>.*?Energy</span> <span[^>]*>\(2\)', html, re.S
+    )
+    assert 'name="verified" value="false"' in html
+    html = main(page(client, "/directory/?country=KZ&sector=energy"))
+    assert re.search(r'name="country" value="KZ" checked', html)
+    assert "1 result" in html and "Союз энергетиков" in html
+    assert "Remove filter: Country: Kazakhstan" in html
+    assert "Remove filter: Sector: Energy" in html
+
+
+def test_every_state_is_a_shareable_url(app, client, directory):
+    with app.app_context():
+        for i in range(25):
+            make_org(name=f"Almaty Forum {i:02}", country="KZ", city="Almaty", status=VERIFIED)
+    html = main(page(client, "/directory/?q=almaty&country=KZ&sort=name"))
+    assert "27 results" in html
+    links = re.findall(r'href="(/directory/\?[^"]*page=2[^"]*)"', html)
+    assert links
+    args = parse_qs(urlsplit(links[0].replace("&amp;", "&")).query)
+    assert args == {"q": ["almaty"], "country": ["KZ"], "sort": ["name"], "page": ["2"]}
+    second = main(page(client, links[0].replace("&amp;", "&")))
+    assert "Almaty Forum 24" in text(second) and "Page 2" in second
+    assert "Almaty Forum 00" not in text(second)
+
+
+def test_no_results_suggest_what_to_loosen(client, directory):
+    html = main(page(client, "/directory/?q=energ&country=FR&verified=true"))
+    assert "0 results" in html and "Nothing matches this search." in html
+    assert "Remove filter: Country: France" in html
+    assert "Remove filter: Verification: Verified" in html
+    loosen = re.search(r'href="([^"]+)">Remove filter: Country: France', html).group(1)
+    assert parse_qs(urlsplit(loosen.replace("&amp;", "&")).query) == {
+        "q": ["energ"],
+        "verified": ["true"],
+    }
+    assert "Show everything, without the search text" in html
+    # The facets still show where the results are.
+    assert re.search(r'name="country" value="KZ"[^>]*>.*?\(1\)', html, re.S)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=popular",
+        "country=XX",
+        "kind=person",
+        "page=abc",
+        "page=0",
+        "per_page=1000",
+        "verified=maybe",
+        "group=no-such-group",
+        "q=" + "x" * 10_000,
+    ],
+)
+def test_bad_values_get_a_clear_message_not_an_error(client, directory, query):
+    html = page(client, "/directory/?" + query, status=400)
+    assert "This search cannot be run." in html
+
+
+@pytest.mark.parametrize(
+    "q", ['"', "*", "NEAR(a b)", "-x", "a AND b", "((", "))", "a:*", "'; --", "%", "\\"]
+)
+def test_search_syntax_in_the_box_is_just_text(client, directory, q):
+    page(client, "/directory/?" + "&".join([f"q={q}"]).replace("%", "%25"))
+
+
+def test_the_header_has_a_search_box_on_every_page(client, directory):
+    for url in ("/", "/working-groups/", "/auth/login", "/directory/?q=steppe"):
+        html = page(client, url)
+        header = html[html.index("<header") : html.index("</header>")]
+        assert (
+            '<form class="ecl-search-form site-header__search" role="search" method="get" '
+            'action="/directory/">' in header
+        )
+        assert '<label for="site-search"' in header and ">Search</label>" in header
+
+
+def test_the_csv_download_keeps_the_search(app, client, directory):
+    html = main(page(client, "/directory/?q=steppe&country=KZ"))
+    if "directory.export" in app.view_functions:
+        link = re.search(r'href="([^"]+)">Download CSV', html).group(1).replace("&amp;", "&")
+        parts = urlsplit(link)
+        assert parts.path == "/directory/export.csv"
+        assert parse_qs(parts.query) == {"q": ["steppe"], "country": ["KZ"]}
+    else:
+        assert "Download CSV" not in html
+
+
+def test_healthz_is_a_bare_answer(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.get_data(as_text=True) == "ok"
+
+
+@contextmanager
+def counting_statements(app):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def add_results(app, n: int, word: str) -> None:
+    with app.app_context():
+        for i in range(n):
+            org = make_org(
+                name=f"{word} Network {i:03}",
+                country="KZ" if i % 2 else "DE",
+                sectors=["energy", "trade"],
+                status=VERIFIED,
+            )
+            db.session.add(
+                Contact(organisation_id=org.id, name=f"{word} Person {i:03}", visibility="public")
+            )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_statements_per_page_do_not_grow_with_the_results(app, client, directory, signed_in):
+    app.config["SEARCH_FACET_CACHE_SIZE"] = 0  # count the facets every time
+    add_results(app, 3, "Amber")
+    add_results(app, 25, "Cobalt")
+    if signed_in:
+        with app.app_context():
+            email = make_user(org=db.session.get(Organisation, directory)).email
+        login(client, email)
+    counts = {}
+    for word, expected in (("amber", 6), ("cobalt", 50)):
+        with counting_statements(app) as statements:
+            html = page(client, f"/directory/?q={word}&per_page=50")
+        assert f"{expected} results" in html
+        counts[word] = len(statements)
+    assert counts["amber"] == counts["cobalt"] <= 6, counts

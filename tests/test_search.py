@@ -1,0 +1,533 @@
+"""The search service, one suite for both engines (SQLite FTS5 and PostgreSQL full text).
+
+Every test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL: for the same exact
+or prefix query both must find the same records.
+"""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, func, select, text
+
+from eukz_platform.auth.models import Role
+from eukz_platform.database import utcnow
+from eukz_platform.directory.models import Contact, Visibility
+from eukz_platform.extensions import db
+from eukz_platform.groups.models import Membership, MembershipStatus, WorkingGroup
+from eukz_platform.organisations.models import Organisation, OrganisationName
+from eukz_platform.organisations.vocabulary import OrganisationStatus
+from eukz_platform.search import COUNT_CAP, BadQuery, SearchQuery, demo, search
+from eukz_platform.search.models import SearchDocument
+from eukz_platform.seeding import ensure_groups_and_contacts
+
+from .factories import make_org, make_user
+
+VERIFIED, PENDING = OrganisationStatus.VERIFIED, OrganisationStatus.PENDING
+REJECTED, SUSPENDED = OrganisationStatus.REJECTED, OrganisationStatus.SUSPENDED
+
+
+def find(q: str = "", viewer=None, **values):
+    return search(SearchQuery(q=q, **values), viewer)
+
+
+def names(result) -> set[str]:
+    return {hit.obj.name for hit in result.items}
+
+
+def matched(result) -> set[str]:
+    """The names matched as written or as a prefix (PostgreSQL may show close names instead of
+    nothing, and says so)."""
+    return set() if result.close_matches else names(result)
+
+
+def add_contact(org, name, visibility=Visibility.MEMBERS, **values) -> Contact:
+    contact = Contact(
+        organisation_id=org.id if org else None,
+        organisation_name=None if org else "EESC",
+        name=name,
+        visibility=visibility,
+        **values,
+    )
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def join(org, slug, status=MembershipStatus.ACTIVE) -> Membership:
+    group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    membership = Membership(organisation_id=org.id, group_id=group.id, status=status)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+@pytest.fixture
+def directory(ctx):
+    """Organisations written in three scripts, of every status, with contacts."""
+    ensure_groups_and_contacts()
+    steppe = make_org(
+        name="Steppe Green Initiative",
+        acronym="SGI",
+        country="KZ",
+        city="Almaty",
+        description="Environmental education in the steppe.",
+        sectors=["environment"],
+        status=VERIFIED,
+    )
+    union = make_org(
+        name="Союз энергетиков",
+        country="KZ",
+        city="Алматы",
+        type="trade_union",
+        eesc_group="II",
+        description="Профсоюз работников энергетики.",
+        sectors=["energy", "labour_and_social_dialogue"],
+        status=VERIFIED,
+    )
+    verein = make_org(
+        name="Energiewende Verein",
+        country="DE",
+        city="Berlin",
+        description="Bürgerenergie für alle.",
+        sectors=["energy"],
+        status=PENDING,
+    )
+    youth = make_org(
+        name="Қарағанды жастары",
+        country="KZ",
+        city="Қарағанды",
+        eesc_group="III",
+        sectors=["education_and_youth"],
+        status=VERIFIED,
+    )
+    rejected = make_org(name="Rejected Harbour Union", country="FR", city="Lyon", status=REJECTED)
+    add_contact(steppe, "Aigerim Seitkali", Visibility.MEMBERS, role="Director")
+    add_contact(union, "Dana Private", Visibility.PRIVATE, role="Treasurer")
+    add_contact(union, "Erlan Public", Visibility.PUBLIC, role="Press officer")
+    add_contact(rejected, "Harbour Public", Visibility.PUBLIC)
+    return {
+        "steppe": steppe,
+        "union": union,
+        "verein": verein,
+        "youth": youth,
+        "rejected": rejected,
+    }
+
+
+# Matching -----------------------------------------------------------------------------------
+
+SAME_RECORDS = [
+    ("Almaty", {"Steppe Green Initiative", "Союз энергетиков"}),
+    ("Алматы", {"Steppe Green Initiative", "Союз энергетиков"}),
+    ("almaty steppe", {"Steppe Green Initiative"}),
+    ("Karaganda", {"Қарағанды жастары"}),
+    ("Qaraghandy", {"Қарағанды жастары"}),
+    ("Караганда", {"Қарағанды жастары"}),
+    ("Kazakhstan", {"Steppe Green Initiative", "Союз энергетиков", "Қарағанды жастары"}),
+    ("Қазақстан", {"Steppe Green Initiative", "Союз энергетиков", "Қарағанды жастары"}),
+    ("Казахстан", {"Steppe Green Initiative", "Союз энергетиков", "Қарағанды жастары"}),
+    ("Germany", {"Energiewende Verein"}),
+    ("Германия", {"Energiewende Verein"}),
+    # A contact is found by its organisation's name too.
+    ("energ", {"Союз энергетиков", "Energiewende Verein", "Erlan Public"}),
+    ("энерг", {"Союз энергетиков", "Energiewende Verein", "Erlan Public"}),
+    ("energy", {"Союз энергетиков", "Energiewende Verein"}),
+    ("SGI", {"Steppe Green Initiative"}),
+    ("sgi", {"Steppe Green Initiative"}),
+    ("steppe.", {"Steppe Green Initiative"}),
+    ("ENVIRONMENT", {"Steppe Green Initiative"}),
+    ("buergerenergie", set()),
+    ("burgerenergie", {"Energiewende Verein"}),
+    ("zhastary", {"Қарағанды жастары"}),
+    ("Seitkali", set()),  # a contact for platform members only
+    ("press officer", {"Erlan Public", "Millie Tsoumani"}),
+    ("tsoumani", {"Millie Tsoumani"}),
+    ("Lyon", set()),  # the rejected organisation is not listed
+    ("nothing like this", set()),
+]
+
+
+@pytest.mark.parametrize(("q", "expected"), SAME_RECORDS)
+def test_the_same_records_for_the_same_exact_or_prefix_query(directory, q, expected):
+    assert matched(find(q)) == expected
+
+
+def test_prefix_matching_needs_three_letters(directory):
+    assert names(find("ene")) == {"Союз энергетиков", "Energiewende Verein", "Erlan Public"}
+    assert matched(find("en")) == set()
+    # Only the last word is a prefix; the others are whole words.
+    assert matched(find("ener union")) == set()
+
+
+def test_other_names_are_searchable_and_follow_their_changes(directory):
+    steppe = directory["steppe"]
+    steppe.other_names.append(OrganisationName(name="Жасыл Дала бастамасы", language="kk"))
+    db.session.commit()
+    result = find("Zhasyl Dala")
+    assert names(result) == {"Steppe Green Initiative"}
+    assert "<mark>Жасыл</mark> <mark>Дала</mark>" in result.items[0].highlights["other_names"]
+    steppe.other_names.clear()
+    db.session.commit()
+    assert names(find("Zhasyl Dala")) == set()
+
+
+def test_matched_words_are_highlighted_and_escaped(directory):
+    org = make_org(
+        name='The "Quoted" <Union> of Almaty', country="KZ", city="Алма-Ата", status=VERIFIED
+    )
+    hit = next(h for h in find("Almaty").items if h.id == org.id)
+    assert hit.highlights["name"] == ("The &#34;Quoted&#34; &lt;Union&gt; of <mark>Almaty</mark>")
+    assert hit.highlights["city"] == "<mark>Алма</mark>-<mark>Ата</mark>"
+    hit = next(h for h in find("энерг").items if h.obj.name == "Союз энергетиков")
+    assert hit.highlights["name"] == "Союз <mark>энергетиков</mark>"
+
+
+def test_relevance_puts_name_matches_first(directory):
+    make_org(name="Almaty Youth Forum", country="KZ", city="Astana", status=VERIFIED)
+    result = find("almaty")
+    assert result.items[0].obj.name == "Almaty Youth Forum"
+    assert len(result.items) == 3
+
+
+# Visibility ---------------------------------------------------------------------------------
+
+
+def test_visitors_see_listed_organisations_and_public_contacts(directory):
+    result = find("")
+    assert names(result) == {
+        "Steppe Green Initiative",
+        "Союз энергетиков",
+        "Energiewende Verein",
+        "Қарағанды жастары",
+        "Erlan Public",
+        "Millie Tsoumani",
+        "Daniele Vitali",
+    }
+    assert result.total == 7 and not result.total_is_lower_bound
+
+
+def test_members_see_members_contacts_and_their_own_private_ones(directory):
+    member = make_user(org=directory["steppe"])
+    assert "Aigerim Seitkali" in names(find("", member))
+    assert "Dana Private" not in names(find("", member))
+    union_member = make_user(org=directory["union"])
+    assert {"Aigerim Seitkali", "Dana Private"} <= names(find("", union_member))
+
+
+def test_users_of_an_organisation_awaiting_verification_see_what_visitors_see(directory):
+    pending_user = make_user(org=directory["verein"])
+    assert "Aigerim Seitkali" not in names(find("", pending_user))
+
+
+def test_rejected_organisations_and_their_contacts_stay_hidden(directory):
+    assert names(find("harbour")) == set()
+    own = make_user(org=directory["rejected"])
+    assert names(find("harbour", own)) == {"Rejected Harbour Union", "Harbour Public"}
+    staff = make_user(role=Role.SECRETARIAT)
+    assert names(find("harbour", staff)) == {"Rejected Harbour Union", "Harbour Public"}
+    assert {"Dana Private", "Aigerim Seitkali"} <= names(find("", staff, per_page=100))
+
+
+# Facets, filters, order, pages --------------------------------------------------------------
+
+
+def test_facets_count_what_the_viewer_may_see(directory):
+    facets = find("").facets
+    assert dict(facets["kind"]) == {"organisation": 4, "contact": 3}
+    assert dict(facets["country"]) == {"KZ": 4, "DE": 1}  # 3 organisations and a contact
+    assert dict(facets["side"]) == {"kz": 4, "eu": 1}
+    assert dict(facets["sector"]) == {
+        "energy": 2,
+        "environment": 1,
+        "labour_and_social_dialogue": 1,
+        "education_and_youth": 1,
+    }
+    assert dict(facets["verified"]) == {"true": 4, "false": 1}
+    # A contact takes its organisation's facets; the EESC's people have none.
+    assert dict(facets["eesc_group"]) == {"none": 2, "II": 2, "III": 1}
+
+
+def test_each_facet_is_counted_without_its_own_filter(directory):
+    result = find("", countries=["KZ"])
+    assert result.total == 4
+    assert dict(result.facets["country"]) == {"KZ": 4, "DE": 1}
+    assert dict(result.facets["kind"]) == {"organisation": 3, "contact": 1}
+    result = find("", countries=["KZ"], kinds=["organisation"])
+    assert result.total == 3
+    assert dict(result.facets["kind"]) == {"organisation": 3, "contact": 1}
+    assert dict(result.facets["country"]) == {"KZ": 3, "DE": 1}
+
+
+def test_filters_combine(directory):
+    assert names(find("", sectors=["energy"])) == {"Союз энергетиков", "Energiewende Verein"}
+    assert names(find("", sectors=["energy"], verified=True)) == {"Союз энергетиков"}
+    assert names(find("", kinds=["contact"], countries=["KZ"])) == {"Erlan Public"}
+    assert names(find("", sides=["eu"])) == {"Energiewende Verein"}
+    assert names(find("", types=["trade_union"])) == {"Союз энергетиков", "Erlan Public"}
+    assert names(find("", eesc_groups=["III"])) == {"Қарағанды жастары"}
+    assert names(find("energ", countries=["DE"])) == {"Energiewende Verein"}
+    empty = find("energ", countries=["FR"])
+    assert empty.total == 0 and empty.items == []
+    assert dict(empty.facets["country"]) == {"KZ": 2, "DE": 1, "FR": 0}
+
+
+def test_working_group_facet_counts_active_memberships(directory):
+    join(directory["steppe"], "erasmus")
+    join(directory["union"], "erasmus", MembershipStatus.PENDING)
+    result = find("")
+    assert dict(result.facets["group"]) == {"erasmus": 1}
+    assert "Educational opportunities" in result.facet_labels["group"]["erasmus"]
+    assert names(find("", groups=["erasmus"])) == {"Steppe Green Initiative"}
+    membership = db.session.scalar(select(Membership).where(Membership.status == "pending"))
+    membership.status = MembershipStatus.ACTIVE
+    db.session.commit()
+    assert names(find("", groups=["erasmus"])) == {"Steppe Green Initiative", "Союз энергетиков"}
+
+
+def test_sort_by_name_and_newest(directory):
+    orgs = dict(kinds=["organisation"])
+    assert [h.obj.name for h in find("", sort="name", **orgs).items] == [
+        "Energiewende Verein",
+        "Қарағанды жастары",  # karaganda zhastari
+        "Союз энергетиков",  # soiuz energetikov
+        "Steppe Green Initiative",
+    ]
+    youth = directory["youth"]
+    youth.created_at = utcnow() + timedelta(days=1)
+    db.session.commit()
+    assert find("", sort="newest", **orgs).items[0].obj.name == "Қарағанды жастары"
+    assert find("energ", sort="name").items[0].obj.name == "Energiewende Verein"
+
+
+def test_pages_split_the_results_without_overlap(directory):
+    pages = [find("", per_page=3, page=p) for p in (1, 2, 3)]
+    seen = [hit.obj.name for result in pages for hit in result.items]
+    assert len(seen) == 7 and len(set(seen)) == 7
+    assert all(result.total == 7 for result in pages)
+    assert find("", per_page=3, page=4).items == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"sort": "popular"},
+        {"countries": ["XX"]},
+        {"kinds": ["person"]},
+        {"sectors": ["space"]},
+        {"groups": ["no-such-group"]},
+        {"groups": ["Not a slug!"]},
+        {"page": 0},
+        {"per_page": 101},
+        {"page": 10_000},
+        {"q": "x" * 10_000},
+    ],
+)
+def test_bad_values_are_refused(directory, values):
+    with pytest.raises(BadQuery):
+        find(**values)
+
+
+NASTY = [
+    ('"', None),
+    ('"unbalanced', set()),
+    ("*", None),
+    ("steppe*", {"Steppe Green Initiative"}),
+    ("NEAR(steppe green)", set()),  # three words: "near" is one of them
+    ("steppe NEAR green", set()),
+    ("-steppe", {"Steppe Green Initiative"}),
+    ("steppe -green", {"Steppe Green Initiative"}),
+    ("steppe AND green", set()),  # "and" is a word like any other
+    ("steppe OR nothing", set()),
+    ("NOT steppe", set()),
+    ("(steppe", {"Steppe Green Initiative"}),
+    ("steppe)", {"Steppe Green Initiative"}),
+    ("((()))", None),
+    ("{name_text}: steppe", set()),
+    ("name_text:steppe", set()),
+    ("steppe:*", {"Steppe Green Initiative"}),
+    ("'; DROP TABLE organisation; --", set()),
+    ("steppe & green | !x <-> y", set()),
+    ("steppe & green", {"Steppe Green Initiative"}),
+    ("\\", None),
+    ("%_%", None),
+    ("\x00steppe", {"Steppe Green Initiative"}),
+    ("🌿 steppe", {"Steppe Green Initiative"}),
+    ("x" * 500, set()),
+    ("word " * 100, set()),
+]
+
+
+@pytest.mark.parametrize(("q", "expected"), NASTY)
+def test_search_syntax_never_reaches_the_engine(directory, q, expected):
+    result = find(q)
+    if expected is None:  # nothing to search for: the whole directory
+        assert result.total == 7
+    else:
+        assert matched(result) == expected
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 5
+
+
+# The index follows every write --------------------------------------------------------------
+
+
+def test_the_index_follows_creation_edits_and_deletion(directory):
+    org = make_org(name="Caspian Water Network", country="KZ", city="Aktau", status=VERIFIED)
+    assert names(find("caspian")) == {"Caspian Water Network"}
+    org.name = "Aral Sea Network"
+    org.city = "Aralsk"
+    db.session.commit()
+    assert names(find("caspian")) == set()
+    assert names(find("aral sea")) == {"Aral Sea Network"}
+    add_contact(org, "Bolat Aral", Visibility.PUBLIC)
+    assert names(find("aral")) == {"Aral Sea Network", "Bolat Aral"}
+    db.session.delete(org)
+    db.session.commit()
+    assert names(find("aral")) == set()
+    assert db.session.scalar(select(func.count()).select_from(SearchDocument)) == 11
+
+
+def test_a_status_change_hides_the_organisation_and_its_contacts(directory):
+    union = directory["union"]
+    assert "Erlan Public" in names(find("erlan"))
+    union.status = SUSPENDED
+    db.session.commit()
+    assert names(find("erlan")) == set()
+    assert names(find("союз")) == set()
+    union.status = VERIFIED
+    db.session.commit()
+    assert names(find("союз")) == {"Союз энергетиков", "Erlan Public"}
+
+
+def test_a_contact_follows_its_organisation_s_name(directory):
+    union = directory["union"]
+    union.name = "Профсоюз энергетиков Алматы"
+    db.session.commit()
+    assert "Erlan Public" in names(find("профсоюз"))
+
+
+def test_a_visibility_change_shows_or_hides_the_contact(directory):
+    contact = db.session.scalar(select(Contact).where(Contact.name == "Aigerim Seitkali"))
+    assert names(find("aigerim")) == set()
+    contact.visibility = Visibility.PUBLIC
+    db.session.commit()
+    assert names(find("aigerim")) == {"Aigerim Seitkali"}
+    db.session.delete(contact)
+    db.session.commit()
+    assert names(find("aigerim")) == set()
+
+
+def test_a_rolled_back_change_leaves_the_index_as_it_was(directory):
+    org = directory["steppe"]
+    org.name = "Renamed Then Undone"
+    db.session.flush()
+    db.session.rollback()
+    assert names(find("undone")) == set()
+    assert names(find("steppe")) == {"Steppe Green Initiative"}
+
+
+def test_contacts_added_in_bulk_are_indexed_at_commit(directory):
+    from sqlalchemy import insert
+
+    now = utcnow()
+    db.session.execute(
+        insert(Contact),
+        [
+            {
+                "name": "Bulk Person One",
+                "visibility": "public",
+                "created_at": now,
+                "updated_at": now,
+                "organisation_name": "EESC",
+            },
+            {
+                "name": "Bulk Person Two",
+                "visibility": "public",
+                "created_at": now,
+                "updated_at": now,
+                "organisation_name": "EESC",
+            },
+        ],
+    )
+    db.session.commit()
+    assert names(find("bulk person")) == {"Bulk Person One", "Bulk Person Two"}
+
+
+def test_reindex_rebuilds_the_index(app, directory, runner):
+    db.session.execute(delete(SearchDocument))
+    db.session.commit()
+    assert names(find("steppe")) == set()
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "reindex: 11 documents" in result.output
+    db.session.expire_all()
+    assert names(find("steppe")) == {"Steppe Green Initiative"}
+    assert names(find("Qaraghandy")) == {"Қарағанды жастары"}
+
+
+# Many records -------------------------------------------------------------------------------
+
+
+def test_demo_data_is_reproducible_and_covers_every_country_and_sector(ctx):
+    first = [o["name"] for chunk in demo.generate(300, seed=7) for o in chunk.organisations]
+    again = [o["name"] for chunk in demo.generate(300, seed=7) for o in chunk.organisations]
+    other = [o["name"] for chunk in demo.generate(300, seed=8) for o in chunk.organisations]
+    assert first == again and first != other
+    chunks = list(demo.generate(2000, seed=7))
+    countries = {o["country"] for c in chunks for o in c.organisations}
+    sectors = {s["sector"] for c in chunks for s in c.sectors}
+    from eukz_platform.organisations.vocabulary import COUNTRY_CODES, Sector
+
+    assert countries == set(COUNTRY_CODES)
+    assert sectors == {s.value for s in Sector}
+    scripts = " ".join(o["name"] for c in chunks for o in c.organisations)
+    assert "қ" in scripts.lower() and "и" in scripts.lower() and "a" in scripts.lower()
+
+
+def test_demo_data_command(app, runner):
+    result = runner.invoke(args=["demo-data", "--organisations", "40", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "demo-data: 40 organisations" in result.output
+    with app.test_request_context():
+        assert db.session.scalar(select(func.count()).select_from(Organisation)) == 40
+        documents = db.session.scalar(select(func.count()).select_from(SearchDocument))
+        contacts = db.session.scalar(select(func.count()).select_from(Contact))
+        assert documents == 40 + contacts
+        assert db.session.scalar(select(func.count()).select_from(Membership)) > 0
+        some = db.session.scalar(select(Organisation).where(Organisation.status == "verified"))
+        assert some.name in names(find(some.name, kinds=["organisation"], per_page=100))
+
+
+def test_broad_searches_count_up_to_a_cap_and_rank_names_first(ctx):
+    ensure_groups_and_contacts()
+    conn = db.session.connection()
+    demo.load(conn, 3000, seed=11)
+    db.session.commit()
+    named = {"Kazakhstan Youth Network", "Қазақстан жастары", "Союз молодёжи Казахстана"}
+    for name in named:
+        make_org(name=name, country="KZ", status=VERIFIED)
+    visible = db.session.execute(
+        text(
+            "SELECT count(*) FROM search_document WHERE kind = 'organisation' "
+            "AND org_status IN ('verified', 'pending') AND org_confirmation <> 'hidden' "
+            "AND (' ' || name_text || ' ' || body_text) LIKE '% kazakstan%'"
+        )
+    ).scalar()
+    assert visible > COUNT_CAP
+    quick = find("Kazakhstan", kinds=["organisation"], with_facets=False)
+    assert quick.total == COUNT_CAP and quick.total_is_lower_bound
+    # Broad: the organisations whose names match come first.
+    assert {h.obj.name for h in quick.items[:3]} == named
+    full = find("Kazakhstan", kinds=["organisation"])
+    assert full.total == visible and not full.total_is_lower_bound
+    assert sum(count for _value, count in full.facets["verified"]) == visible
+    page_two = find("Kazakhstan", kinds=["organisation"], page=2, with_facets=False)
+    assert len(page_two.items) == 20
+    assert not {h.id for h in page_two.items} & {h.id for h in quick.items}
+
+
+def test_close_misspellings_on_postgresql_only(directory):
+    result = find("Initiatve")
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert names(result) == {"Steppe Green Initiative"} and result.close_matches
+    else:
+        assert names(result) == set() and not result.close_matches
