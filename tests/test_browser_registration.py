@@ -53,7 +53,7 @@ def test_a_new_organisation_registers_and_confirms_its_email(app, page, outbox):
     expect(page.get_by_text("Please confirm your email address")).to_have_count(0)
 
     page.get_by_role("link", name="Directory").click()
-    row = page.get_by_role("row").filter(has_text="Qazaq Civic Voices")
+    row = page.get_by_role("listitem").filter(has_text="Qazaq Civic Voices")
     expect(row).to_contain_text("Awaiting verification")
 
     page.get_by_role("button", name="Log out").click()

@@ -6,5 +6,3 @@ Read-only (GET only), so it is exempt from CSRF; it shows only what the caller m
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
-
-from . import views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("directory", __name__)
-
-from . import exports, views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("groups", __name__)
-
-from . import views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("organisations", __name__)
-
-from . import confirmation, contacts, duplicates, views  # noqa: E402,F401

@@ -60,6 +60,9 @@ class SearchResult:
     facet_labels: dict = field(default_factory=dict)
     # PostgreSQL found nothing as written and shows names close to it (a misspelling).
     close_matches: bool = False
+    # A very broad search counts its facets over its first matches only: each count is then
+    # a lower bound ("2,345+"), and so is the total.
+    facets_are_lower_bounds: bool = False
 
     @property
     def pages(self) -> int:
@@ -69,11 +72,11 @@ class SearchResult:
 
 def init_search() -> None:
     """Once per process (the app factory calls it): keep the index in step with every write,
-    and let SQLite read the index through a memory map."""
-    from .indexing import keep_index_in_step, read_sqlite_through_mmap
+    and set up database connections for searching (indexing.tune_connections)."""
+    from .indexing import keep_index_in_step, tune_connections
 
     keep_index_in_step()
-    read_sqlite_through_mmap()
+    tune_connections()
 
 
 def search(query: SearchQuery, viewer) -> SearchResult:
