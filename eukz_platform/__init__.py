@@ -78,7 +78,7 @@ def register_extensions(app: Flask) -> None:
     from .search import init_search
 
     init_search()  # the search index is written in the same transaction as each change
-    from .database import configure_sqlite, render_item
+    from .database import configure_sqlite, include_object, render_item
 
     db.init_app(app)
     with app.app_context():
@@ -89,6 +89,7 @@ def register_extensions(app: Flask) -> None:
         directory=str(Path(__file__).resolve().parent.parent / "migrations"),
         render_as_batch=True,
         render_item=render_item,
+        include_object=include_object,
     )
     csrf.init_app(app)
     mail.init_app(app)

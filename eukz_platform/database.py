@@ -82,3 +82,26 @@ def str_enum(cls, name: str, length: int = 32) -> Enum:
         length=length,
         values_callable=lambda e: [m.value for m in e],
     )
+
+
+# Parts of the search index that migration 0004 makes for one database only (FTS5 tables on
+# SQLite; tsvector columns, GIN and trigram indexes on PostgreSQL): autogenerate leaves them.
+_ENGINE_ONLY_TABLES = ("search_fts", "search_term")
+_ENGINE_ONLY_COLUMNS = {"tsv", "name_tsv"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Alembic autogenerate: skip the search index's engine-specific objects."""
+    if not reflected:
+        return True
+    if type_ == "table" and name.startswith(_ENGINE_ONLY_TABLES):
+        return False
+    if type_ == "column" and name in _ENGINE_ONLY_COLUMNS:
+        return False
+    if type_ == "index" and name in (
+        "ix_search_document_name_trgm",
+        "ix_search_document_name_tsv",
+        "ix_search_document_tsv",
+    ):
+        return False
+    return True

@@ -301,7 +301,7 @@ def queries(app) -> list[str]:
             select(Contact.name).where(Contact.id % 797 == 0).order_by(Contact.id)
         ).all()
     specific = []
-    for name, acronym in organisations[:50]:
+    for name, _acronym in organisations[:50]:
         words = re.findall(r"[^\W\d_]{3,}", name)
         specific.append(" ".join(words[: rng.choice((2, 3))]))
     specific += [acronym for _name, acronym in organisations[50:] if acronym][:25]
@@ -332,13 +332,18 @@ def measure_service(url: str) -> dict:
     chosen = queries(app)
     figures = {}
     with app.test_request_context():
-        from sqlalchemy import func, select
+        from sqlalchemy import func, select, text
 
         from eukz_platform.extensions import db
         from eukz_platform.organisations.models import Organisation
 
         organisations = db.session.scalar(select(func.count()).select_from(Organisation))
-        almaty = search(SearchQuery(q="Almaty", kinds=["organisation"]), None).total
+        almaty = db.session.scalar(
+            text(
+                "SELECT count(*) FROM search_document WHERE kind = 'organisation' "
+                "AND (' ' || name_text || ' ' || body_text || ' ') LIKE '% almati %'"
+            )
+        )
         figures["share_almaty"] = almaty / organisations
         for with_facets in (False, True):
             # One pass to warm the caches (the database's pages, compiled statements), as a
@@ -351,7 +356,7 @@ def measure_service(url: str) -> dict:
                 started = time.perf_counter()
                 result = search(SearchQuery(q=q, with_facets=with_facets), None)
                 times.append((time.perf_counter() - started) * 1000)
-                broad += result.total > 1000
+                broad += result.total_is_lower_bound or result.total > 1000
             key = "facets" if with_facets else "plain"
             figures[f"{key}_median"] = statistics.median(times)
             figures[f"{key}_p95"] = percentile(times, 95)

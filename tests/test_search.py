@@ -525,6 +525,17 @@ def test_broad_searches_count_up_to_a_cap_and_rank_names_first(ctx):
     assert not {h.id for h in page_two.items} & {h.id for h in quick.items}
 
 
+def test_very_broad_searches_count_facets_over_their_first_matches(app, directory):
+    app.config["SEARCH_FACET_SAMPLE"] = 3
+    result = find("")
+    assert result.facets_are_lower_bounds and not result.total_is_lower_bound
+    assert result.total == 7  # counted up to 1,000 all the same
+    assert sum(count for _value, count in result.facets["kind"]) == 4
+    narrow = find("steppe")
+    assert not narrow.facets_are_lower_bounds
+    assert dict(narrow.facets["kind"]) == {"organisation": 1}
+
+
 def test_close_misspellings_on_postgresql_only(directory):
     result = find("Initiatve")
     if db.session.get_bind().dialect.name == "postgresql":

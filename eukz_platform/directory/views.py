@@ -4,9 +4,14 @@ Every state of the page is its query string (the read API's parameters), so any 
 shared; the filters are a GET form that works without JavaScript.
 """
 
+from collections import OrderedDict
+
 from flask import current_app, render_template, request, url_for
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from .. import search
@@ -16,6 +21,7 @@ from . import bp
 
 # Query-string names of the facets, in the order the page shows them.
 FACETS = ("kind", "country", "side", "type", "eesc_group", "sector", "group", "verified")
+FACET_PANELS_KEPT = 512
 
 
 class DirectoryArgs:
@@ -58,52 +64,132 @@ class DirectoryArgs:
         return self.url(**dict.fromkeys((*FACETS, "page")))
 
 
-def facet_label(name: str, value: str, labels: dict) -> str:
-    """A facet value as people read it."""
-    if name == "kind":
-        return {"organisation": _("Organisations"), "contact": _("Contacts")}.get(value, value)
-    if name == "country":
-        return vocabulary.country_name(value)
-    if name == "side":
-        return str(vocabulary.SIDE_LABELS.get(vocabulary.Side(value), value))
-    if name == "type":
-        return str(vocabulary.TYPE_LABELS.get(vocabulary.OrganisationType(value), value))
-    if name == "eesc_group":
-        return str(vocabulary.EESC_GROUP_LABELS.get(vocabulary.EESCGroup(value), value))
-    if name == "sector":
-        return str(vocabulary.SECTOR_LABELS.get(vocabulary.Sector(value), value))
-    if name == "group":
-        return labels.get("group", {}).get(value, value)
-    if name == "verified":
-        return _("Verified") if value == "true" else _("Awaiting verification")
-    return value
+FACET_TITLES = {
+    "kind": _l("Kind"),
+    "country": _l("Country"),
+    "side": _l("Side"),
+    "type": _l("Type of organisation"),
+    "eesc_group": _l("EESC group"),
+    "sector": _l("Sector"),
+    "group": _l("Working group"),
+    "verified": _l("Verification"),
+}
+
+
+class FacetLabels:
+    """Facet values as people read them, in the page's language (looked up once each)."""
+
+    def __init__(self, group_titles: dict):
+        self.group_titles = group_titles
+        self.kinds = {"organisation": _("Organisations"), "contact": _("Contacts")}
+        self.verified = {"true": _("Verified"), "false": _("Awaiting verification")}
+        self.cache: dict = {}
+
+    def __call__(self, name: str, value: str) -> str:
+        key = (name, value)
+        if key not in self.cache:
+            self.cache[key] = self._label(name, value)
+        return self.cache[key]
+
+    def _label(self, name: str, value: str) -> str:
+        if name == "kind":
+            return self.kinds.get(value, value)
+        if name == "country":
+            return vocabulary.country_name(value)
+        if name == "side":
+            return str(vocabulary.SIDE_LABELS.get(vocabulary.Side(value), value))
+        if name == "type":
+            return str(vocabulary.TYPE_LABELS.get(vocabulary.OrganisationType(value), value))
+        if name == "eesc_group":
+            return str(vocabulary.EESC_GROUP_LABELS.get(vocabulary.EESCGroup(value), value))
+        if name == "sector":
+            return str(vocabulary.SECTOR_LABELS.get(vocabulary.Sector(value), value))
+        if name == "group":
+            return self.group_titles.get(value, value)
+        if name == "verified":
+            return self.verified.get(value, value)
+        return value
+
+
+def count_text(n: int) -> str:
+    """A count as the page's language writes it (below 1,000 no language groups digits)."""
+    return str(n) if n < 1000 else format_number(n)
+
+
+def facet_groups(result: search.SearchResult, args: DirectoryArgs, label: FacetLabels) -> list:
+    """The facets as the page shows them: title, and (value, label, count, checked) each."""
+    groups = []
+    plus = "+" if result.facets_are_lower_bounds else ""
+    for name in FACETS:
+        options = [
+            (value, label(name, value), count_text(count) + plus, args.has(name, value))
+            for value, count in result.facets.get(name, [])
+        ]
+        if options:
+            groups.append((name, str(FACET_TITLES[name]), options))
+    return groups
+
+
+def facet_panel(sort: str, facets: list, clear_url: str | None) -> Markup:
+    """The rendered facet panel. Many searches repeat (a city, a sector): the same inputs in the
+    same language give the same HTML, so it is kept (a few hundred, per process)."""
+    key = (str(get_locale()), sort, clear_url, tuple((n, t, tuple(o)) for n, t, o in facets))
+    cache = current_app.extensions.setdefault("eukz_directory_facet_panels", OrderedDict())
+    html = cache.get(key)
+    if html is None:
+        html = Markup(
+            render_template("directory/_facets.html", sort=sort, facets=facets, clear_url=clear_url)
+        )
+        cache[key] = html
+        while len(cache) > FACET_PANELS_KEPT:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return html
+
+
+class StatusBadges:
+    """An organisation's status badge (templates/organisations/_status.html), rendered once
+    per status and confirmation state on the page."""
+
+    def __init__(self):
+        self.rendered: dict = {}
+
+    def __call__(self, org) -> Markup:
+        key = (org.status, org.confirmation_state)
+        if key not in self.rendered:
+            self.rendered[key] = Markup(render_template("organisations/_status.html", org=org))
+        return self.rendered[key]
 
 
 @bp.get("/")
 def index():
     args = DirectoryArgs(request.args)
-    export = "directory.export" in current_app.view_functions
     try:
         query = params.parse(request.args, params.SEARCH_PARAMS, strict=False)
         result = search.search(query, current_user)
     except (params.BadParameter, search.BadQuery) as e:
         return render_template(
-            "directory/index.html",
-            args=args,
-            query=None,
-            result=None,
-            error=str(e),
-            facet_names=FACETS,
-            facet_label=facet_label,
-            export=False,
+            "directory/index.html", args=args, query=None, result=None, error=str(e)
         ), 400
+    label = FacetLabels(result.facet_labels.get("group", {}))
+    active = [
+        (f"{FACET_TITLES[name]}: {label(name, value)}", args.without(name, value))
+        for name, value in args.active_filters()
+    ]
     return render_template(
         "directory/index.html",
         args=args,
         query=query,
         result=result,
         error=None,
-        facet_names=FACETS,
-        facet_label=facet_label,
-        export=export,
+        facet_panel=facet_panel(
+            query.sort,
+            facet_groups(result, args, label),
+            args.without_filters() if active else None,
+        ),
+        active=active,
+        total_text=count_text(result.total),
+        status_badge=StatusBadges(),
+        export="directory.export" in current_app.view_functions,
     )

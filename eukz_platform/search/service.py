@@ -24,6 +24,7 @@ organisation id), so the rules stay in one place and a search reads one table.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -68,8 +69,11 @@ MIN_PREFIX = 3
 MAX_OFFSET = 10_000
 SNIPPET = 240
 # Ranking reads every match (bm25: a few microseconds each on SQLite): up to this many matches
-# are ranked whole; beyond, the names that match come first (ranked if they are this few).
+# are ranked whole; beyond, the names that match come first, then the rest.
 RANK_ALL = 250
+# Facets are counted over at most this many matches; a broader search shows its counts as
+# lower bounds ("2,345+"), as its total ("more than 1,000").
+FACET_SAMPLE = 2500
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 d = SearchDocument.__table__
@@ -231,31 +235,36 @@ def _visibility_sql(viewer, dialect) -> str:
 _DOC = "search_document"
 
 
-class _Engine:
+class _Engine(ABC):
     """How one database matches, ranks and counts. Parts: "all" matches, those whose "name"
     matches, and the "rest". User input only ever reaches the SQL as bound parameters."""
 
     name = ""
     order_column = f"{_DOC}.id"
+    # Keep the first 1,001 matches and rank those (PostgreSQL); SQLite's bm25 needs the FTS
+    # query itself, and FTS5 reads an index in order cheaply, so SQLite ranks in segments.
+    keeps_matches = False
 
     def __init__(self, terms: Terms):
         self.terms = terms
         self.params: dict = {}
         self.ctes: list[str] = []  # common table expressions the statements need first
 
+    @abstractmethod
     def source(self, part: str = "all") -> tuple[str, str]:
         """(FROM, WHERE) of the documents matching."""
-        raise NotImplementedError
 
+    @abstractmethod
     def score(self, part: str = "all") -> str:
         """An SQL expression ranking the matches, lowest first."""
-        raise NotImplementedError
 
+    @abstractmethod
     def contains(self, column: str, param: str) -> str:
-        raise NotImplementedError
+        """An SQL condition: the column contains the text of the bound parameter."""
 
+    @abstractmethod
     def group_concat(self, expr: str, separator: str) -> str:
-        raise NotImplementedError
+        """An SQL aggregate joining the values of expr with the separator."""
 
 
 class _SQLite(_Engine):
@@ -319,6 +328,7 @@ class _SQLite(_Engine):
 
 class _PostgreSQL(_Engine):
     name = "postgresql"
+    keeps_matches = True
 
     def __init__(self, terms: Terms):
         super().__init__(terms)
@@ -449,17 +459,42 @@ _COLUMNS = ", ".join(
 )
 
 
-def _hits_sql(query: SearchQuery, engine: _Engine, where: str) -> str:
+def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = False) -> str:
     """The page of hits, the capped count, the index generation and the groups: one statement.
 
-    Segments that do not apply to this search get ``LIMIT 0`` (decided once, from the capped
-    counts), so the database does not read them.
+    ``close``: the names close to the search text (PostgreSQL, when nothing matched). Segments
+    that do not apply to this search get ``LIMIT 0`` (decided once, from the capped count), so
+    the database does not read them.
     """
     ranked = query.sort == "relevance" and bool(engine.terms)
-    ctes = [*engine.ctes, f"cnt AS MATERIALIZED ({_capped(engine, 'all', where)})"]
+    part = "close" if close else "all"
+    keep = ranked and not close and engine.keeps_matches
+    if keep:
+        source, match = engine.source(part)
+        ctes = [
+            *engine.ctes,
+            # The first 1,001 matches, kept, counted and ranked. OFFSET 0 makes the planner
+            # choose its plan for all the matches, not for the first 1,001: hoping to meet
+            # those early, it would read the table in order, and read all of it when fewer
+            # of the matches are visible.
+            f"matched AS MATERIALIZED (SELECT id FROM (SELECT {_DOC}.id AS id FROM {source} "
+            f"WHERE {match} AND {where} OFFSET 0) AS fenced LIMIT {COUNT_CAP + 1})",
+            "cnt AS MATERIALIZED (SELECT count(*) AS n FROM matched)",
+        ]
+        if not close:
+            # With as many whose names match as the page needs, so that a broad search still
+            # shows them first (they rank higher).
+            source, match = engine.source("name")
+            ctes.append(
+                f"kept AS MATERIALIZED (SELECT id FROM matched UNION SELECT id FROM (SELECT id "
+                f"FROM (SELECT {_DOC}.id AS id FROM {source} WHERE {match} AND {where} "
+                f"OFFSET 0) AS fenced_names LIMIT :lim) AS names)"
+            )
+    else:
+        ctes = [*engine.ctes, f"cnt AS MATERIALIZED ({_capped(engine, part, where)})"]
     n = "(SELECT n FROM cnt)"
 
-    def segment(number: int, part: str, score: str, order: str, limit: str) -> str:
+    def segment(number: int, part: str, score: str, order: str, limit: str = ":lim") -> str:
         source, match = engine.source(part) if engine.terms else (_DOC, "1 = 1")
         return (
             f"SELECT * FROM (SELECT {_COLUMNS}, {number} AS seg, {score} AS score "
@@ -467,56 +502,45 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str) -> str:
             f"AS seg{len(segments)}"
         )
 
-    def when(condition: str) -> str:
-        return f"(CASE WHEN {condition} THEN :lim ELSE 0 END)"
-
     segments: list[str] = []
-    unranked = f"CAST({engine.order_column} AS FLOAT)"
-    if ranked:
-        ctes.append(f"cnt_name AS MATERIALIZED ({_capped(engine, 'name', where)})")
+    if keep:
+        # Rank the kept matches (a broad search: the first 1,001 of them), reading each by id.
+        score = engine.score()
+        segments.append(
+            f"SELECT * FROM (SELECT {_COLUMNS}, 0 AS seg, {score} AS score FROM kept "
+            f"CROSS JOIN LATERAL (SELECT * FROM {_DOC} WHERE {_DOC}.id = kept.id) "
+            f"AS {_DOC} ORDER BY {score}, {_DOC}.id LIMIT :lim) AS seg0"
+        )
+        page_order = "seg, score, id"
+    elif ranked and not close:
         few = f"{n} <= {RANK_ALL}"
-        few_names = f"(SELECT n FROM cnt_name) <= {RANK_ALL}"
-        score, name_score = engine.score(), engine.score("name")
+        score = engine.score()
+        unranked = f"CAST({engine.order_column} AS FLOAT)"
         # A few hundred matches at most: rank them all.
-        segments.append(segment(0, "all", score, f"{score}, {_DOC}.id", when(few)))
-        # More ("broad"): names that match first, ranked if they are few, then the rest.
         segments.append(
             segment(
-                0,
-                "name",
-                name_score,
-                f"{name_score}, {_DOC}.id",
-                when(f"NOT ({few}) AND {few_names}"),
+                0, "all", score, f"{score}, {_DOC}.id", f"(CASE WHEN {few} THEN :lim ELSE 0 END)"
             )
         )
-        segments.append(
-            segment(
-                0,
-                "name",
-                unranked,
-                engine.order_column,
-                when(f"NOT ({few}) AND NOT ({few_names})"),
-            )
-        )
-        segments.append(segment(1, "rest", unranked, engine.order_column, when(f"NOT ({few})")))
+        # More ("broad"): the documents whose names match first, then the rest, each in the
+        # order of the index, read only as far as the page goes.
+        broad = f"(CASE WHEN NOT ({few}) THEN :lim ELSE 0 END)"
+        segments.append(segment(0, "name", unranked, engine.order_column, broad))
+        segments.append(segment(1, "rest", unranked, engine.order_column, broad))
+        page_order = "seg, score, id"
+    elif ranked:
+        score = engine.score(part)
+        segments.append(segment(0, part, score, f"{score}, {_DOC}.id"))
         page_order = "seg, score, id"
     else:
-        segments.append(segment(0, "all", "0.0", _sort_sql(query, f"{_DOC}."), ":lim"))
+        segments.append(segment(0, part, "0.0", _sort_sql(query, f"{_DOC}.")))
         page_order = f"seg, {_sort_sql(query, '')}"
-    close_total = "NULL"
-    if isinstance(engine, _PostgreSQL) and engine.terms:
-        ctes.append(f"cnt_close AS MATERIALIZED ({_capped(engine, 'close', where)})")
-        close_total = f"(CASE WHEN {n} = 0 THEN (SELECT n FROM cnt_close) END)"
-        close_score = engine.score("close")
-        order = f"{close_score}, {_DOC}.id" if ranked else _sort_sql(query, f"{_DOC}.")
-        segments.append(segment(2, "close", close_score, order, when(f"{n} = 0")))
     hits = " UNION ALL ".join(segments)
     return (
         f"WITH {', '.join(ctes)} "
-        f"SELECT meta.total, meta.close_total, meta.generation, meta.groups, "
+        f"SELECT meta.total, meta.generation, meta.groups, "
         f"page.id, page.kind, page.ref_id, {_other_names_sql(engine)} AS other_names "
         f"FROM (SELECT {n} AS total, "
-        f"{close_total} AS close_total, "
         f"(SELECT generation FROM search_index_state WHERE id = 1) AS generation, "
         f"{_groups_sql(engine)} AS groups) AS meta "
         f"LEFT OUTER JOIN (SELECT * FROM ({hits}) AS hits ORDER BY {page_order} "
@@ -560,18 +584,23 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     unknown = [g for g in query.groups if g not in groups]
     if unknown:
         raise BadQuery(f"unknown group: {unknown[0]}")
-    close_mode = bool(terms) and meta.total == 0 and bool(meta.close_total)
-    total = meta.close_total if close_mode else meta.total
+    total = meta.total
+    close_mode = False
+    if terms and not total and isinstance(engine, _PostgreSQL):
+        # Nothing as written: names close to it (a misspelling), without facets.
+        close = db.session.execute(sa.text(_hits_sql(query, engine, where, close=True)), params)
+        close = close.all()
+        if close[0].total:
+            rows, total, close_mode = close, close[0].total, True
     hit_rows = [r for r in rows if r.id is not None]
-    facets: dict = {}
+    facets: dict = {name: [] for name in _FACET_ORDER}
+    facets_lower_bound = False
     lower_bound = total > COUNT_CAP
     # Nothing found with filters on: the counts still show what loosening them would find.
-    if query.with_facets and (total or conditions):
-        raw = _facet_rows(query, engine, visible, groups, meta.generation, close_mode)
-        facets, exact_total = _aggregate(query, raw, groups)
-        total, lower_bound = exact_total, False
-    elif query.with_facets:
-        facets = _aggregate(query, [], groups)[0]
+    if query.with_facets and not close_mode and (total or conditions):
+        facets, counted, facets_lower_bound = _facets(query, engine, visible, meta.generation)
+        if not facets_lower_bound:
+            total, lower_bound = counted, False
     if lower_bound:
         total = COUNT_CAP
     return SearchResult(
@@ -583,6 +612,7 @@ def run(query: SearchQuery, viewer) -> SearchResult:
         facets=facets,
         facet_labels={"group": {slug: title for slug, (_p, title) in groups.items()}},
         close_matches=close_mode,
+        facets_are_lower_bounds=facets_lower_bound,
     )
 
 
@@ -599,40 +629,87 @@ def _parse_groups(text: str | None) -> dict[str, tuple[int, str]]:
 # Facets -------------------------------------------------------------------------------------
 
 
-def _facet_sql(query, engine, visible, slugs, close_mode) -> tuple[str, dict]:
-    """One pass over the matches, counted per combination of single-valued facets (and
-    whether the sector and group filters pass), with a count per sector and group."""
+_FACET_COLUMNS = (*SINGLE_FACETS, "sectors", "group_slugs")
+
+
+def _facet_conditions(query: SearchQuery, engine: _Engine, params: dict) -> dict[str, str]:
+    """Each active filter as a condition on the sampled matches ``m``, by facet."""
+    conditions = {}
+    for column, attr in _SINGLE_COLUMNS.items():
+        values = getattr(query, attr)
+        if values:
+            names = [f"c_{column}_{i}" for i in range(len(values))]
+            params.update(zip(names, values, strict=True))
+            conditions[column] = f"m.{column} IN ({', '.join(':' + n for n in names)})"
+    if query.verified is not None:
+        params["c_verified"] = query.verified
+        conditions["verified"] = "m.verified = :c_verified"
+    if query.sectors:
+        params["c_sectors"] = _sector_mask(query)
+        conditions["sector"] = "(m.sectors & :c_sectors) != 0"
+    if query.groups:
+        parts = []
+        for i, slug in enumerate(query.groups):
+            params[f"c_group_{i}"] = f" {slug} "
+            parts.append(engine.contains("m.group_slugs", f"c_group_{i}"))
+        conditions["group"] = f"({' OR '.join(parts)})"
+    return conditions
+
+
+def _facet_sql(query: SearchQuery, engine: _Engine, visible: str) -> tuple[str, dict]:
+    """Every facet counted in one statement (UNION ALL) over the first ``FACET_SAMPLE`` + 1
+    matches (``SEARCH_FACET_SAMPLE`` in the config), each facet without its own filter; plus
+    the total and the sample's size."""
     params = dict(engine.params)
-    if not engine.terms:
-        source, match = _DOC, "1 = 1"
-    else:
-        source, match = engine.source("close" if close_mode else "all")
-    ps = f"CASE WHEN {_sector_pass(query, params)} THEN 1 ELSE 0 END" if query.sectors else "1"
-    pg = (
-        f"CASE WHEN {_group_pass(query, engine, params)} THEN 1 ELSE 0 END" if query.groups else "1"
-    )
-    counts = [
-        f"count(*) FILTER (WHERE ({_DOC}.sectors & {bit}) != 0)" for bit in SECTOR_BITS.values()
+    source, match = engine.source("all") if engine.terms else (_DOC, "1 = 1")
+    columns = ", ".join(f"{_DOC}.{c} AS {c}" for c in _FACET_COLUMNS)
+    conditions = _facet_conditions(query, engine, params)
+
+    def where(*extra: str, but: str | None = None) -> str:
+        parts = [c for name, c in conditions.items() if name != but] + list(extra)
+        return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+    branches = [
+        f"SELECT '{name}' AS facet, CAST(m.{name} AS VARCHAR(32)) AS value, count(*) AS n "
+        f"FROM m{where(f'm.{name} IS NOT NULL', but=name)} GROUP BY m.{name}"
+        for name in SINGLE_FACETS
     ]
-    for i, slug in enumerate(slugs):
-        params[f"g_{i}"] = f" {slug} "
-        counts.append(f"count(*) FILTER (WHERE {engine.contains(f'{_DOC}.group_slugs', f'g_{i}')})")
-    keys = ", ".join(f"{_DOC}.{name}" for name in SINGLE_FACETS)
-    sql = (
-        (f"WITH {', '.join(engine.ctes)} " if engine.ctes and engine.terms else "")
-        + f"SELECT {keys}, {ps} AS ps, {pg} AS pg, count(*) AS n, {', '.join(counts)} "
-        f"FROM {source} WHERE {match} AND ({visible}) GROUP BY {keys}, {ps}, {pg}"
+    sectors = " UNION ALL ".join(
+        f"SELECT '{sector.value}' AS name, {bit} AS bit" for sector, bit in SECTOR_BITS.items()
     )
-    return sql, params
+    branches.append(
+        f"SELECT 'sector', s.name, count(*) FROM m JOIN ({sectors}) AS s "
+        f"ON (m.sectors & s.bit) != 0{where(but='sector')} GROUP BY s.name"
+    )
+    in_group = engine.contains("m.group_slugs", "wg_slug").replace(
+        ":wg_slug", "(' ' || wg.slug || ' ')"
+    )
+    branches.append(
+        f"SELECT 'group', wg.slug, count(*) FROM m JOIN working_group AS wg "
+        f"ON {in_group}{where(but='group')} GROUP BY wg.slug"
+    )
+    branches.append(f"SELECT 'total', NULL, count(*) FROM m{where()}")
+    branches.append("SELECT 'sample', NULL, count(*) FROM m")
+    ctes = [
+        *(engine.ctes if engine.terms else []),
+        (
+            f"m AS MATERIALIZED (SELECT {columns} FROM {source} WHERE {match} AND ({visible}) "
+            f"LIMIT {_facet_sample() + 1})"
+        ),
+    ]
+    return f"WITH {', '.join(ctes)} " + " UNION ALL ".join(branches), params
+
+
+def _facet_sample() -> int:
+    return int(current_app.config.get("SEARCH_FACET_SAMPLE", FACET_SAMPLE))
 
 
 def _cache() -> OrderedDict:
     return current_app.extensions.setdefault("eukz_search_facets", OrderedDict())
 
 
-def _facet_rows(query, engine, visible, groups, generation, close_mode) -> list[tuple]:
-    """The facet statement's rows, from the cache while the index has not changed."""
-    slugs = list(groups)
+def _facets(query: SearchQuery, engine: _Engine, visible: str, generation) -> tuple:
+    """(facets, total, whether they are lower bounds), cached while the index is unchanged."""
     size = current_app.config.get("SEARCH_FACET_CACHE_SIZE", 256)
     key = None
     if size and generation is not None:
@@ -641,78 +718,53 @@ def _facet_rows(query, engine, visible, groups, generation, close_mode) -> list[
             generation,
             visible,
             engine.terms,
-            close_mode,
+            *(tuple(getattr(query, attr)) for attr in _SINGLE_COLUMNS.values()),
+            query.verified,
             tuple(query.sectors),
             tuple(query.groups),
-            tuple(slugs),
         )
         cache = _cache()
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-    sql, params = _facet_sql(query, engine, visible, slugs, close_mode)
-    rows = [tuple(r) for r in db.session.execute(sa.text(sql), params)]
+    sql, params = _facet_sql(query, engine, visible)
+    counts: dict[str, Counter] = {name: Counter() for name in _FACET_ORDER}
+    total = sample = 0
+    for facet, value, n in db.session.execute(sa.text(sql), params):
+        if facet == "total":
+            total = n
+        elif facet == "sample":
+            sample = n
+        else:
+            counts[facet][_facet_value(facet, value)] += n
+    selected = {
+        "kind": query.kinds,
+        "country": query.countries,
+        "side": query.sides,
+        "type": query.types,
+        "eesc_group": query.eesc_groups,
+        "sector": query.sectors,
+        "group": query.groups,
+        "verified": [] if query.verified is None else ["true" if query.verified else "false"],
+    }
+    facets = {}
+    for name in _FACET_ORDER:
+        for value in selected[name]:
+            counts[name].setdefault(value, 0)
+        facets[name] = sorted(counts[name].items(), key=lambda item: (-item[1], str(item[0])))
+    found = (facets, total, sample > _facet_sample())
     if key is not None:
         cache = _cache()
-        cache[key] = rows
+        cache[key] = found
         while len(cache) > size:
             cache.popitem(last=False)
-    return rows
+    return found
 
 
 def _facet_value(name: str, value):
     if name == "verified":
-        return None if value is None else ("true" if value else "false")
+        return "true" if str(value).lower() in ("1", "true") else "false"
     return value
-
-
-def _aggregate(query: SearchQuery, rows: list[tuple], groups: dict) -> tuple[dict, int]:
-    """Counts per facet value, each facet without its own filter; and the exact total."""
-    selected = {
-        "kind": set(query.kinds),
-        "country": set(query.countries),
-        "side": set(query.sides),
-        "type": set(query.types),
-        "eesc_group": set(query.eesc_groups),
-        "verified": set() if query.verified is None else {"true" if query.verified else "false"},
-    }
-    counts = {name: Counter() for name in _FACET_ORDER}
-    total = 0
-    n_single = len(SINGLE_FACETS)
-    sector_names = [s.value for s in SECTOR_BITS]
-    slugs = list(groups)
-    for row in rows:
-        values = [_facet_value(name, row[i]) for i, name in enumerate(SINGLE_FACETS)]
-        ps, pg, n = row[n_single], row[n_single + 1], row[n_single + 2]
-        passes = [
-            not selected[name] or values[i] in selected[name]
-            for i, name in enumerate(SINGLE_FACETS)
-        ]
-        failing = passes.count(False)
-        if failing == 0 and ps and pg:
-            total += n
-        if ps and pg and failing <= 1:
-            for i, name in enumerate(SINGLE_FACETS):
-                if values[i] is not None and (failing == 0 or not passes[i]):
-                    counts[name][values[i]] += n
-        if failing == 0:
-            base = n_single + 3
-            if pg:
-                for j, sector in enumerate(sector_names):
-                    if row[base + j]:
-                        counts["sector"][sector] += row[base + j]
-            if ps:
-                base += len(sector_names)
-                for j, slug in enumerate(slugs):
-                    if row[base + j]:
-                        counts["group"][slug] += row[base + j]
-    chosen = {**selected, "sector": set(query.sectors), "group": set(query.groups)}
-    facets = {}
-    for name in _FACET_ORDER:
-        for value in chosen[name]:
-            counts[name].setdefault(value, 0)
-        facets[name] = sorted(counts[name].items(), key=lambda item: (-item[1], str(item[0])))
-    return facets, total
 
 
 # Loading and highlighting -------------------------------------------------------------------
