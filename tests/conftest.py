@@ -5,13 +5,16 @@ between tests.
 """
 
 import os
+from functools import partial
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
 from eukz_platform import create_app
+from eukz_platform.auth import models as auth_models
 from eukz_platform.extensions import db
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -44,6 +47,17 @@ def database_url(request, worker_id, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
     upgrade_to_head(url)
     return url
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(monkeypatch):
+    """Tests make many accounts: a one-round hash keeps them quick. Logins still check the
+    password against its hash; production keeps Werkzeug's default (scrypt)."""
+    monkeypatch.setattr(
+        auth_models,
+        "generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
 
 
 def empty_all_tables(app) -> None:

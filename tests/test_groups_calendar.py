@@ -12,7 +12,6 @@ from eukz_platform.groups.models import Meeting
 
 from .factories import login
 from .test_groups_support import (
-    fast_passwords,  # noqa: F401 - autouse fixture
     make_coordinator,
     make_group,
     make_meeting,

@@ -11,7 +11,6 @@ from .factories import login, make_org, make_user
 from .test_groups_support import (
     VERIFIED,
     count,
-    fast_passwords,  # noqa: F401 - autouse fixture
     make_admin,
     make_group,
 )

@@ -25,7 +25,6 @@ from .test_groups_support import (
     VERIFIED,
     add_member,
     count,
-    fast_passwords,  # noqa: F401 - autouse fixture
     make_admin,
     make_coordinator,
     make_group,

@@ -25,7 +25,6 @@ from .factories import login, make_org, make_user
 from .test_groups_support import (
     VERIFIED,
     add_member,
-    fast_passwords,  # noqa: F401 - autouse fixture
     make_admin,
     make_coordinator,
     make_group,

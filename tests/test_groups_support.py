@@ -1,13 +1,9 @@
 """Test data for the working group tests: groups, co-chairs, members, meetings."""
 
 from datetime import timedelta
-from functools import partial
 
-import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
-from eukz_platform.auth import models as auth_models
 from eukz_platform.auth.models import Role
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
@@ -26,17 +22,6 @@ from eukz_platform.organisations.vocabulary import OrganisationStatus
 from .factories import make_org, make_user
 
 VERIFIED = OrganisationStatus.VERIFIED
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    """These tests make many accounts; a one-round hash keeps them quick (logins still check
-    the password)."""
-    monkeypatch.setattr(
-        auth_models,
-        "generate_password_hash",
-        partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
 
 
 def make_group(slug: str = "erasmus", moderated: bool = True, priority: int = 3, **values):
