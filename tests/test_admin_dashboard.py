@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from eukz_platform.admin import dashboard
 from eukz_platform.auth.models import Role
@@ -17,6 +17,7 @@ from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user
+from .sql import counting_statements
 
 NAMES = [
     "organisations-by-side",
@@ -244,20 +245,9 @@ def test_a_group_title_cannot_inject_a_formula(app, client):
 
 
 def count_statements(app, client) -> int:
-    statements = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with counting_statements(app) as statements:
         assert client.get("/admin/dashboard").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
-    return len(statements)
+    return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
 
 
 def test_the_dashboard_makes_a_bounded_number_of_queries(app, client):

@@ -1,10 +1,7 @@
 """The read API, /api/v1/: fields, filters, visibility, errors, caching, and its OpenAPI."""
 
-from contextlib import contextmanager
-
 import pytest
 from openapi_spec_validator import validate
-from sqlalchemy import event
 
 from eukz_platform.auth.models import Role
 from eukz_platform.directory.models import Contact, Visibility
@@ -21,6 +18,7 @@ from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user
+from .sql import counting_statements
 
 VERIFIED = OrganisationStatus.VERIFIED
 
@@ -323,22 +321,6 @@ def test_cache_headers_and_etag(client, directory):
     signed_in = get(client, "/api/v1/organisations")
     assert "private" in signed_in.headers["Cache-Control"]
     assert "no-store" in signed_in.headers["Cache-Control"]
-
-
-@contextmanager
-def counting_statements(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def add_organisations(app, n: int, start: int) -> None:

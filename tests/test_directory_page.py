@@ -1,11 +1,9 @@
 """The directory page: one search box, facets, pages, shareable URLs, and few statements."""
 
 import re
-from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import event
 
 from eukz_platform import models  # noqa: F401 - every model, in an order free of import cycles
 from eukz_platform.directory.models import Contact, Visibility
@@ -15,6 +13,7 @@ from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user
+from .sql import counting_statements
 
 VERIFIED = OrganisationStatus.VERIFIED
 
@@ -191,22 +190,6 @@ def test_the_csv_download_keeps_the_search(app, client, directory):
 def test_healthz_is_a_bare_answer(client):
     r = client.get("/healthz")
     assert r.status_code == 200 and r.get_data(as_text=True) == "ok"
-
-
-@contextmanager
-def counting_statements(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def add_results(app, n: int, word: str) -> None:

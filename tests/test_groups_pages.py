@@ -1,11 +1,10 @@
 """The working groups page, a group's page, and memberships on an organisation's profile."""
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from eukz_platform.auth.models import Role, User
 from eukz_platform.database import utcnow
@@ -22,6 +21,7 @@ from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user
+from .sql import counting_statements
 from .test_groups_support import (
     VERIFIED,
     add_member,
@@ -160,22 +160,6 @@ def test_contacts_of_member_organisations_follow_their_visibility(app, client):
         assert shown == names, email
 
 
-@contextmanager
-def counting_queries(app):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _fill(app, members: int):
     """A group with co-chairs, ``members`` member organisations with contacts, a member's
     admin, announcements and meetings with registrations."""
@@ -219,7 +203,7 @@ def test_group_pages_make_the_same_number_of_queries_for_3_or_30_members(app, wh
             login(client, who)
         pages = {}
         for path in ("/working-groups/", "/working-groups/big-group"):
-            with counting_queries(app) as statements:
+            with counting_statements(app) as statements:
                 r = client.get(path)
             assert r.status_code == 200
             pages[path] = len(statements)
