@@ -191,5 +191,4 @@ def index():
         active=active,
         total_text=count_text(result.total),
         status_badge=StatusBadges(),
-        export="directory.export" in current_app.view_functions,
     )
