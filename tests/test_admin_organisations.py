@@ -411,16 +411,12 @@ def test_console_home_links_every_area_and_counts_what_waits(app, staff):
     for href, text in (
         ("/admin/verification", "Verification queue"),
         ("/admin/organisations", "Organisations"),
+        ("/admin/groups", "Working groups"),
+        ("/admin/contacts", "Contacts"),
+        ("/admin/dashboard", "Dashboard"),
         ("/admin/audit", "Audit log"),
     ):
         assert f'href="{href}">{text}</a>' in page
-    for endpoint, text in (
-        ("admin.groups", "Working groups"),
-        ("admin.contacts", "Contacts"),
-        ("admin.dashboard", "Dashboard"),
-    ):
-        linked = f">{text}</a>" in page
-        assert linked == (endpoint in app.view_functions)
     assert 'href="/admin/organisations?status=suspended">1</a>' in page
 
 
