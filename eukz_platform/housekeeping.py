@@ -26,6 +26,7 @@ from .extensions import db
 from .organisations import services as organisation_services
 from .organisations.models import ConfirmationState, Organisation
 from .organisations.vocabulary import OrganisationStatus
+from .permissions import NotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +34,6 @@ State = ConfirmationState
 # Organisations the directory lists: the others have nothing to confirm.
 CONFIRMING_STATUSES = (OrganisationStatus.VERIFIED, OrganisationStatus.PENDING)
 BATCH_SIZE = 500
-
-
-class NotAllowed(Exception):
-    """The user may not do this."""
 
 
 @dataclass

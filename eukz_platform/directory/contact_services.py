@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 
 from .. import audit
 from ..extensions import db
+from ..permissions import NotAllowed
 from ..phones import to_e164
 from .models import Contact, Visibility
 
@@ -69,10 +70,6 @@ def problem_message(problem: Problem) -> str:
         "email_taken": lambda: _("Another EESC contact already has this email."),
     }
     return messages[problem.code]()
-
-
-class NotAllowed(Exception):
-    """Only the secretariat keeps the EESC contacts."""
 
 
 class InvalidContact(Exception):

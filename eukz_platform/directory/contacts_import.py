@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql
 from .. import audit
 from ..database import utcnow
 from ..extensions import db
+from ..permissions import NotAllowed
 from . import contact_services
 from .contact_services import DEFAULT_VISIBILITY, Problem
 from .models import Contact, ContactImportBatch
@@ -66,10 +67,6 @@ class ImportFileError(Exception):
     def __init__(self, *problems: FileProblem):
         super().__init__(", ".join(p.code for p in problems))
         self.problems = list(problems)
-
-
-class NotAllowed(Exception):
-    """Only the secretariat imports contacts."""
 
 
 class AlreadyApplied(Exception):

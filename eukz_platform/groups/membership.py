@@ -24,13 +24,10 @@ from ..auth.models import User
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..organisations.vocabulary import OrganisationStatus
+from ..permissions import NotAllowed
 from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, WorkingGroup
 
 Status = MembershipStatus
-
-
-class NotAllowed(Exception):
-    """The user may not do this."""
 
 
 class InvalidTransition(Exception):

@@ -17,6 +17,7 @@ from ..auth import services as auth_services
 from ..auth.models import Role, User
 from ..database import utcnow
 from ..extensions import db
+from ..permissions import NotAllowed
 from .models import Invitation, Organisation, name_key
 
 
@@ -26,10 +27,6 @@ class Conflict(Exception):
     def __init__(self, fields: set[str]):
         super().__init__(", ".join(sorted(fields)))
         self.fields = fields
-
-
-class NotAllowed(Exception):
-    """The user may not do this."""
 
 
 class LastAdmin(Exception):

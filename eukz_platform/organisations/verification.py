@@ -20,6 +20,7 @@ from ..directory.models import Contact
 from ..extensions import db
 from ..groups import membership as memberships
 from ..groups.models import Membership, MembershipEvent, MembershipStatus
+from ..permissions import NotAllowed
 from .models import Invitation, Organisation, OrganisationName, name_key
 from .services import is_admin_of
 from .vocabulary import OrganisationStatus
@@ -33,10 +34,6 @@ MERGED_FIELDS = ("acronym", "city", "website", "description", "registration_numb
 PROFILE_FIELDS = (
     "acronym country city type eesc_group website registration_number created_at verified_at"
 ).split()
-
-
-class NotAllowed(Exception):
-    """The user may not do this."""
 
 
 class InvalidTransition(Exception):
