@@ -55,6 +55,16 @@ class Config:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per hour"
 
+    # Pages kept for visitors (the directory's): per process by default; RedisCache with
+    # CACHE_REDIS_URL shares them between workers. Keyed by the search index's generation,
+    # so an edit is seen at once.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_DEFAULT_TIMEOUT = 600
+    CACHE_THRESHOLD = 1000
+    CACHE_KEY_PREFIX = "eukz:"
+    DIRECTORY_PAGE_CACHE = _bool("DIRECTORY_PAGE_CACHE", True)
+
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")

@@ -11,7 +11,7 @@ from flask import Flask, request, session
 
 from config import Config, configs
 
-from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
@@ -94,6 +94,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -220,3 +220,86 @@ def test_statements_per_page_do_not_grow_with_the_results(app, client, directory
         assert f"{expected} results" in html
         counts[word] = len(statements)
     assert counts["amber"] == counts["cobalt"] <= 6, counts
+
+
+# Visitors' pages are kept until the index changes -------------------------------------------
+
+
+def test_a_visitor_page_is_kept_and_served_with_one_statement(app, client, directory):
+    first = page(client, "/directory/?q=Almaty")
+    with counting_statements(app) as statements:
+        again = page(client, "/directory/?q=Almaty")
+    assert again == first
+    assert len(statements) == 1, statements  # the index's generation, nothing else
+    # The same search with its parameters in another order is the same page.
+    page(client, "/directory/?q=Almaty&sort=name")
+    with counting_statements(app) as statements:
+        page(client, "/directory/?sort=name&q=Almaty")
+    assert len(statements) == 1, statements
+
+
+def test_an_edit_is_seen_at_once_by_visitors(app, client, directory):
+    assert "Steppe Green Initiative" in main(page(client, "/directory/?q=Almaty"))
+    with app.app_context():
+        db.session.get(Organisation, directory).name = "Steppe Blue Initiative"
+        db.session.commit()
+    html = main(page(client, "/directory/?q=Almaty"))
+    assert "Steppe Blue Initiative" in html and "Steppe Green Initiative" not in html
+
+
+def test_a_renamed_working_group_is_seen_at_once_in_the_facets(app, client, directory):
+    from eukz_platform.groups.models import WorkingGroup, WorkingGroupTranslation
+
+    with app.app_context():
+        group = db.session.scalars(db.select(WorkingGroup).order_by(WorkingGroup.priority)).first()
+        slug = group.slug
+    html = page(client, f"/directory/?group={slug}")
+    with app.app_context():
+        title = db.session.scalars(
+            db.select(WorkingGroupTranslation).where(
+                WorkingGroupTranslation.locale == "en",
+                WorkingGroupTranslation.group_id
+                == db.select(WorkingGroup.id).where(WorkingGroup.slug == slug).scalar_subquery(),
+            )
+        ).one()
+        old, title.title = title.title, "Renamed group on energy"
+        db.session.commit()
+    assert old in html
+    html = page(client, f"/directory/?group={slug}")
+    assert "Renamed group on energy" in html and old not in html
+
+
+def test_a_signed_in_member_never_gets_a_visitors_page(app, client, directory):
+    with app.app_context():
+        db.session.add(
+            Contact(
+                organisation_id=directory,
+                name="Dana Members-Only",
+                role="Treasurer",
+                visibility=Visibility.MEMBERS,
+            )
+        )
+        db.session.commit()
+        email = make_user(org=db.session.get(Organisation, directory)).email
+    assert "Dana Members-Only" not in page(client, "/directory/?q=Steppe")
+    login(client, email)
+    html = page(client, "/directory/?q=Steppe")
+    assert "Dana Members-Only" in html and "Log out" in html
+    client.post("/auth/logout")
+    assert "Dana Members-Only" not in page(client, "/directory/?q=Steppe")
+
+
+def test_a_message_waiting_for_a_visitor_is_shown_not_kept(app, client, directory):
+    page(client, "/directory/?q=Almaty")
+    with client.session_transaction() as s:
+        s["_flashes"] = [("info", "A message for this visitor only")]
+    assert "A message for this visitor only" in page(client, "/directory/?q=Almaty")
+    assert "A message for this visitor only" not in page(client, "/directory/?q=Almaty")
+
+
+def test_the_page_cache_can_be_turned_off(app, client, directory):
+    app.config["DIRECTORY_PAGE_CACHE"] = False
+    page(client, "/directory/?q=Almaty")
+    with counting_statements(app) as statements:
+        page(client, "/directory/?q=Almaty")
+    assert len(statements) > 1

@@ -4,9 +4,10 @@ Every state of the page is its query string (the read API's parameters), so any 
 shared; the filters are a GET form that works without JavaScript.
 """
 
+import hashlib
 from collections import OrderedDict
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request, session, url_for
 from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import search
 from ..api import params
+from ..extensions import cache
 from ..organisations import vocabulary
 from . import bp
 
@@ -162,9 +164,43 @@ class StatusBadges:
         return self.rendered[key]
 
 
+def visitor_page_key(args: DirectoryArgs) -> str | None:
+    """Where a visitor's page for these arguments is kept, or None when it must not be.
+
+    Every visitor may see the same things (visibility.py), so the same address in the same
+    language gives the same page, until the search index changes: its generation is part of
+    the key. Signed-in people see more and always get their own page; a page with a message
+    waiting to be shown (flashed) is not kept either.
+    """
+    if not current_app.config.get("DIRECTORY_PAGE_CACHE") or current_user.is_authenticated:
+        return None
+    if session.get("_flashes"):
+        return None
+    generation = search.generation()
+    if generation is None:
+        return None
+    address = "&".join(
+        f"{name}={value}" for name, value in sorted(args.args.items(multi=True))
+    ).encode()
+    digest = hashlib.blake2b(address, digest_size=16).hexdigest()
+    return f"directory:{get_locale()}:{generation}:{digest}"
+
+
 @bp.get("/")
 def index():
     args = DirectoryArgs(request.args)
+    key = visitor_page_key(args)
+    page = cache.get(key) if key else None
+    if page is not None:
+        return page
+    page = render_page(args)
+    if key and isinstance(page, str):
+        cache.set(key, page)
+    return page
+
+
+def render_page(args: DirectoryArgs):
+    """The page (a string), or the page saying what is wrong with its address and 400."""
     try:
         query = params.parse(request.args, params.SEARCH_PARAMS, strict=False)
         result = search.search(query, current_user)

@@ -79,6 +79,17 @@ def init_search() -> None:
     tune_connections()
 
 
+def generation() -> int | None:
+    """The index's generation: it changes with every write to the index (and to working
+    groups), so what is cached under it is never stale."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import SearchIndexState
+
+    return db.session.scalar(select(SearchIndexState.generation).where(SearchIndexState.id == 1))
+
+
 def search(query: SearchQuery, viewer) -> SearchResult:
     """One page of what the viewer may see matching ``query``, with facet counts.
 
@@ -95,6 +106,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "search",
+    "generation",
     "init_search",
     "COUNT_CAP",
     "KINDS",

@@ -26,7 +26,7 @@ from sqlalchemy import text as sa_text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..directory.models import Contact
-from ..groups.models import Membership, MembershipStatus, WorkingGroup
+from ..groups.models import Membership, MembershipStatus, WorkingGroup, WorkingGroupTranslation
 from ..organisations.models import Organisation, OrganisationName, OrganisationSector
 from ..organisations.vocabulary import OTHER_COUNTRY, Sector
 from . import synonyms
@@ -230,7 +230,8 @@ def add_terms(conn: Connection, documents: Iterable[dict]) -> None:
 
 
 def bump_generation(conn: Connection) -> None:
-    """Mark the index as changed, for caches of facet counts (see service.py)."""
+    """Mark the index as changed, for what is cached of searches: facet counts (service.py)
+    and visitors' directory pages (directory/views.py)."""
     values = {"id": 1, "generation": secrets.randbits(62)}
     state = SearchIndexState.__table__
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)
@@ -364,11 +365,16 @@ def count_documents(conn: Connection) -> int:
 # Session events -----------------------------------------------------------------------------
 
 
-def _touched(session) -> tuple[set[int], set[int]]:
+def _touched(session) -> tuple[set[int], set[int], bool]:
+    """(organisations, contacts) whose documents change, and whether working groups (whose
+    slugs and titles searches show as facets) change."""
     org_ids: set[int] = set()
     contact_ids: set[int] = set()
+    groups = False
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Organisation):
+        if isinstance(obj, WorkingGroup | WorkingGroupTranslation):
+            groups = True
+        elif isinstance(obj, Organisation):
             org_ids.add(obj.id)
         elif isinstance(obj, OrganisationSector | OrganisationName | Membership):
             org_ids.add(obj.organisation_id)
@@ -376,21 +382,26 @@ def _touched(session) -> tuple[set[int], set[int]]:
             contact_ids.add(obj.id)
     org_ids.discard(None)
     contact_ids.discard(None)
-    return org_ids, contact_ids
+    return org_ids, contact_ids, groups
 
 
 def _after_flush(session, _flush_context) -> None:
-    org_ids, contact_ids = _touched(session)
-    if org_ids or contact_ids:
-        pending = session.info.setdefault(_PENDING, (set(), set()))
+    org_ids, contact_ids, groups = _touched(session)
+    if org_ids or contact_ids or groups:
+        pending = session.info.setdefault(_PENDING, (set(), set(), []))
         pending[0].update(org_ids)
         pending[1].update(contact_ids)
+        pending[2].append(groups)
 
 
 def _after_flush_postexec(session, _flush_context) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        refresh(session.connection(), *pending)
+        org_ids, contact_ids, groups = pending
+        if org_ids or contact_ids:
+            refresh(session.connection(), org_ids, contact_ids)
+        elif any(groups):
+            bump_generation(session.connection())
 
 
 def _forget(session, *_args) -> None:

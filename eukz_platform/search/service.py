@@ -471,25 +471,27 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
     keep = ranked and not close and engine.keeps_matches
     if keep:
         source, match = engine.source(part)
+        score = engine.score()
+        # The first 1,001 matches, ranked as they are read (one visit of each row), kept and
+        # counted. OFFSET 0 makes the planner choose its plan for all the matches, not for the
+        # first 1,001: hoping to meet those early, it would read the table in order, and read
+        # all of it when fewer of the matches are visible.
+        ranked_columns = f"{_COLUMNS}, 0 AS seg, {score} AS score"
         ctes = [
             *engine.ctes,
-            # The first 1,001 matches, kept, counted and ranked. OFFSET 0 makes the planner
-            # choose its plan for all the matches, not for the first 1,001: hoping to meet
-            # those early, it would read the table in order, and read all of it when fewer
-            # of the matches are visible.
-            f"matched AS MATERIALIZED (SELECT id FROM (SELECT {_DOC}.id AS id FROM {source} "
+            f"matched AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "
             f"WHERE {match} AND {where} OFFSET 0) AS fenced LIMIT {COUNT_CAP + 1})",
             "cnt AS MATERIALIZED (SELECT count(*) AS n FROM matched)",
         ]
-        if not close:
-            # With as many whose names match as the page needs, so that a broad search still
-            # shows them first (they rank higher).
-            source, match = engine.source("name")
-            ctes.append(
-                f"kept AS MATERIALIZED (SELECT id FROM matched UNION SELECT id FROM (SELECT id "
-                f"FROM (SELECT {_DOC}.id AS id FROM {source} WHERE {match} AND {where} "
-                f"OFFSET 0) AS fenced_names LIMIT :lim) AS names)"
-            )
+        # A broad search (more than 1,000 matches) also reads as many of the documents whose
+        # names match as the page needs, so that they come first (they rank higher); any
+        # other search has them all among its matches already, and reads none again.
+        source, match = engine.source("name")
+        broad = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"
+        ctes.append(
+            f"named AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "
+            f"WHERE {match} AND {where} OFFSET 0) AS fenced_names LIMIT {broad})"
+        )
     else:
         ctes = [*engine.ctes, f"cnt AS MATERIALIZED ({_capped(engine, part, where)})"]
     n = "(SELECT n FROM cnt)"
@@ -504,12 +506,9 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
 
     segments: list[str] = []
     if keep:
-        # Rank the kept matches (a broad search: the first 1,001 of them), reading each by id.
-        score = engine.score()
         segments.append(
-            f"SELECT * FROM (SELECT {_COLUMNS}, 0 AS seg, {score} AS score FROM kept "
-            f"CROSS JOIN LATERAL (SELECT * FROM {_DOC} WHERE {_DOC}.id = kept.id) "
-            f"AS {_DOC} ORDER BY {score}, {_DOC}.id LIMIT :lim) AS seg0"
+            "SELECT * FROM (SELECT * FROM matched UNION SELECT * FROM named) AS kept "
+            "ORDER BY score, id LIMIT :lim"
         )
         page_order = "seg, score, id"
     elif ranked and not close:
