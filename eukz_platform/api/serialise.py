@@ -20,6 +20,7 @@ from ..extensions import db
 from ..groups.models import Membership, MembershipStatus, WorkingGroup
 from ..organisations.models import Organisation, OrganisationSector
 from ..organisations.vocabulary import OrganisationStatus
+from ..search.records import ContactRecord, OrganisationRecord
 
 
 @dataclass
@@ -91,24 +92,46 @@ def _loaded(obj, relationship: str) -> bool:
     return relationship not in inspect(obj).unloaded
 
 
-def related_for(organisations: Iterable[Organisation], contacts: Iterable[Contact]) -> Related:
-    """What the items of these organisations and contacts need beyond their rows: what the
-    objects already hold (the search service loads sectors and contacts' organisations) is
-    taken from them, the rest is read in one statement."""
+def _known_sectors(org) -> list[str] | None:
+    """The organisation's sectors if the object holds them: a search record always does, a
+    model when its sector rows are loaded."""
+    if isinstance(org, OrganisationRecord):
+        return sorted(sector.value for sector in org.sectors)
+    if _loaded(org, "sector_rows"):
+        return sorted(row.sector.value for row in org.sector_rows)
+    return None
+
+
+def _known_organisation_name(contact) -> str | None:
+    if isinstance(contact, ContactRecord):
+        return contact.organisation.name if contact.organisation else None
+    if _loaded(contact, "organisation") and contact.organisation is not None:
+        return contact.organisation.name
+    return None
+
+
+def related_for(organisations: Iterable, contacts: Iterable) -> Related:
+    """What the items of these organisations and contacts (models or search records) need
+    beyond their rows: what the objects already hold is taken from them, the rest is read in
+    one statement."""
     organisations, contacts = list(organisations), list(contacts)
-    sector_ids = [o.id for o in organisations if not _loaded(o, "sector_rows")]
-    named_ids = [
-        c.organisation_id
+    known_sectors = {o.id: _known_sectors(o) for o in organisations}
+    known_names = {
+        c.organisation_id: _known_organisation_name(c)
         for c in contacts
-        if c.organisation_id is not None and not _loaded(c, "organisation")
-    ]
-    related = load_related(sector_ids, [o.id for o in organisations], named_ids)
-    for org in organisations:
-        if _loaded(org, "sector_rows"):
-            related.sectors[org.id] = sorted(row.sector.value for row in org.sector_rows)
-    for contact in contacts:
-        if contact.organisation_id is not None and _loaded(contact, "organisation"):
-            related.names[contact.organisation_id] = contact.organisation.name
+        if c.organisation_id is not None
+    }
+    related = load_related(
+        [org_id for org_id, sectors in known_sectors.items() if sectors is None],
+        [o.id for o in organisations],
+        [org_id for org_id, name in known_names.items() if name is None],
+    )
+    for org_id, sectors in known_sectors.items():
+        if sectors is not None:
+            related.sectors[org_id] = sectors
+    for org_id, name in known_names.items():
+        if name is not None:
+            related.names[org_id] = name
     return related
 
 
@@ -171,3 +194,17 @@ def contact_item(contact: Contact, related: Related, viewer) -> dict:
             item["phone_e164"] = contact.phone_e164
     item["vcard_url"] = url_for("directory.contact_vcard", contact_id=contact.id, _external=True)
     return item
+
+
+def items(objects: list, viewer) -> list[dict]:
+    """API items for a page of organisations and contacts (models or search records), in
+    their order, with one statement for what they need beyond their rows."""
+    people = [o for o in objects if isinstance(o, Contact | ContactRecord)]
+    organisations = [o for o in objects if not isinstance(o, Contact | ContactRecord)]
+    related = related_for(organisations, people)
+    return [
+        contact_item(o, related, viewer)
+        if isinstance(o, Contact | ContactRecord)
+        else organisation_item(o, related)
+        for o in objects
+    ]

@@ -14,8 +14,7 @@ from flask import Response, abort, request, url_for
 from flask_login import current_user
 
 from .. import search
-from ..directory.models import Contact
-from . import bp, openapi, params, queries
+from . import bp, openapi, params, queries, serialise
 from .serialise import (
     contact_item,
     organisation_item,
@@ -67,16 +66,7 @@ def _run(fn, *args, **kwargs) -> queries.Listing:
 
 
 def _items(objects: list) -> list[dict]:
-    """API items for a page of organisations and contacts, in their order."""
-    people = [o for o in objects if isinstance(o, Contact)]
-    orgs = [o for o in objects if not isinstance(o, Contact)]
-    related = related_for(orgs, people)
-    return [
-        contact_item(o, related, current_user)
-        if isinstance(o, Contact)
-        else organisation_item(o, related)
-        for o in objects
-    ]
+    return serialise.items(objects, current_user)
 
 
 def _facets(facets: dict) -> dict:

@@ -22,8 +22,7 @@ from flask import Response, abort, current_app, request
 from flask_login import current_user
 
 from .. import search, visibility
-from ..api import params
-from ..api.serialise import contact_item, organisation_item, related_for
+from ..api import params, serialise
 from ..database import utcnow
 from ..extensions import db, limiter
 from . import bp
@@ -81,14 +80,7 @@ def _collect(query: search.SearchQuery) -> tuple[list[dict], int, bool]:
             abort(400, description=str(e))
         if query.page == 1:
             total, lower_bound = result.total, result.total_is_lower_bound
-        objects = [hit.obj for hit in result.items]
-        people = [o for o in objects if isinstance(o, Contact)]
-        related = related_for([o for o in objects if not isinstance(o, Contact)], people)
-        for obj in objects:
-            if isinstance(obj, Contact):
-                items.append(contact_item(obj, related, current_user))
-            else:
-                items.append(organisation_item(obj, related))
+        items += serialise.items([hit.obj for hit in result.items], current_user)
         if len(result.items) < query.per_page:
             break
         query.page += 1

@@ -89,8 +89,13 @@ def _same_name(name: str) -> list[Organisation]:
         return []
     exact = name_key(name)
     found = []
-    for hit in result.items:
-        org = hit.obj
+    candidates = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.id.in_([hit.id for hit in result.items]))
+        .options(selectinload(Organisation.other_names))
+    ).all()
+    by_id = {org.id: org for org in candidates}
+    for org in (by_id[hit.id] for hit in result.items if hit.id in by_id):
         if org.name_key == exact:
             continue  # the same name: the registration service refuses it with its own message
         names = [org.name, *(other.name for other in org.other_names)]

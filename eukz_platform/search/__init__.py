@@ -44,7 +44,7 @@ class SearchQuery:
 class Hit:
     kind: str  # "organisation" | "contact"
     id: int
-    obj: object  # the Organisation or Contact, loaded with what pages show
+    obj: object  # records.OrganisationRecord or records.ContactRecord: what pages show
     highlights: dict  # field name -> Markup with <mark> around the matched words (escaped)
 
 

@@ -27,12 +27,11 @@ import re
 from abc import ABC, abstractmethod
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup, escape
-from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.sql import visitors
 
 from .. import visibility
@@ -55,6 +54,7 @@ from . import (
     Hit,
     SearchQuery,
     SearchResult,
+    records,
     synonyms,
 )
 from .folding import fold_words, words_with_spans
@@ -455,7 +455,30 @@ def _sort_sql(query: SearchQuery, prefix: str) -> str:
 
 
 _COLUMNS = ", ".join(
-    f"{_DOC}.{c} AS {c}" for c in ("id", "kind", "ref_id", "sort_key", "created_at")
+    f"{_DOC}.{c} AS {c}" for c in ("id", "kind", "ref_id", "sort_key", "created_at", "sectors")
+)
+# What the page shows of each hit (records.py), read in the same statement as the hits.
+_SHOWN = ", ".join(
+    [
+        *(
+            f"o.{c} AS o_{c}"
+            for c in (
+                "name acronym country side city type eesc_group website description status"
+            ).split()
+        ),
+        "o.confirmation_state AS o_confirmation",
+        *(
+            f"c.{c} AS c_{c}"
+            for c in "organisation_id organisation_name name role email phone phone_e164".split()
+        ),
+        "c.visibility AS c_visibility",
+        "co.name AS co_name",
+    ]
+)
+_SHOWN_JOINS = (
+    "LEFT OUTER JOIN organisation AS o ON page.kind = 'organisation' AND o.id = page.ref_id "
+    "LEFT OUTER JOIN contact AS c ON page.kind = 'contact' AND c.id = page.ref_id "
+    "LEFT OUTER JOIN organisation AS co ON co.id = c.organisation_id"
 )
 
 
@@ -538,12 +561,13 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
     return (
         f"WITH {', '.join(ctes)} "
         f"SELECT meta.total, meta.generation, meta.groups, "
-        f"page.id, page.kind, page.ref_id, {_other_names_sql(engine)} AS other_names "
+        f"page.id, page.kind, page.ref_id, page.sectors, {_SHOWN}, "
+        f"{_other_names_sql(engine)} AS other_names "
         f"FROM (SELECT {n} AS total, "
         f"(SELECT generation FROM search_index_state WHERE id = 1) AS generation, "
         f"{_groups_sql(engine)} AS groups) AS meta "
         f"LEFT OUTER JOIN (SELECT * FROM ({hits}) AS hits ORDER BY {page_order} "
-        f"LIMIT :per_page OFFSET :offset) AS page ON 1 = 1 "
+        f"LIMIT :per_page OFFSET :offset) AS page ON 1 = 1 {_SHOWN_JOINS} "
         f"ORDER BY {', '.join('page.' + c.strip() for c in page_order.split(','))}"
     )
 
@@ -769,48 +793,20 @@ def _facet_value(name: str, value):
 # Loading and highlighting -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _load_statements():
-    ids = sa.bindparam("ids", expanding=True)
-    # What result pages and lists show; the rest loads if some caller reads it.
-    shown = [
-        getattr(Organisation, name)
-        for name in (
-            "name acronym country side city type eesc_group website description status "
-            "confirmation_state created_at"
-        ).split()
-    ]
-    organisations = (
-        sa.select(Organisation)
-        .where(Organisation.id.in_(ids))
-        .options(load_only(*shown), joinedload(Organisation.sector_rows))
-    )
-    contacts = (
-        sa.select(Contact).where(Contact.id.in_(ids)).options(joinedload(Contact.organisation))
-    )
-    return organisations, contacts
-
-
 def _load(rows, terms: Terms, close_mode: bool) -> list[Hit]:
-    """The page's organisations and contacts: one statement for each kind."""
-    org_ids = [r.ref_id for r in rows if r.kind == ORGANISATION]
-    contact_ids = [r.ref_id for r in rows if r.kind == CONTACT]
-    organisations, contacts = _load_statements()
-    found = {ORGANISATION: {}, CONTACT: {}}
-    if org_ids:
-        for o in db.session.scalars(organisations, {"ids": org_ids}).unique():
-            found[ORGANISATION][o.id] = o
-    if contact_ids:
-        for c in db.session.scalars(contacts, {"ids": contact_ids}):
-            found[CONTACT][c.id] = c
+    """The page's hits, with records of what they show (read by the hits statement)."""
     marker = _Marker(terms if not close_mode else Terms((), False))
     items = []
     for r in rows:
-        obj = found[r.kind].get(r.ref_id)
-        if obj is not None:  # None: deleted since the index was read
-            other_names = r.other_names.split(_RS) if r.other_names else []
-            highlights = Highlights(partial(marker.highlights, r.kind, obj, other_names))
-            items.append(Hit(r.kind, r.ref_id, obj, highlights))
+        if r.kind == ORGANISATION and r.o_name is not None:
+            obj = records.organisation_record(r, SECTOR_BITS)
+        elif r.kind == CONTACT and r.c_name is not None:
+            obj = records.contact_record(r)
+        else:
+            continue  # deleted while the index still held it
+        other_names = r.other_names.split(_RS) if r.other_names else []
+        highlights = Highlights(partial(marker.highlights, r.kind, obj, other_names))
+        items.append(Hit(r.kind, r.ref_id, obj, highlights))
     return items
 
 

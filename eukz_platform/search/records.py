@@ -1,0 +1,99 @@
+"""What a search result carries of each organisation and contact: read-only records, filled
+from the same statement that finds the page of hits (no second read, no ORM objects).
+
+They have the attribute names of the models (``Organisation``, ``Contact``) for what result
+pages, the read API and the exports show, so templates and serialisers read either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..directory.models import Visibility
+from ..organisations.models import ConfirmationState
+from ..organisations.vocabulary import EESCGroup, OrganisationStatus, OrganisationType, Sector, Side
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRecord:
+    id: int
+    name: str
+    acronym: str | None
+    country: str
+    side: Side
+    city: str | None
+    type: OrganisationType
+    eesc_group: EESCGroup
+    website: str | None
+    description: str | None
+    status: OrganisationStatus
+    confirmation_state: ConfirmationState
+    sectors: tuple[Sector, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRef:
+    """A contact's organisation: what is shown beside the contact."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    id: int
+    organisation_id: int | None
+    organisation_name: str | None  # free text, for contacts outside any organisation
+    name: str
+    role: str | None
+    email: str | None
+    phone: str | None
+    phone_e164: str | None
+    visibility: Visibility
+    organisation: OrganisationRef | None
+
+    @property
+    def organisation_label(self) -> str | None:
+        return self.organisation.name if self.organisation else self.organisation_name
+
+
+def sectors_of(mask: int | None, bits: dict) -> tuple[Sector, ...]:
+    """The sectors whose bits are set in the document's mask, in the vocabulary's order."""
+    mask = int(mask or 0)
+    return tuple(sector for sector, bit in bits.items() if mask & bit)
+
+
+def organisation_record(row, bits: dict) -> OrganisationRecord:
+    return OrganisationRecord(
+        id=row.ref_id,
+        name=row.o_name,
+        acronym=row.o_acronym,
+        country=row.o_country,
+        side=Side(row.o_side),
+        city=row.o_city,
+        type=OrganisationType(row.o_type),
+        eesc_group=EESCGroup(row.o_eesc_group),
+        website=row.o_website,
+        description=row.o_description,
+        status=OrganisationStatus(row.o_status),
+        confirmation_state=ConfirmationState(row.o_confirmation),
+        sectors=sectors_of(row.sectors, bits),
+    )
+
+
+def contact_record(row) -> ContactRecord:
+    organisation = None
+    if row.c_organisation_id is not None and row.co_name is not None:
+        organisation = OrganisationRef(row.c_organisation_id, row.co_name)
+    return ContactRecord(
+        id=row.ref_id,
+        organisation_id=row.c_organisation_id,
+        organisation_name=row.c_organisation_name,
+        name=row.c_name,
+        role=row.c_role,
+        email=row.c_email,
+        phone=row.c_phone,
+        phone_e164=row.c_phone_e164,
+        visibility=Visibility(row.c_visibility),
+        organisation=organisation,
+    )
