@@ -227,4 +227,5 @@ def render_page(args: DirectoryArgs):
         active=active,
         total_text=count_text(result.total),
         status_badge=StatusBadges(),
+        facet_label=label,
     )
