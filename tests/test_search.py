@@ -523,6 +523,18 @@ def test_broad_searches_count_up_to_a_cap_and_rank_names_first(ctx):
     page_two = find("Kazakhstan", kinds=["organisation"], page=2, with_facets=False)
     assert len(page_two.items) == 20
     assert not {h.id for h in page_two.items} & {h.id for h in quick.items}
+    # Every match can be paged through (the read API and the exports go beyond 1,000), each
+    # once, the ranked ones first.
+    seen = []
+    for number in range(1, -(-visible // 100) + 1):
+        seen += [
+            h.id
+            for h in find(
+                "Kazakhstan", kinds=["organisation"], page=number, per_page=100, with_facets=False
+            ).items
+        ]
+    assert len(seen) == len(set(seen)) == visible
+    assert seen[:20] == [h.id for h in quick.items]
 
 
 def test_very_broad_searches_count_facets_over_their_first_matches(app, directory):

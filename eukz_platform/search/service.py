@@ -1,20 +1,20 @@
 """The search service: one page of hits, the total and the facet counts, in few statements.
 
 What a search runs, whatever the number of results:
-1. the hits statement: the page of document ids and, in the same statement, the capped count
-   of matches, the index generation and the working groups (slug, title) for the facets;
-2. the facets statement, unless the counts are cached for this generation of the index;
-3. the organisations of the page (with their sectors and other names), and 4. its contacts
-   (with their organisation).
+1. the hits statement: the page of hits with what the page shows of each (records.py), and,
+   in the same statement, the capped count of matches, the index generation and the working
+   groups (slug, title) for the facets;
+2. the facets statement, unless the counts are cached for this generation of the index.
 
-Common words need care (SEARCH-NOTES.md): ranking every match of a word found in a third of
-the directory costs more than the rest of the page. So matches are counted up to 1,001 first,
-inside the hits statement; up to ``RANK_ALL`` matches are ranked whole (bm25 on SQLite,
-ts_rank on PostgreSQL, the name counting most); beyond that ("broad"), documents whose names
-match come first (ranked only if they are few themselves), then the others in index order,
-read no further than the page needs. Facet counts are exact, from one pass over the matches (counted
-per combination of single-valued facets, so that each facet is counted without its own
-filter, as multi-select facets should), and they give the exact total for free.
+Common words need care: ranking every match of a word found in a third of the directory
+costs more than the rest of the page. So matches are counted up to 1,001 first, inside the hits
+statement. SQLite ranks up to ``RANK_ALL`` matches whole (bm25, the name counting most); beyond
+that ("broad"), documents whose names match come first, then the others in index order, read no
+further than the page needs. PostgreSQL ranks the first 1,001 matches (ts_rank) as it reads
+them, with the documents whose names match added for a broad search; pages beyond those give
+the other matches in the order of their ids. Facet counts are exact, from one pass over the
+matches (counted per combination of single-valued facets, so that each facet is counted without
+its own filter, as multi-select facets should), and they give the exact total for free.
 
 Who sees what is visibility.py's decision: its clauses are re-pointed at the copies of the
 columns they read that every document holds (status, confirmation, contact visibility,
@@ -530,8 +530,22 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
     segments: list[str] = []
     if keep:
         segments.append(
-            "SELECT * FROM (SELECT * FROM matched UNION SELECT * FROM named) AS kept "
-            "ORDER BY score, id LIMIT :lim"
+            "SELECT * FROM (SELECT * FROM (SELECT * FROM matched UNION SELECT * FROM named) "
+            "AS kept ORDER BY score, id LIMIT :lim) AS ranked"
+        )
+        # Pages beyond the ranked ones (the read API and the exports go that deep): the other
+        # matches of a broad search, in the order of their ids, read only when asked for.
+        source, match = engine.source("all")
+        deeper = (
+            f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} AND :lim > {COUNT_CAP} "
+            "THEN :lim ELSE 0 END)"
+        )
+        segments.append(
+            f"SELECT * FROM (SELECT {_COLUMNS}, 1 AS seg, CAST({_DOC}.id AS FLOAT) AS score "
+            f"FROM {source} WHERE {match} AND {where} "
+            f"AND {_DOC}.id NOT IN (SELECT id FROM matched) "
+            f"AND {_DOC}.id NOT IN (SELECT id FROM named) "
+            f"ORDER BY {_DOC}.id LIMIT {deeper}) AS deeper"
         )
         page_order = "seg, score, id"
     elif ranked and not close:
