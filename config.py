@@ -61,7 +61,7 @@ class Config:
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
     CACHE_DEFAULT_TIMEOUT = 600
-    CACHE_THRESHOLD = 1000
+    CACHE_THRESHOLD = 500  # pages of 40–80 KB: at most about 40 MB per process
     CACHE_KEY_PREFIX = "eukz:"
     DIRECTORY_PAGE_CACHE = _bool("DIRECTORY_PAGE_CACHE", True)
 
@@ -103,6 +103,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    CACHE_TYPE = "SimpleCache"  # each test's app keeps its own pages
     MAIL_BACKEND = "locmem"
 
 
