@@ -440,6 +440,11 @@ def _groups_sql(engine: _Engine) -> str:
     )
 
 
+def _needs_groups(query: SearchQuery) -> bool:
+    """The working groups are read for the facets' labels and to check a group filter."""
+    return query.with_facets or bool(query.groups)
+
+
 def _other_names_sql(engine: _Engine) -> str:
     """An organisation's names in other languages, for highlighting (no ORM load needed)."""
     return (
@@ -533,20 +538,18 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
             "SELECT * FROM (SELECT * FROM (SELECT * FROM matched UNION SELECT * FROM named) "
             "AS kept ORDER BY score, id LIMIT :lim) AS ranked"
         )
-        # Pages beyond the ranked ones (the read API and the exports go that deep): the other
-        # matches of a broad search, in the order of their ids, read only when asked for.
-        source, match = engine.source("all")
-        deeper = (
-            f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} AND :lim > {COUNT_CAP} "
-            "THEN :lim ELSE 0 END)"
-        )
-        segments.append(
-            f"SELECT * FROM (SELECT {_COLUMNS}, 1 AS seg, CAST({_DOC}.id AS FLOAT) AS score "
-            f"FROM {source} WHERE {match} AND {where} "
-            f"AND {_DOC}.id NOT IN (SELECT id FROM matched) "
-            f"AND {_DOC}.id NOT IN (SELECT id FROM named) "
-            f"ORDER BY {_DOC}.id LIMIT {deeper}) AS deeper"
-        )
+        if query.page * query.per_page > COUNT_CAP:
+            # Pages beyond the ranked ones (the read API and the exports go that deep): the
+            # other matches of a broad search, in the order of their ids.
+            source, match = engine.source("all")
+            deeper = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"
+            segments.append(
+                f"SELECT * FROM (SELECT {_COLUMNS}, 1 AS seg, CAST({_DOC}.id AS FLOAT) AS score "
+                f"FROM {source} WHERE {match} AND {where} "
+                f"AND {_DOC}.id NOT IN (SELECT id FROM matched) "
+                f"AND {_DOC}.id NOT IN (SELECT id FROM named) "
+                f"ORDER BY {_DOC}.id LIMIT {deeper}) AS deeper"
+            )
         page_order = "seg, score, id"
     elif ranked and not close:
         few = f"{n} <= {RANK_ALL}"
@@ -579,7 +582,7 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
         f"{_other_names_sql(engine)} AS other_names "
         f"FROM (SELECT {n} AS total, "
         f"(SELECT generation FROM search_index_state WHERE id = 1) AS generation, "
-        f"{_groups_sql(engine)} AS groups) AS meta "
+        f"{_groups_sql(engine) if _needs_groups(query) else 'NULL'} AS groups) AS meta "
         f"LEFT OUTER JOIN (SELECT * FROM ({hits}) AS hits ORDER BY {page_order} "
         f"LIMIT :per_page OFFSET :offset) AS page ON 1 = 1 {_SHOWN_JOINS} "
         f"ORDER BY {', '.join('page.' + c.strip() for c in page_order.split(','))}"
