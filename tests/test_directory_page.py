@@ -239,6 +239,13 @@ def test_a_visitor_page_is_kept_and_served_with_one_statement(app, client, direc
     assert len(statements) == 1, statements
 
 
+def test_a_search_text_that_looks_like_parameters_is_not_another_page(client, directory):
+    by_name = page(client, "/directory/?q=Almaty&sort=name")
+    text_with_parameters = page(client, "/directory/?q=Almaty%26sort%3Dname")
+    assert 'value="Almaty&amp;sort=name"' in text_with_parameters
+    assert 'value="Almaty&amp;sort=name"' not in by_name
+
+
 def test_an_edit_is_seen_at_once_by_visitors(app, client, directory):
     assert "Steppe Green Initiative" in main(page(client, "/directory/?q=Almaty"))
     with app.app_context():

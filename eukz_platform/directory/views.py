@@ -6,6 +6,7 @@ shared; the filters are a GET form that works without JavaScript.
 
 import hashlib
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from flask import current_app, render_template, request, session, url_for
 from flask_babel import format_number, get_locale
@@ -179,9 +180,7 @@ def visitor_page_key(args: DirectoryArgs) -> str | None:
     generation = search.generation()
     if generation is None:
         return None
-    address = "&".join(
-        f"{name}={value}" for name, value in sorted(args.args.items(multi=True))
-    ).encode()
+    address = urlencode(sorted(args.args.items(multi=True))).encode()
     digest = hashlib.blake2b(address, digest_size=16).hexdigest()
     return f"directory:{get_locale()}:{generation}:{digest}"
 
