@@ -192,14 +192,14 @@ def index():
     page = cache.get(key) if key else None
     if page is not None:
         return page
-    page = render_page(args)
-    if key and isinstance(page, str):
+    page, status = render_page(args)
+    if key and status == 200:
         cache.set(key, page)
-    return page
+    return page, status
 
 
-def render_page(args: DirectoryArgs):
-    """The page (a string), or the page saying what is wrong with its address and 400."""
+def render_page(args: DirectoryArgs) -> tuple[str, int]:
+    """The page and its status: 200, or 400 saying what is wrong with its address."""
     try:
         query = params.parse(request.args, params.SEARCH_PARAMS, strict=False)
         result = search.search(query, current_user)
@@ -227,4 +227,4 @@ def render_page(args: DirectoryArgs):
         total_text=count_text(result.total),
         status_badge=StatusBadges(),
         facet_label=label,
-    )
+    ), 200

@@ -94,15 +94,13 @@ def join(slug: str, org_id: int):
 def withdraw(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
     org = organisations.get_or_404(org_id)
-    try:
-        memberships.withdraw_request(org, group, by=current_user)
-    except memberships.NotAllowed:
-        abort(403)
-    except memberships.InvalidTransition:
-        flash(_("There is no pending request to withdraw."), "info")
-    else:
-        flash(_("The request to join is withdrawn."), "success")
-    return redirect_next("groups.detail", slug=group.slug)
+    return _change_membership(
+        group,
+        org,
+        memberships.withdraw_request,
+        not_possible=_("There is no pending request to withdraw."),
+        done=_("The request to join is withdrawn."),
+    )
 
 
 @bp.post("/<slug>/organisations/<int:org_id>/leave")
@@ -110,14 +108,25 @@ def withdraw(slug: str, org_id: int):
 def leave(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
     org = organisations.get_or_404(org_id)
+    return _change_membership(
+        group,
+        org,
+        memberships.leave_group,
+        not_possible=_("Your organisation is not a member of this working group."),
+        done=_("%(org)s has left the working group.", org=org.name),
+    )
+
+
+def _change_membership(group, org, change, not_possible: str, done: str):
+    """An organisation's own change to its membership of a group, said back to the user."""
     try:
-        memberships.leave_group(org, group, by=current_user)
+        change(org, group, by=current_user)
     except memberships.NotAllowed:
         abort(403)
     except memberships.InvalidTransition:
-        flash(_("Your organisation is not a member of this working group."), "info")
+        flash(not_possible, "info")
     else:
-        flash(_("%(org)s has left the working group.", org=org.name), "success")
+        flash(done, "success")
     return redirect_next("groups.detail", slug=group.slug)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..directory.models import Visibility
 from ..organisations.models import ConfirmationState
 from ..organisations.vocabulary import EESCGroup, OrganisationStatus, OrganisationType, Sector, Side
+from .indexing import SECTOR_BITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +58,13 @@ class ContactRecord:
         return self.organisation.name if self.organisation else self.organisation_name
 
 
-def sectors_of(mask: int | None, bits: dict) -> tuple[Sector, ...]:
+def sectors_of(mask: int | None) -> tuple[Sector, ...]:
     """The sectors whose bits are set in the document's mask, in the vocabulary's order."""
     mask = int(mask or 0)
-    return tuple(sector for sector, bit in bits.items() if mask & bit)
+    return tuple(sector for sector, bit in SECTOR_BITS.items() if mask & bit)
 
 
-def organisation_record(row, bits: dict) -> OrganisationRecord:
+def organisation_record(row) -> OrganisationRecord:
     return OrganisationRecord(
         id=row.ref_id,
         name=row.o_name,
@@ -77,7 +78,7 @@ def organisation_record(row, bits: dict) -> OrganisationRecord:
         description=row.o_description,
         status=OrganisationStatus(row.o_status),
         confirmation_state=ConfirmationState(row.o_confirmation),
-        sectors=sectors_of(row.sectors, bits),
+        sectors=sectors_of(row.sectors),
     )
 
 

@@ -816,7 +816,7 @@ def _load(rows, terms: Terms, close_mode: bool) -> list[Hit]:
     items = []
     for r in rows:
         if r.kind == ORGANISATION and r.o_name is not None:
-            obj = records.organisation_record(r, SECTOR_BITS)
+            obj = records.organisation_record(r)
         elif r.kind == CONTACT and r.c_name is not None:
             obj = records.contact_record(r)
         else:
