@@ -4,6 +4,7 @@ from itertools import count
 
 from eukz_platform.auth.models import Role, User
 from eukz_platform.database import utcnow
+from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import db
 from eukz_platform.organisations.models import Organisation
 from eukz_platform.organisations.vocabulary import OrganisationStatus
@@ -25,6 +26,24 @@ def make_org(**values) -> Organisation:
     db.session.add(org)
     db.session.commit()
     return org
+
+
+def make_contacts_of_every_visibility(org: Organisation, name: str = "{} Person", **values):
+    """One contact of ``org`` per visibility, named ``name`` with the visibility's title (e.g.
+    "Public Person"), with an email at forum.example and a phone number; committed."""
+    for visibility in Visibility:
+        db.session.add(
+            Contact(
+                organisation_id=org.id,
+                name=name.format(visibility.value.title()),
+                email=f"{visibility.value}@forum.example",
+                phone="+7 727 250 12 34",
+                phone_e164="+77272501234",
+                visibility=visibility,
+                **values,
+            )
+        )
+    db.session.commit()
 
 
 def make_user(org: Organisation | None = None, role: Role = Role.MEMBER, **values) -> User:

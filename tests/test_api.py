@@ -4,7 +4,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from eukz_platform.auth.models import Role
-from eukz_platform.directory.models import Contact, Visibility
+from eukz_platform.directory.models import Contact
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
     Coordinator,
@@ -17,7 +17,7 @@ from eukz_platform.organisations.models import Organisation, OrganisationName
 from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
-from .factories import login, make_org, make_user
+from .factories import login, make_contacts_of_every_visibility, make_org, make_user
 from .sql import counting_statements
 
 VERIFIED = OrganisationStatus.VERIFIED
@@ -67,19 +67,7 @@ def directory(app):
         make_user(org=union, email="member@union.example")
         make_user(org=pending, email="member@pending.example")
         make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
-        for visibility in Visibility:
-            db.session.add(
-                Contact(
-                    organisation_id=almaty.id,
-                    name=f"{visibility.value.title()} Person",
-                    role="Coordinator",
-                    email=f"{visibility.value}@forum.example",
-                    phone="+7 727 250 12 34",
-                    phone_e164="+77272501234",
-                    visibility=visibility,
-                )
-            )
-        db.session.commit()
+        make_contacts_of_every_visibility(almaty, role="Coordinator")
         return {"almaty": almaty.id, "union": union.id, "pending": pending.id}
 
 

@@ -7,12 +7,12 @@ import pytest
 
 from eukz_platform.auth.models import Role
 from eukz_platform.directory import exports
-from eukz_platform.directory.models import Contact, Visibility
+from eukz_platform.directory.models import Contact
 from eukz_platform.extensions import db
 from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
-from .factories import login, make_org, make_user
+from .factories import login, make_contacts_of_every_visibility, make_org, make_user
 
 VERIFIED = OrganisationStatus.VERIFIED
 
@@ -41,19 +41,7 @@ def directory(app):
         other = make_org(name="Partner in Riga", country="LV", status=VERIFIED)
         make_user(org=other, email="member@riga.example")
         make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
-        for visibility in Visibility:
-            db.session.add(
-                Contact(
-                    organisation_id=forum.id,
-                    name=f"Almaty {visibility.value.title()}",
-                    role="+Coordinator",
-                    email=f"{visibility.value}@forum.example",
-                    phone="+7 727 250 12 34",
-                    phone_e164="+77272501234",
-                    visibility=visibility,
-                )
-            )
-        db.session.commit()
+        make_contacts_of_every_visibility(forum, "Almaty {}", role="+Coordinator")
         return {"forum": forum.id}
 
 

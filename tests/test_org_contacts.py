@@ -12,7 +12,7 @@ from eukz_platform.extensions import db
 from eukz_platform.organisations.models import OrganisationName
 from eukz_platform.organisations.vocabulary import OrganisationStatus
 
-from .factories import login, make_org, make_user
+from .factories import login, make_contacts_of_every_visibility, make_org, make_user
 
 
 def checked(page: str, value: str) -> bool:
@@ -182,18 +182,7 @@ def contacts_of_each_visibility(app):
     with app.app_context():
         org = make_org(name="Almaty Civic Forum", country="KZ", status=OrganisationStatus.VERIFIED)
         make_user(org=org, email="own@forum.example")
-        for visibility in Visibility:
-            db.session.add(
-                Contact(
-                    organisation_id=org.id,
-                    name=f"{visibility.value.title()} Person",
-                    email=f"{visibility.value}@forum.example",
-                    phone="+7 727 250 12 34",
-                    phone_e164="+77272501234",
-                    visibility=visibility,
-                )
-            )
-        db.session.commit()
+        make_contacts_of_every_visibility(org)
         verified = make_org(name="Verified Partner", status=OrganisationStatus.VERIFIED)
         make_user(org=verified, email="member@verified.example")
         pending = make_org(name="Pending Partner", status=OrganisationStatus.PENDING)
