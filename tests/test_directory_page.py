@@ -13,7 +13,7 @@ from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user
-from .sql import counting_statements
+from .sql import assert_same_statements, counting_statements, reads_the_index
 
 VERIFIED = OrganisationStatus.VERIFIED
 
@@ -218,8 +218,8 @@ def test_statements_per_page_do_not_grow_with_the_results(app, client, directory
         with counting_statements(app) as statements:
             html = page(client, f"/directory/?q={word}&per_page=50")
         assert f"{expected} results" in html
-        counts[word] = len(statements)
-    assert counts["amber"] == counts["cobalt"] <= 6, counts
+        counts[word] = statements
+    assert_same_statements(counts["amber"], counts["cobalt"])
 
 
 # Visitors' pages are kept until the index changes -------------------------------------------
@@ -231,7 +231,7 @@ def test_a_visitor_page_is_kept_and_served_with_one_statement(app, client, direc
         again = page(client, "/directory/?q=Almaty")
     assert again == first
     assert len(statements) == 1, statements  # the index's generation, nothing else
-    assert "search_document" not in statements[0]
+    assert not reads_the_index(statements[0])
     # The same search with its parameters in another order is the same page.
     page(client, "/directory/?q=Almaty&sort=name")
     with counting_statements(app) as statements:
@@ -306,4 +306,4 @@ def test_the_page_cache_can_be_turned_off(app, client, directory):
     page(client, "/directory/?q=Almaty")
     with counting_statements(app) as statements:
         page(client, "/directory/?q=Almaty")
-    assert any("search_document" in statement for statement in statements)  # searched again
+    assert any(reads_the_index(statement) for statement in statements)  # searched again

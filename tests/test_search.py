@@ -554,3 +554,64 @@ def test_close_misspellings_on_postgresql_only(directory):
         assert names(result) == {"Steppe Green Initiative"} and result.close_matches
     else:
         assert names(result) == set() and not result.close_matches
+
+
+# Prefixes and prepared statements -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("most", [64, 2, 0])
+def test_a_prefix_finds_the_same_records_expanded_into_words_or_not(directory, monkeypatch, most):
+    """Up to PREFIX_TERMS words of the index start with it: searched as those words; more:
+    searched as a prefix. Either way the same records."""
+    from eukz_platform.search import service
+
+    monkeypatch.setattr(service._Engine, "PREFIX_TERMS", most)
+    assert matched(find("energ")) == {"Союз энергетиков", "Energiewende Verein", "Erlan Public"}
+    assert matched(find("almaty ste")) == {"Steppe Green Initiative"}
+    assert matched(find("steppe zzzq")) == set()
+
+
+def test_a_new_word_is_found_by_its_prefix_at_once_and_after_reindex(app, directory, runner):
+    make_org(name="Xylophonists Guild", country="AT", status=VERIFIED)
+    assert matched(find("xylophoni")) == {"Xylophonists Guild"}
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    db.session.remove()
+    assert matched(find("xylophoni")) == {"Xylophonists Guild"}
+
+
+def _statements_of(search_call) -> list[str]:
+    from flask import current_app
+
+    from .sql import counting_statements
+
+    with counting_statements(current_app) as statements:
+        search_call()
+    return statements
+
+
+def test_postgresql_prepares_a_search_statement_once_per_connection(directory):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite plans its statements itself: nothing to prepare")
+    first = _statements_of(lambda: find("almaty", with_facets=False))
+    again = _statements_of(lambda: find("steppe", with_facets=False))
+    assert [s.split()[0] for s in first] == ["PREPARE", "EXECUTE"]
+    assert [s.split()[0] for s in again] == ["EXECUTE"]
+    db.session.rollback()  # as at the end of every request: the statement is kept
+    after = _statements_of(lambda: find("%' almaty ste\\", with_facets=False))
+    assert [s.split()[0] for s in after] == ["EXECUTE"]
+    assert matched(find("%' almaty ste\\")) == {"Steppe Green Initiative"}
+
+
+def test_beyond_the_prepared_statements_kept_a_search_runs_unprepared(directory, monkeypatch):
+    from eukz_platform.search import prepared
+
+    monkeypatch.setattr(prepared, "MAX_PREPARED", 0)
+    statements = _statements_of(lambda: find("energ", with_facets=False))
+    assert len(statements) == 1 and not statements[0].startswith(("PREPARE", "EXECUTE"))
+    assert matched(find("energ")) == {"Союз энергетиков", "Energiewende Verein", "Erlan Public"}
+
+
+def test_parameters_are_numbered_once_each():
+    from eukz_platform.search.prepared import positional
+
+    assert positional("SELECT :a, :b, :a, x::int") == ("SELECT $1, $2, $1, x::int", ["a", "b"])

@@ -209,21 +209,36 @@ def _contact_documents(conn: Connection, where) -> list[dict]:
 
 
 def write_documents(conn: Connection, documents: list[dict]) -> None:
-    """Insert documents (executemany), and on SQLite the words they hold."""
+    """Insert documents (executemany), and the words they hold."""
     if documents:
         conn.execute(insert(_doc), documents)
         add_terms(conn, documents)
 
 
+# Longer words are left out of ``search_term`` (its key's length): found whole, not by prefix.
+MAX_TERM = 200
+
+
 def add_terms(conn: Connection, documents: Iterable[dict]) -> None:
-    """SQLite: remember every word indexed, for expanding prefixes (``search_term``)."""
-    if conn.dialect.name != "sqlite":
-        return
+    """Remember every word indexed, for expanding prefixes (``search_term``, service.py)."""
     terms = set()
     for document in documents:
         terms.update(document["name_text"].split())
         terms.update(document["body_text"].split())
-    if terms:
+    terms = sorted(t for t in terms if len(t) <= MAX_TERM)
+    if not terms:
+        return
+    if conn.dialect.name == "postgresql":
+        # One statement for any number of words; in order, so that two writers adding the
+        # same new words wait for each other rather than deadlock.
+        conn.execute(
+            sa_text(
+                "INSERT INTO search_term (term) SELECT unnest(CAST(:terms AS TEXT[])) "
+                "ORDER BY 1 ON CONFLICT DO NOTHING"
+            ),
+            {"terms": terms},
+        )
+    else:
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO search_term (term) VALUES (?)", [(t,) for t in terms]
         )
@@ -307,9 +322,9 @@ def rebuild(
         conn.exec_driver_sql("DROP TRIGGER search_document_ad")
         conn.execute(delete(_doc))
         conn.exec_driver_sql(trigger_sql)
-        conn.exec_driver_sql("DELETE FROM search_term")
     else:
         conn.execute(delete(_doc))
+    conn.exec_driver_sql("DELETE FROM search_term")
     written = 0
     with bulk_documents(conn):
         for table, build in (
@@ -453,13 +468,13 @@ def _tune_connection(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
     elif type(dbapi_connection).__module__.startswith("psycopg"):
-        # psycopg prepares a statement run five times; PostgreSQL then plans it once for any
-        # parameters, and a search plan made without knowing how common the words are reads
-        # whole match lists (265 ms instead of 7 for a common word): plan each search.
-        # A table read whole by several searches at once is read from wherever the others
-        # are; the first 1,001 matches of a broad search must not depend on that.
+        # The search prepares its statements itself, to keep them across transactions, and
+        # plans each once (prepared.py); psycopg's own preparing would forget them at every
+        # rollback. A table read whole by several searches at once is read from wherever the
+        # others are; the first 1,001 matches of a broad search must not depend on that.
+        dbapi_connection.prepare_threshold = None
         with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
             cursor.execute("SET synchronize_seqscans = off")
         dbapi_connection.commit()
 

@@ -54,6 +54,7 @@ from . import (
     Hit,
     SearchQuery,
     SearchResult,
+    prepared,
     records,
     synonyms,
 )
@@ -237,18 +238,45 @@ _DOC = "search_document"
 
 class _Engine(ABC):
     """How one database matches, ranks and counts. Parts: "all" matches, those whose "name"
-    matches, and the "rest". User input only ever reaches the SQL as bound parameters."""
+    matches, and the "rest". User input only ever reaches the SQL as bound parameters.
+
+    A last word searched as a prefix is expanded into the words of the index that start with
+    it (``search_term``), up to ``PREFIX_TERMS`` of them: both engines read an OR of words as
+    far as the page needs, skipping through the other words' lists, but a prefix whole, each
+    time it appears. With more words than that, the prefix itself is searched."""
 
     name = ""
     order_column = f"{_DOC}.id"
     # Keep the first 1,001 matches and rank those (PostgreSQL); SQLite's bm25 needs the FTS
     # query itself, and FTS5 reads an index in order cheaply, so SQLite ranks in segments.
     keeps_matches = False
+    PREFIX_TERMS = 64
 
     def __init__(self, terms: Terms):
         self.terms = terms
         self.params: dict = {}
         self.ctes: list[str] = []  # common table expressions the statements need first
+
+    def _expansion(self, quote: str, joiner: str, prefix: str, exact: str) -> str:
+        """SQL text: the words of the index starting with the last word, each between
+        ``quote``s, joined by ``joiner``; ``prefix`` when there are too many, ``exact`` when
+        there are none."""
+        last = self.terms.words[-1]
+        self.params.update(
+            m_prefix=prefix, m_exact=exact, m_from=last, m_to=last[:-1] + chr(ord(last[-1]) + 1)
+        )
+        words = self.group_concat(f"{quote} || term || {quote}", joiner)
+        return (
+            f"(SELECT CASE WHEN count(*) > {self.PREFIX_TERMS} THEN CAST(:m_prefix AS TEXT) "
+            f"ELSE coalesce({words}, CAST(:m_exact AS TEXT)) END "
+            "FROM (SELECT term FROM search_term "
+            "WHERE term >= CAST(:m_from AS TEXT) AND term < CAST(:m_to AS TEXT) "
+            f"ORDER BY term LIMIT {self.PREFIX_TERMS + 1}) AS expansion)"
+        )
+
+    def execute(self, sql: str, params: dict) -> list:
+        """Run a statement of the search; its rows."""
+        return db.session.execute(sa.text(sql), params).all()
 
     @abstractmethod
     def source(self, part: str = "all") -> tuple[str, str]:
@@ -268,13 +296,10 @@ class _Engine(ABC):
 
 
 class _SQLite(_Engine):
-    """FTS5. A last word searched as a prefix is expanded into the words of the index that
-    start with it (``search_term``), up to ``PREFIX_TERMS`` of them: FTS5 reads an OR of words
-    only as far as the page needs, but a prefix query whole, each time it appears."""
+    """FTS5, the query text built once per statement (``fts_query``) when it has a prefix."""
 
     name = "sqlite"
     order_column = "search_fts.rowid"
-    PREFIX_TERMS = 64
 
     def __init__(self, terms: Terms):
         super().__init__(terms)
@@ -287,20 +312,8 @@ class _SQLite(_Engine):
                 "m_rest": f"({expression}) NOT ({{name_text}} : ({expression}))",
             }
             return
-        last = terms.words[-1]
-        self.params = {
-            "m_head": "".join(f"{q} AND " for q in quoted[:-1]),
-            "m_prefix": f'"{last}"*',
-            "m_exact": f'"{last}"',
-            "m_from": last,
-            "m_to": last[:-1] + chr(ord(last[-1]) + 1),
-        }
-        expansion = (
-            f"(SELECT CASE WHEN count(*) > {self.PREFIX_TERMS} THEN :m_prefix "
-            "ELSE coalesce(group_concat('\"' || term || '\"', ' OR '), :m_exact) END "
-            "FROM (SELECT term FROM search_term WHERE term >= :m_from AND term < :m_to "
-            f"ORDER BY term LIMIT {self.PREFIX_TERMS + 1}))"
-        )
+        self.params["m_head"] = "".join(f"{q} AND " for q in quoted[:-1])
+        expansion = self._expansion("'\"'", "' OR '", f"{quoted[-1]}*", quoted[-1])
         expression = f":m_head || '(' || {expansion} || ')'"
         self.ctes = [
             f"fts_query AS MATERIALIZED (SELECT expression AS m_all, "
@@ -327,17 +340,31 @@ class _SQLite(_Engine):
 
 
 class _PostgreSQL(_Engine):
+    """tsvector and GIN, the tsquery built once per statement (``tsq``). Statements run
+    prepared, planned once per connection (prepared.py): the planner cannot know from a
+    statement how common its words are, as the tsquery is only made when it runs, so one
+    plan serves every search of the same shape."""
+
     name = "postgresql"
     keeps_matches = True
 
     def __init__(self, terms: Terms):
         super().__init__(terms)
         quoted = [f"'{w}'" for w in terms.words]
+        self.params = {"close": " ".join(terms.words)}
         if terms.prefix:
-            quoted[-1] += ":*"
-        self.params = {"tsq": " & ".join(quoted), "close": " ".join(terms.words)}
+            self.params["m_head"] = "".join(f"{q} & " for q in quoted[:-1])
+            expansion = self._expansion("''''", "' | '", f"{quoted[-1]}:*", quoted[-1])
+            text = f"CAST(:m_head AS TEXT) || '(' || {expansion} || ')'"
+        else:
+            self.params["m_all"] = " & ".join(quoted)
+            text = "CAST(:m_all AS TEXT)"
+        self.ctes = [f"tsq AS MATERIALIZED (SELECT to_tsquery('simple', {text}) AS query)"]
 
-    _QUERY = "to_tsquery('simple', :tsq)"
+    _QUERY = "(SELECT query FROM tsq)"
+
+    def execute(self, sql, params):
+        return prepared.execute(db.session.connection(), sql, params)
 
     def source(self, part="all"):
         if part == "name":
@@ -618,7 +645,7 @@ def run(query: SearchQuery, viewer) -> SearchResult:
         us=_US,
         rs=_RS,
     )
-    rows = db.session.execute(sa.text(_hits_sql(query, engine, where)), params).all()
+    rows = engine.execute(_hits_sql(query, engine, where), params)
     meta = rows[0]
     groups = _parse_groups(meta.groups)
     unknown = [g for g in query.groups if g not in groups]
@@ -628,8 +655,7 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     close_mode = False
     if terms and not total and isinstance(engine, _PostgreSQL):
         # Nothing as written: names close to it (a misspelling), without facets.
-        close = db.session.execute(sa.text(_hits_sql(query, engine, where, close=True)), params)
-        close = close.all()
+        close = engine.execute(_hits_sql(query, engine, where, close=True), params)
         if close[0].total:
             rows, total, close_mode = close, close[0].total, True
     hit_rows = [r for r in rows if r.id is not None]
@@ -770,7 +796,7 @@ def _facets(query: SearchQuery, engine: _Engine, visible: str, generation) -> tu
     sql, params = _facet_sql(query, engine, visible)
     counts: dict[str, Counter] = {name: Counter() for name in _FACET_ORDER}
     total = sample = 0
-    for facet, value, n in db.session.execute(sa.text(sql), params):
+    for facet, value, n in engine.execute(sql, params):
         if facet == "total":
             total = n
         elif facet == "sample":
