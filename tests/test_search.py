@@ -614,4 +614,4 @@ def test_beyond_the_prepared_statements_kept_a_search_runs_unprepared(directory,
 def test_parameters_are_numbered_once_each():
     from eukz_platform.search.prepared import positional
 
-    assert positional("SELECT :a, :b, :a, x::int") == ("SELECT $1, $2, $1, x::int", ["a", "b"])
+    assert positional("SELECT :a, :b, :a, x::int") == ("SELECT $1, $2, $1, x::int", ("a", "b"))

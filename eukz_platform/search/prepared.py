@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from psycopg import sql as psycopg_sql
 from sqlalchemy import Connection
@@ -42,7 +43,8 @@ def _type(value) -> str:
     raise TypeError(f"no SQL type for a parameter of type {type(value).__name__}")
 
 
-def positional(sql: str) -> tuple[str, list[str]]:
+@lru_cache(maxsize=512)
+def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     """The statement with ``$1, $2…`` for its ``:name`` parameters, and the names in order."""
     names: list[str] = []
 
@@ -52,7 +54,13 @@ def positional(sql: str) -> tuple[str, list[str]]:
             names.append(name)
         return f"${names.index(name) + 1}"
 
-    return _PARAMETER.sub(number, sql), names
+    return _PARAMETER.sub(number, sql), tuple(names)
+
+
+@lru_cache(maxsize=512)
+def _name(body: str, types: tuple[str, ...]) -> str:
+    digest = hashlib.blake2b(f"{body}\x00{types}".encode(), digest_size=10).hexdigest()
+    return f"eukz_{digest}"
 
 
 def execute(conn: Connection, sql: str, params: dict) -> list:
@@ -61,9 +69,8 @@ def execute(conn: Connection, sql: str, params: dict) -> list:
 
     prepared: set = conn.info.setdefault(_KEY, set())
     body, names = positional(sql)
-    types = [_type(params[name]) for name in names]
-    digest = hashlib.blake2b(f"{body}\x00{types}".encode(), digest_size=10).hexdigest()
-    name = f"eukz_{digest}"
+    types = tuple(_type(params[name]) for name in names)
+    name = _name(body, types)
     if name not in prepared:
         if len(prepared) >= MAX_PREPARED:
             return conn.execute(text(sql), params).all()

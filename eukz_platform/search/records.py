@@ -58,6 +58,17 @@ class ContactRecord:
         return self.organisation.name if self.organisation else self.organisation_name
 
 
+def _members(enum) -> dict:
+    """Value -> member: a dictionary lookup costs less than calling the enum, per field of
+    each of a page's records."""
+    return {member.value: member for member in enum}
+
+
+_SIDES, _TYPES, _GROUPS = _members(Side), _members(OrganisationType), _members(EESCGroup)
+_STATUSES, _CONFIRMATIONS = _members(OrganisationStatus), _members(ConfirmationState)
+_VISIBILITIES = _members(Visibility)
+
+
 def sectors_of(mask: int | None) -> tuple[Sector, ...]:
     """The sectors whose bits are set in the document's mask, in the vocabulary's order."""
     mask = int(mask or 0)
@@ -70,14 +81,14 @@ def organisation_record(row) -> OrganisationRecord:
         name=row.o_name,
         acronym=row.o_acronym,
         country=row.o_country,
-        side=Side(row.o_side),
+        side=_SIDES[row.o_side],
         city=row.o_city,
-        type=OrganisationType(row.o_type),
-        eesc_group=EESCGroup(row.o_eesc_group),
+        type=_TYPES[row.o_type],
+        eesc_group=_GROUPS[row.o_eesc_group],
         website=row.o_website,
         description=row.o_description,
-        status=OrganisationStatus(row.o_status),
-        confirmation_state=ConfirmationState(row.o_confirmation),
+        status=_STATUSES[row.o_status],
+        confirmation_state=_CONFIRMATIONS[row.o_confirmation],
         sectors=sectors_of(row.sectors),
     )
 
@@ -95,6 +106,6 @@ def contact_record(row) -> ContactRecord:
         email=row.c_email,
         phone=row.c_phone,
         phone_e164=row.c_phone_e164,
-        visibility=Visibility(row.c_visibility),
+        visibility=_VISIBILITIES[row.c_visibility],
         organisation=organisation,
     )

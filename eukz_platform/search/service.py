@@ -489,6 +489,8 @@ def _sort_sql(query: SearchQuery, prefix: str) -> str:
 _COLUMNS = ", ".join(
     f"{_DOC}.{c} AS {c}" for c in ("id", "kind", "ref_id", "sort_key", "created_at", "sectors")
 )
+# What is kept of the matches ranked by relevance (no sort columns: fewer bytes to carry).
+_KEPT_COLUMNS = ", ".join(f"{_DOC}.{c} AS {c}" for c in ("id", "kind", "ref_id", "sectors"))
 # What the page shows of each hit (records.py), read in the same statement as the hits.
 _SHOWN = ", ".join(
     [
@@ -531,21 +533,22 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
         # counted. OFFSET 0 makes the planner choose its plan for all the matches, not for the
         # first 1,001: hoping to meet those early, it would read the table in order, and read
         # all of it when fewer of the matches are visible.
-        ranked_columns = f"{_COLUMNS}, 0 AS seg, {score} AS score"
+        ranked_columns = f"{_KEPT_COLUMNS}, 0 AS seg, {score} AS score"
         ctes = [
             *engine.ctes,
             f"matched AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "
             f"WHERE {match} AND {where} OFFSET 0) AS fenced LIMIT {COUNT_CAP + 1})",
             "cnt AS MATERIALIZED (SELECT count(*) AS n FROM matched)",
         ]
-        # A broad search (more than 1,000 matches) also reads as many of the documents whose
-        # names match as the page needs, so that they come first (they rank higher); any
-        # other search has them all among its matches already, and reads none again.
+        # A broad search (more than 1,000 matches) also reads as many of the other documents
+        # whose names match as the page needs, so that they come first (they rank higher);
+        # any other search has them all among its matches already, and reads none again.
         source, match = engine.source("name")
         broad = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"
         ctes.append(
             f"named AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "
-            f"WHERE {match} AND {where} OFFSET 0) AS fenced_names LIMIT {broad})"
+            f"WHERE {match} AND {where} AND {_DOC}.id NOT IN (SELECT id FROM matched) "
+            f"OFFSET 0) AS fenced_names LIMIT {broad})"
         )
     else:
         ctes = [*engine.ctes, f"cnt AS MATERIALIZED ({_capped(engine, part, where)})"]
@@ -562,7 +565,7 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
     segments: list[str] = []
     if keep:
         segments.append(
-            "SELECT * FROM (SELECT * FROM (SELECT * FROM matched UNION SELECT * FROM named) "
+            "SELECT * FROM (SELECT * FROM (SELECT * FROM matched UNION ALL SELECT * FROM named) "
             "AS kept ORDER BY score, id LIMIT :lim) AS ranked"
         )
         if query.page * query.per_page > COUNT_CAP:
@@ -571,7 +574,8 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
             source, match = engine.source("all")
             deeper = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"
             segments.append(
-                f"SELECT * FROM (SELECT {_COLUMNS}, 1 AS seg, CAST({_DOC}.id AS FLOAT) AS score "
+                f"SELECT * FROM (SELECT {_KEPT_COLUMNS}, 1 AS seg, "
+                f"CAST({_DOC}.id AS FLOAT) AS score "
                 f"FROM {source} WHERE {match} AND {where} "
                 f"AND {_DOC}.id NOT IN (SELECT id FROM matched) "
                 f"AND {_DOC}.id NOT IN (SELECT id FROM named) "
