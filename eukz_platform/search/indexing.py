@@ -468,20 +468,14 @@ def _tune_connection(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
     elif type(dbapi_connection).__module__.startswith("psycopg"):
-        # The search prepares its statements itself, to keep them across transactions, and
-        # plans each once (prepared.py); psycopg's own preparing would forget them at every
-        # rollback. A table read whole by several searches at once is read from wherever the
-        # others are; the first 1,001 matches of a broad search must not depend on that.
-        dbapi_connection.prepare_threshold = None
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET plan_cache_mode = force_generic_plan")
-            cursor.execute("SET synchronize_seqscans = off")
-        dbapi_connection.commit()
+        from .prepared import configure
+
+        configure(dbapi_connection)
 
 
 def tune_connections() -> None:
-    """Every new connection: SQLite maps the database file into memory, PostgreSQL plans each
-    statement for its own parameters (once per process)."""
+    """Every new connection: SQLite maps the database file into memory; PostgreSQL is made
+    ready for the search's prepared statements (once per process)."""
     from sqlalchemy.engine import Engine
 
     if not event.contains(Engine, "connect", _tune_connection):

@@ -3,7 +3,7 @@
 Planning a search statement costs about half a millisecond, a fifth of a typical search.
 PostgreSQL keeps a prepared statement, and the plan made for it, for as long as the connection
 lives, across transactions; psycopg's own automatic preparing is switched off on our
-connections (indexing.py), because psycopg forgets its statements at every rollback, and a
+connections (``configure``), because psycopg forgets its statements at every rollback, and a
 pooled connection is rolled back after every request.
 
 So the first time a connection meets a statement it runs ``PREPARE`` (with the types of the
@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 # The bound parameters of a SQLAlchemy text() statement (its own pattern).
 _PARAMETER = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)", re.UNICODE)
@@ -29,6 +29,18 @@ MAX_PREPARED = 128
 _KEY = "eukz_prepared_statements"
 # Sent as written: no parameters, so a "%" (an operator, or in a literal) is not a placeholder.
 _AS_WRITTEN = {"no_parameters": True}
+
+
+def configure(dbapi_connection) -> None:
+    """A new psycopg connection: psycopg prepares nothing itself (it would forget every
+    statement, ours too, at a rollback), and PostgreSQL plans a prepared statement once. And a
+    table read whole by several searches at once is read from wherever the others are: the
+    first 1,001 matches of a broad search must not depend on that."""
+    dbapi_connection.prepare_threshold = None
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute("SET synchronize_seqscans = off")
+    dbapi_connection.commit()
 
 
 def _type(value) -> str:
@@ -65,8 +77,6 @@ def _name(body: str, types: tuple[str, ...]) -> str:
 
 def execute(conn: Connection, sql: str, params: dict) -> list:
     """Run ``sql`` (with ``:name`` parameters) as a prepared statement; its rows."""
-    from sqlalchemy import text
-
     prepared: set = conn.info.setdefault(_KEY, set())
     body, names = positional(sql)
     types = tuple(_type(params[name]) for name in names)
