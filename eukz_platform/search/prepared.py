@@ -24,8 +24,9 @@ from sqlalchemy import Connection, text
 
 # The bound parameters of a SQLAlchemy text() statement (its own pattern).
 _PARAMETER = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)", re.UNICODE)
-# Statements kept per connection; beyond, a statement runs unprepared (planned each time).
-MAX_PREPARED = 128
+# Statements kept per connection, each about 0.4 MB of the server's memory with its plan (a
+# visitor's searches use a handful); beyond, a statement runs unprepared, planned each time.
+MAX_PREPARED = 32
 _KEY = "eukz_prepared_statements"
 # Sent as written: no parameters, so a "%" (an operator, or in a literal) is not a placeholder.
 _AS_WRITTEN = {"no_parameters": True}
