@@ -238,7 +238,8 @@ _DOC = "search_document"
 
 class _Engine(ABC):
     """How one database matches, ranks and counts. Parts: "all" matches, those whose "name"
-    matches, and the "rest". User input only ever reaches the SQL as bound parameters.
+    matches, and the "rest". User input only ever reaches the SQL as bound parameters (on
+    PostgreSQL, the arguments of a prepared statement, quoted by psycopg).
 
     A last word searched as a prefix is expanded into the words of the index that start with
     it (``search_term``), up to ``PREFIX_TERMS`` of them: both engines read an OR of words as
