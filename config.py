@@ -28,6 +28,14 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     SITE_NAME = "EU–Kazakhstan Civil Society Platform"
+    # The platform's public address: every link in mail, calendar files and the API is
+    # built from it. Required in production (or SERVER_NAME with PREFERRED_URL_SCHEME).
+    SITE_URL = os.environ.get("SITE_URL")
+    # Host names the platform answers to (comma-separated); others get a 400. Default in
+    # production: the host of SITE_URL.
+    TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS")
+    # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Path under static/ of a header logo (e.g. the EU emblem); None shows the name as text.
     SITE_LOGO = os.environ.get("SITE_LOGO")
     OPINION_URL = (
@@ -93,6 +101,7 @@ class DevelopmentConfig(Config):
     """Local use with ``make run``: debug on, a key kept under instance/."""
 
     DEBUG = True
+    DEFAULT_SITE_URL = "http://127.0.0.1:5000"
 
 
 class TestingConfig(Config):
@@ -105,6 +114,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     CACHE_TYPE = "SimpleCache"  # each test's app keeps its own pages
     MAIL_BACKEND = "locmem"
+    TASKS_INLINE = True  # background work runs in the request, so tests see its mail
+    DEFAULT_SITE_URL = "http://localhost"
 
 
 class ProductionConfig(Config):
@@ -113,6 +124,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
+    # Sent on responses served over HTTPS: browsers then never use plain HTTP for a year.
+    HSTS = os.environ.get("HSTS", "max-age=31536000")
 
 
 configs = {

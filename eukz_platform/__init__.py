@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from importlib import import_module
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from config import Config, configs
 
@@ -55,6 +55,33 @@ def _load_config(app: Flask, config: type | Mapping | None) -> None:
                 "SECRET_KEY is not set. Set it in the environment before starting the platform."
             )
         app.config["SECRET_KEY"] = _development_secret_key(app)
+    _configure_site_address(app)
+
+
+def _configure_site_address(app: Flask) -> None:
+    """Links in mail come from ``SITE_URL``: required in production, refused at start when
+    missing; requests for any other host are refused there (``TRUSTED_HOSTS``)."""
+    from .links import site_host, site_url_from_config
+
+    try:
+        url = site_url_from_config(app.config)
+    except ValueError as e:
+        raise RuntimeError(str(e)) from e
+    if url is None:
+        if not (app.debug or app.testing):
+            raise RuntimeError(
+                "SITE_URL is not set. Set it to the platform's public address "
+                "(e.g. https://platform.example.eu) before starting the platform: "
+                "links in mail are built from it."
+            )
+        url = app.config.get("DEFAULT_SITE_URL") or "http://localhost"
+    app.config["SITE_URL"] = url
+    trusted = app.config.get("TRUSTED_HOSTS")
+    if isinstance(trusted, str):
+        trusted = [h.strip() for h in trusted.split(",") if h.strip()]
+    if not trusted and not (app.debug or app.testing):
+        trusted = [site_host(app)]
+    app.config["TRUSTED_HOSTS"] = trusted or None
 
 
 def _development_secret_key(app: Flask) -> str:
@@ -103,6 +130,7 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
 
+    from .auth import standing
     from .auth.models import User
 
     @login_manager.user_loader
@@ -112,15 +140,21 @@ def register_extensions(app: Flask) -> None:
 
         # With the organisation: what the user may see depends on it (visibility.py), and
         # loading it here keeps every page and API list at a fixed number of statements.
-        return db.session.scalar(
+        user = db.session.scalar(
             select(User)
             .options(joinedload(User.organisation))
             .where(User.session_token == session_token)
         )
+        # A closed account or a suspended organisation's: signed out, whatever the cookie.
+        if user is None or standing.sign_in_refusal(user):
+            return None
+        return user
 
 
 def _select_locale() -> str:
     languages = list(_app_languages())
+    if not has_request_context():  # mail sent from the command line (housekeeping)
+        return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -5,7 +5,7 @@ import math
 import time
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from .extensions import db, limiter
 
@@ -24,11 +24,13 @@ def handle_http(e: HTTPException):
     retry_after = None
     if e.code == 429:
         retry_after = _retry_after_seconds(e)
-    response = _render(e.code or 500, e.name, e.description or "", retry_after)
+    body, code = _render(e.code or 500, e.name, e.description or "", retry_after)
+    headers = {}
     if retry_after is not None:
-        body, code = response
-        return body, code, {"Retry-After": str(retry_after)}
-    return response
+        headers["Retry-After"] = str(retry_after)
+    if isinstance(e, MethodNotAllowed) and e.valid_methods:
+        headers["Allow"] = ", ".join(sorted(e.valid_methods))
+    return body, code, headers
 
 
 def _retry_after_seconds(e: HTTPException) -> int | None:

@@ -11,11 +11,10 @@ command twice sends no second reminder.
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from . import audit, mailing
 from .auth.models import User
 from .database import utcnow
 from .extensions import db
+from .links import site_url
 from .organisations import services as organisation_services
 from .organisations.models import ConfirmationState, Organisation
 from .organisations.vocabulary import OrganisationStatus
@@ -158,17 +158,14 @@ def _advance(state: State, to: State, condition) -> int:
 
 def _remind(remind_before: datetime, now: datetime) -> int:
     count = 0
-    with _link_context():
-        for batch in _batches(
-            _due(State.CURRENT, Organisation.profile_confirmed_at <= remind_before)
-        ):
-            for org in batch:
-                _step(org, State.REMINDED, "organisation.confirmation_reminded")
-                org.confirmation_reminded_at = now
-            db.session.commit()
-            for org in batch:
-                _send_reminder(org)
-            count += len(batch)
+    for batch in _batches(_due(State.CURRENT, Organisation.profile_confirmed_at <= remind_before)):
+        for org in batch:
+            _step(org, State.REMINDED, "organisation.confirmation_reminded")
+            org.confirmation_reminded_at = now
+        db.session.commit()
+        for org in batch:
+            _send_reminder(org)
+        count += len(batch)
     return count
 
 
@@ -181,13 +178,5 @@ def _send_reminder(org: Organisation) -> None:
         organisation=org,
         grace_days=config["ANNUAL_GRACE_DAYS"],
         hide_days=config["ANNUAL_HIDE_AFTER_DAYS"],
-        link=url_for("organisations.profile", org_id=org.id, _external=True),
+        link=site_url("organisations.profile", org_id=org.id),
     )
-
-
-def _link_context():
-    """Links in mail need the site's address: SERVER_NAME when run from cron."""
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return nullcontext()
-    logger.warning("SERVER_NAME is not set: links in reminders point to localhost")
-    return current_app.test_request_context("/")

@@ -1,6 +1,8 @@
-"""Security headers: a strict Content-Security-Policy and friends on every response."""
+"""Security headers: a strict Content-Security-Policy and friends on every response; pages
+for signed-in people are never stored by a shared cache; HSTS over HTTPS in production."""
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join(
     [
@@ -22,8 +24,29 @@ def set_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("HSTS") and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", current_app.config["HSTS"])
+    if _signed_in_request() and request.endpoint != "static":
+        # A page made for one person: no shared proxy may keep it, nor the browser's cache
+        # once they have logged out. (Visitors' kept pages are public and stay as they are.)
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Cookie")
     return response
+
+
+def _signed_in_request() -> bool:
+    """The request carries a sign-in (session or "remember me" cookie), read without a
+    database statement."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or cookie in request.cookies
 
 
 def register_security_headers(app: Flask) -> None:
     app.after_request(set_security_headers)
+    proxies = app.config.get("PROXY_COUNT") or 0
+    if proxies:
+        # Behind this many reverse proxies: the client's address (rate limits), scheme
+        # (HTTPS, HSTS, secure cookies) and host come from their X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )

@@ -10,7 +10,7 @@ from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .browser import live_server, needs_chromium, page  # noqa: F401 - fixtures
 from .factories import PASSWORD, make_org, make_user
-from .test_groups_support import VERIFIED
+from .test_groups_support import VERIFIED, add_member
 
 pytestmark = needs_chromium
 
@@ -37,6 +37,8 @@ def test_an_organisation_joins_a_moderated_group_approved_by_a_co_chair(app, pag
         assert group.moderated
         chair_org = make_org(name="Brussels Youth Forum", status=VERIFIED)
         chair = make_user(org=chair_org, email="chair@forum.example", full_name="Eva Europa")
+        # A co-chair is a person of a member organisation.
+        add_member(group, chair_org)
         db.session.add(Coordinator(group_id=group.id, user_id=chair.id, side="eu"))
         db.session.commit()
         make_user(role=Role.SECRETARIAT, email="sec@eesc.example", full_name="Sam Secretariat")

@@ -36,11 +36,11 @@ def test_the_working_groups_page_shows_co_chairs_and_members_per_side(app, clien
     with app.app_context():
         ensure_groups_and_contacts()
         group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == "erasmus"))
-        for country in ("BE", "DE", "FR", "KZ", "UZ"):
-            add_member(group, country=country)
+        members = {c: add_member(group, country=c) for c in ("BE", "DE", "FR", "KZ", "UZ")}
         add_member(group, country="BE", status=OrganisationStatus.SUSPENDED)
-        eu = make_coordinator(group, "eu", full_name="Eva Europa")
-        make_coordinator(group, "kz", full_name="Aruzhan Kazakh")
+        # Co-chairs are people of member organisations.
+        eu = make_coordinator(group, "eu", make_user(org=members["BE"], full_name="Eva Europa"))
+        make_coordinator(group, "kz", make_user(org=members["KZ"], full_name="Aruzhan Kazakh"))
         eu_org = eu.organisation.name
     html = client.get("/working-groups/").get_data(as_text=True)
     section = html[html.index('id="erasmus"') : html.index('id="public-administration-justice"')]
@@ -166,9 +166,10 @@ def _fill(app, members: int):
     with app.app_context():
         ensure_groups_and_contacts()
         group = make_group(slug="big-group", priority=9)
-        make_coordinator(group, "eu", email="chair@big.example")
-        make_coordinator(group, "kz")
         orgs = [add_member(group, country=("BE", "KZ", "UZ")[i % 3]) for i in range(members)]
+        # Co-chairs are people of member organisations.
+        make_coordinator(group, "eu", make_user(org=orgs[0], email="chair@big.example"))
+        make_coordinator(group, "kz", make_user(org=orgs[1]))
         for org in orgs:
             db.session.add(Contact(organisation_id=org.id, name=f"Contact {org.id}"))
         admin = make_admin(org=orgs[0], email="admin@member.example")

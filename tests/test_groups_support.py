@@ -17,6 +17,7 @@ from eukz_platform.groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
+from eukz_platform.organisations.models import Organisation
 from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import make_org, make_user
@@ -46,6 +47,12 @@ def make_coordinator(group, side: str = "eu", user=None, **values):
     if user is None:
         org = make_org(status=VERIFIED, country="BE" if side == "eu" else "KZ")
         user = make_user(org=org, **values)
+    if not db.session.scalar(
+        select(Membership.id).where(
+            Membership.organisation_id == user.organisation_id, Membership.group_id == group.id
+        )
+    ):
+        add_member(group, db.session.get(Organisation, user.organisation_id))
     db.session.add(Coordinator(group_id=group.id, user_id=user.id, side=side))
     db.session.commit()
     return user

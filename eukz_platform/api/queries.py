@@ -16,6 +16,7 @@ from .. import search, visibility
 from ..auth.models import User
 from ..directory.models import Contact
 from ..extensions import db
+from ..groups.membership import acting_coordinators
 from ..groups.models import Coordinator, Membership, MembershipStatus, WorkingGroup
 from ..organisations.models import Organisation, OrganisationSector
 from ..organisations.vocabulary import OrganisationStatus, Side
@@ -177,15 +178,14 @@ def group_facts(group_ids: list[int], viewer) -> GroupFacts:
     if not group_ids:
         return facts
     rows = db.session.execute(
-        select(
+        acting_coordinators()
+        .with_only_columns(
             Coordinator.group_id,
             Coordinator.side,
             User.full_name,
             Organisation.id,
             Organisation.name,
         )
-        .join(User, User.id == Coordinator.user_id)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .where(Coordinator.group_id.in_(group_ids))
         .order_by(Coordinator.group_id, Coordinator.side)
     ).all()

@@ -11,13 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flask import url_for
 from sqlalchemy import Integer, String, cast, inspect, literal, select, union_all
 
 from .. import visibility
 from ..directory.models import Contact
 from ..extensions import db
 from ..groups.models import Membership, MembershipStatus, WorkingGroup
+from ..links import site_url
 from ..organisations.models import Organisation, OrganisationSector
 from ..organisations.vocabulary import OrganisationStatus
 from ..search.records import ContactRecord, OrganisationRecord
@@ -136,7 +136,7 @@ def related_for(organisations: Iterable, contacts: Iterable) -> Related:
 
 
 def organisation_url(org_id: int) -> str:
-    return url_for("organisations.profile", org_id=org_id, _external=True)
+    return site_url("organisations.profile", org_id=org_id)
 
 
 def organisation_item(org: Organisation, related: Related) -> dict:
@@ -163,7 +163,7 @@ def contact_url(contact: Contact) -> str:
     if contact.organisation_id is not None:
         base = organisation_url(contact.organisation_id)
     else:
-        base = url_for("directory.index", _external=True)
+        base = site_url("directory.index")
     return f"{base}#contact-{contact.id}"
 
 
@@ -192,7 +192,7 @@ def contact_item(contact: Contact, related: Related, viewer) -> dict:
         if contact.phone:
             item["phone"] = contact.phone
             item["phone_e164"] = contact.phone_e164
-    item["vcard_url"] = url_for("directory.contact_vcard", contact_id=contact.id, _external=True)
+    item["vcard_url"] = site_url("directory.contact_vcard", contact_id=contact.id)
     return item
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, request
 from flask_login import current_user
 
 from .. import search
+from ..links import site_url
 from . import bp, openapi, params, queries, serialise
 from .serialise import (
     contact_item,
@@ -117,7 +118,7 @@ def _group_item(group, facts: queries.GroupFacts) -> dict:
         "slug": group.slug,
         "kind": "working_group",
         "name": group.title,
-        "url": url_for("groups.detail", slug=group.slug, _external=True),
+        "url": site_url("groups.detail", slug=group.slug),
         "priority": group.priority,
         "purpose": group.purpose,
         "moderated": group.moderated,
@@ -173,4 +174,4 @@ def working_group(slug: str):
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return _json(openapi.document(url_for("api.search", _external=True).rsplit("/", 1)[0]))
+    return _json(openapi.document(site_url("api.search").rsplit("/", 1)[0]))

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import mailing
+from .. import mailing, tasks
 from ..database import utcnow
 from ..extensions import db
+from ..links import site_url
 from ..organisations.models import Invitation
 from ..organisations.vocabulary import OrganisationStatus
-from . import tokens
+from . import standing, tokens
 from .models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -48,10 +49,9 @@ def authenticate(email: str, password: str) -> User:
         raise LoginRefused("credentials")
     if not user.check_password(password):
         raise LoginRefused("credentials")
-    if not user.active:
-        raise LoginRefused("inactive")
-    if user.organisation and user.organisation.status == OrganisationStatus.SUSPENDED:
-        raise LoginRefused("suspended")
+    refusal = standing.sign_in_refusal(user)
+    if refusal:
+        raise LoginRefused(refusal)
     user.last_login_at = utcnow()
     db.session.commit()
     return user
@@ -67,7 +67,7 @@ def send_confirmation(user: User) -> bool:
         _("Confirm your email address"),
         "confirm_email",
         user=user,
-        link=url_for("auth.confirm_email", token=token, _external=True),
+        link=site_url("auth.confirm_email", token=token),
     )
 
 
@@ -92,10 +92,17 @@ def _password_fingerprint(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if a user has this email; say nothing either way."""
+    """Mail a reset link if a user has this email; say nothing either way.
+
+    The look-up and the mail happen after the answer (``tasks.run_later``), so that the
+    answer takes the same time whether the address has an account or not."""
+    tasks.run_later(_send_password_reset, email)
+
+
+def _send_password_reset(email: str) -> None:
     user = find_by_email(email)
-    if user is None or not user.active:
-        logger.info("Password reset asked for an unknown or inactive address")
+    if user is None or standing.sign_in_refusal(user):
+        logger.info("Password reset asked for an unknown address or one that may not sign in")
         return
     token = tokens.make("reset-password", {"uid": user.id, "fp": _password_fingerprint(user)})
     mailing.send(
@@ -103,7 +110,7 @@ def request_password_reset(email: str) -> None:
         _("Reset your password"),
         "reset_password",
         user=user,
-        link=url_for("auth.reset_password", token=token, _external=True),
+        link=site_url("auth.reset_password", token=token),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 
@@ -117,8 +124,13 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, password: str) -> User:
-    """Set a new password from a reset link; other sessions of the user end."""
+    """Set a new password from a reset link; other sessions of the user end.
+
+    LoginRefused if the person may not sign in now (nothing is changed then)."""
     user = user_for_reset_token(token)
+    refusal = standing.sign_in_refusal(user)
+    if refusal:
+        raise LoginRefused(refusal)
     user.set_password(password)
     # Following the mailed link proves the address.
     if user.email_confirmed_at is None:
@@ -146,9 +158,27 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
+def invitation_refusal(invitation: Invitation) -> str | None:
+    """Why this invitation may not be accepted now (its organisation is suspended), or
+    None. A rejected organisation's invitations are void too: it may not add people."""
+    org = invitation.organisation
+    if org.status == OrganisationStatus.REJECTED:
+        return "rejected"
+    return standing.organisation_refusal(org)
+
+
+def logout(user: User) -> None:
+    """End every session of this person: the cookies they had stop working."""
+    standing.end_sessions([user])
+    db.session.commit()
+
+
 def accept_invitation(token: str, full_name: str, password: str) -> User:
     """Create the invited colleague's account as a member of the organisation."""
     invitation = invitation_for_token(token)
+    refusal = invitation_refusal(invitation)
+    if refusal:
+        raise LoginRefused(refusal)
     if find_by_email(invitation.email) is not None:
         raise EmailTaken()
     now = utcnow()

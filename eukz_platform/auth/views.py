@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..navigation import redirect_next
-from . import bp, services, tokens
+from . import bp, services, standing, tokens
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 
 
@@ -27,15 +27,11 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.LoginRefused as e:
-            messages = {
-                "credentials": _("The email or password is not right."),
-                "inactive": _("This account is closed. Contact the secretariat."),
-                "suspended": _(
-                    "Your organisation is suspended, so its accounts cannot log in. "
-                    "Contact the secretariat."
-                ),
-            }
-            form.password.errors.append(messages[e.reason])
+            form.password.errors.append(
+                _("The email or password is not right.")
+                if e.reason == "credentials"
+                else standing.message(e.reason)
+            )
         else:
             login_user(user, remember=form.remember.data)
             endpoint, values = _home_for(user)
@@ -45,6 +41,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # The session and "remember me" cookies captured before stop working too.
+        services.logout(current_user)
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
@@ -109,13 +108,21 @@ def forgot_password():
 @limiter.limit(lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], methods=["POST"])
 def reset_password(token: str):
     try:
-        services.user_for_reset_token(token)
+        user = services.user_for_reset_token(token)
     except tokens.InvalidToken:
         flash(_("This reset link is not valid any more. Ask for a new one."), "error")
         return redirect(url_for("auth.forgot_password"))
+    refusal = standing.sign_in_refusal(user)
+    if refusal:
+        flash(standing.message(refusal), "error")
+        return redirect(url_for("auth.login"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user = services.reset_password(token, form.password.data)
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.LoginRefused as e:
+            flash(standing.message(e.reason), "error")
+            return redirect(url_for("auth.login"))
         logout_user()
         login_user(user)
         flash(_("Your password is changed."), "success")
@@ -137,12 +144,19 @@ def accept_invitation(token: str):
             "error",
         )
         return redirect(url_for("main.index"))
+    refusal = services.invitation_refusal(invitation)
+    if refusal:
+        flash(standing.message(refusal), "error")
+        return redirect(url_for("main.index"))
     if current_user.is_authenticated:
         logout_user()
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
             user = services.accept_invitation(token, form.full_name.data, form.password.data)
+        except services.LoginRefused as e:
+            flash(standing.message(e.reason), "error")
+            return redirect(url_for("main.index"))
         except services.EmailTaken:
             flash(_("An account already uses this email. Log in instead."), "error")
             return redirect(url_for("auth.login"))

@@ -7,10 +7,10 @@ calendars which had it remove it. Each meeting's UID never changes.
 
 from __future__ import annotations
 
-from flask import url_for
 from icalendar import Calendar, Event
 
 from ..database import utcnow
+from ..links import site_url
 from .meetings import local_time
 from .models import Meeting, MeetingMode, WorkingGroup
 
@@ -44,7 +44,7 @@ def _event(meeting: Meeting, group: WorkingGroup) -> Event:
     event.add("dtstart", local_time(meeting.starts_at, meeting.timezone))
     event.add("dtend", local_time(meeting.ends_at, meeting.timezone))
     event.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
-    page = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id, _external=True)
+    page = site_url("groups.meeting", slug=group.slug, meeting_id=meeting.id)
     event.add("url", page)
     if meeting.mode != MeetingMode.ONLINE and meeting.place:
         event.add("location", meeting.place)

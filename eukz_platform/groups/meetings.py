@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import abort, url_for
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from .. import audit, mailing
 from ..auth.models import User
 from ..database import utcnow
 from ..extensions import db
+from ..links import site_url
 from ..organisations.models import Organisation
 from ..organisations.vocabulary import OrganisationStatus
 from . import notifications
@@ -274,9 +275,7 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
             "group_meeting_cancelled",
             meeting=meeting,
             group=meeting.group,
-            link=url_for(
-                "groups.meeting", slug=meeting.group.slug, meeting_id=meeting.id, _external=True
-            ),
+            link=site_url("groups.meeting", slug=meeting.group.slug, meeting_id=meeting.id),
         )
     return meeting
 
@@ -422,9 +421,7 @@ def _tell_promoted(registration: MeetingRegistration) -> None:
         "group_registration_promoted",
         meeting=meeting,
         group=meeting.group,
-        link=url_for(
-            "groups.meeting", slug=meeting.group.slug, meeting_id=meeting.id, _external=True
-        ),
+        link=site_url("groups.meeting", slug=meeting.group.slug, meeting_id=meeting.id),
     )
 
 

@@ -14,14 +14,15 @@ each action is one transaction. Mail goes out after the commit.
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mailing
+from ..auth import standing
 from ..auth.models import User
 from ..extensions import db
+from ..links import site_url
 from ..organisations.models import Organisation
 from ..organisations.vocabulary import OrganisationStatus
 from ..permissions import NotAllowed
@@ -48,6 +49,7 @@ def _is_org_admin(user: User | None, org_id: int) -> bool:
         and user.is_authenticated
         and user.organisation_id == org_id
         and user.is_org_admin
+        and standing.may_act(user)
     )
 
 
@@ -56,14 +58,37 @@ def can_act_for(user: User | None, org_id: int) -> bool:
     return _is_org_admin(user, org_id)
 
 
+def acting_coordinators() -> Select:
+    """Co-chairs who act and are shown: their account is open, their organisation verified
+    and an active member of the group. One who leaves the group, or whose organisation is
+    suspended, stops acting at once (and acts again if it comes back)."""
+    return (
+        select(Coordinator)
+        .join(User, User.id == Coordinator.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .join(
+            Membership,
+            and_(
+                Membership.organisation_id == Organisation.id,
+                Membership.group_id == Coordinator.group_id,
+            ),
+        )
+        .where(
+            User.active.is_(True),
+            Organisation.status == OrganisationStatus.VERIFIED,
+            Membership.status == Status.ACTIVE,
+        )
+    )
+
+
 def is_coordinator(user: User | None, group: WorkingGroup) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return (
         db.session.scalar(
-            select(Coordinator.id).where(
-                Coordinator.group_id == group.id, Coordinator.user_id == user.id
-            )
+            acting_coordinators()
+            .with_only_columns(Coordinator.id)
+            .where(Coordinator.group_id == group.id, Coordinator.user_id == user.id)
         )
         is not None
     )
@@ -289,5 +314,5 @@ def notify_decision(membership: Membership, message: str | None) -> None:
         membership=membership,
         approved=approved,
         message=message,
-        link=url_for("groups.detail", slug=membership.group.slug, _external=True),
+        link=site_url("groups.detail", slug=membership.group.slug),
     )

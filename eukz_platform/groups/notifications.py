@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from .. import mailing
 from ..auth import tokens
 from ..auth.models import User
 from ..extensions import db
+from ..links import site_url
 from ..organisations.models import Organisation
 from ..organisations.vocabulary import OrganisationStatus
 from .models import Announcement, Meeting, Membership, MembershipStatus, WorkingGroup
@@ -78,7 +78,7 @@ def subscribers(group: WorkingGroup) -> list[User]:
 def _send_to_subscribers(group: WorkingGroup, subject: str, template: str, **context) -> int:
     sent = 0
     for user in subscribers(group):
-        link = url_for("groups.unsubscribe", token=unsubscribe_token(user), _external=True)
+        link = site_url("groups.unsubscribe", token=unsubscribe_token(user))
         headers = {
             "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -91,7 +91,7 @@ def _send_to_subscribers(group: WorkingGroup, subject: str, template: str, **con
             user=user,
             group=group,
             unsubscribe_link=link,
-            settings_link=url_for("groups.notification_settings", _external=True),
+            settings_link=site_url("groups.notification_settings"),
             **context,
         ):
             sent += 1
@@ -106,7 +106,7 @@ def announcement_posted(announcement: Announcement, group: WorkingGroup) -> int:
         _("%(group)s: %(title)s", group=group.title, title=announcement.title),
         "group_announcement",
         announcement=announcement,
-        link=url_for("groups.detail", slug=group.slug, _external=True),
+        link=site_url("groups.detail", slug=group.slug),
     )
 
 
@@ -117,8 +117,6 @@ def meeting_scheduled(meeting: Meeting, group: WorkingGroup) -> int:
         _("%(group)s: new meeting “%(title)s”", group=group.title, title=meeting.title),
         "group_meeting",
         meeting=meeting,
-        link=url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id, _external=True),
-        ics_link=url_for(
-            "groups.meeting_ics", slug=group.slug, meeting_id=meeting.id, _external=True
-        ),
+        link=site_url("groups.meeting", slug=group.slug, meeting_id=meeting.id),
+        ics_link=site_url("groups.meeting_ics", slug=group.slug, meeting_id=meeting.id),
     )

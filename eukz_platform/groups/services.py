@@ -22,7 +22,7 @@ from ..directory.models import Contact
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..organisations.vocabulary import Side
-from .membership import NotAllowed, can_moderate
+from .membership import NotAllowed, acting_coordinators, can_moderate
 from .models import (
     Announcement,
     Coordinator,
@@ -87,7 +87,7 @@ def coordinators_by_group(group_ids: list[int]) -> dict[int, list[Coordinator]]:
     if not group_ids:
         return found
     rows = db.session.scalars(
-        select(Coordinator)
+        acting_coordinators()
         .where(Coordinator.group_id.in_(group_ids))
         .options(joinedload(Coordinator.user).joinedload(User.organisation))
         .order_by(Coordinator.group_id, Coordinator.side)

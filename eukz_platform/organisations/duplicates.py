@@ -39,6 +39,7 @@ from wtforms.validators import DataRequired, Email, Length
 from .. import mailing, search, visibility
 from ..extensions import db, limiter
 from ..forms import empty_to_none, lower, strip
+from ..links import site_url
 from ..search.folding import fold
 from . import bp, services
 from .models import Organisation, name_key
@@ -169,7 +170,7 @@ def ask_to_join(org: Organisation, full_name: str, email: str, message: str | No
         full_name=full_name,
         email=email,
         message=message,
-        people_link=url_for("organisations.people", org_id=org.id, _external=True),
+        people_link=site_url("organisations.people", org_id=org.id),
     )
     logger.info("Request to join organisation %s sent to %d admins", org.id, len(admins))
     return len(admins)

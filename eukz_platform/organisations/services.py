@@ -7,16 +7,18 @@ registrations leave exactly one organisation.
 
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import housekeeping, mailing
 from ..auth import services as auth_services
+from ..auth import standing
 from ..auth.models import Role, User
 from ..database import utcnow
 from ..extensions import db
+from ..links import site_url
 from ..permissions import NotAllowed
 from .models import Invitation, Organisation, name_key
 
@@ -102,7 +104,7 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
 
 def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
     """An admin of the organisation (or the secretariat) changes its profile."""
-    require_admin(org, by)
+    require_admin(org, by, correcting=True)
     taken = _taken(data, exclude_id=org.id)
     if taken:
         raise Conflict(taken)
@@ -116,17 +118,23 @@ def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
     return org
 
 
-def is_admin_of(user: User | None, org: Organisation) -> bool:
+def is_admin_of(user: User | None, org: Organisation, *, correcting: bool = False) -> bool:
+    """An admin of this organisation who may act now (``standing.may_act``)."""
     return bool(
         user is not None
         and user.is_authenticated
         and user.organisation_id == org.id
         and user.is_org_admin
+        and standing.may_act(user, correcting=correcting)
     )
 
 
-def require_admin(org: Organisation, by: User) -> None:
-    if not (is_admin_of(by, org) or (by.is_authenticated and by.is_secretariat)):
+def require_admin(org: Organisation, by: User, *, correcting: bool = False) -> None:
+    """NotAllowed unless ``by`` is an acting admin of the organisation or the secretariat;
+    ``correcting``: a rejected organisation's admins may correct its profile."""
+    if not (
+        is_admin_of(by, org, correcting=correcting) or (by.is_authenticated and by.is_secretariat)
+    ):
         raise NotAllowed()
 
 
@@ -175,10 +183,9 @@ def invite(org: Organisation, email: str, by: User) -> Invitation:
         "invitation",
         organisation=org,
         inviter=by,
-        link=url_for(
+        link=site_url(
             "auth.accept_invitation",
             token=auth_services.invitation_token(invitation),
-            _external=True,
         ),
     )
     return invitation

@@ -9,17 +9,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, mailing
+from ..auth import standing
 from ..auth.models import User
 from ..database import utcnow
 from ..directory.models import Contact
 from ..extensions import db
 from ..groups import membership as memberships
 from ..groups.models import Membership, MembershipEvent, MembershipStatus
+from ..links import site_url
 from ..permissions import NotAllowed
 from .models import Invitation, Organisation, OrganisationName, name_key
 from .services import is_admin_of
@@ -87,7 +88,7 @@ def _notify(org: Organisation, subject: str, template: str, **context) -> None:
         subject,
         template,
         organisation=org,
-        link=url_for("organisations.profile", org_id=org.id, _external=True),
+        link=site_url("organisations.profile", org_id=org.id),
         **context,
     )
 
@@ -118,6 +119,7 @@ def reject(org: Organisation, reason: str, by: User) -> Organisation:
     if org.status != Status.PENDING:
         raise InvalidTransition()
     _change_status(org, Status.REJECTED, by, "organisation.reject", reason)
+    standing.end_sessions(org.users)
     db.session.commit()
     _notify(
         org,
@@ -130,7 +132,7 @@ def reject(org: Organisation, reason: str, by: User) -> Organisation:
 
 def ask_again(org: Organisation, by: User) -> Organisation:
     """An admin of a rejected organisation, having corrected the profile, asks again."""
-    if not is_admin_of(by, org):
+    if not is_admin_of(by, org, correcting=True):
         raise NotAllowed()
     if org.status != Status.REJECTED:
         raise InvalidTransition()
@@ -146,6 +148,8 @@ def suspend(org: Organisation, reason: str, by: User) -> Organisation:
     if org.status not in (Status.VERIFIED, Status.PENDING):
         raise InvalidTransition()
     _change_status(org, Status.SUSPENDED, by, "organisation.suspend", reason)
+    # Signed out everywhere at once; its co-chairs stop acting (groups.membership).
+    standing.end_sessions(org.users)
     db.session.commit()
     _notify(
         org,

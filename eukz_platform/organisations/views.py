@@ -63,6 +63,7 @@ def profile(org_id: int):
         "organisations/profile.html",
         org=org,
         is_admin=services.is_admin_of(current_user, org),
+        can_correct=services.is_admin_of(current_user, org, correcting=True),
         can_see_people=services.can_see_people(current_user, org),
         show_reason=visibility.can_see_status_reason(current_user, org),
     )
@@ -73,7 +74,7 @@ def profile(org_id: int):
 def edit(org_id: int):
     org = services.get_or_404(org_id)
     try:
-        services.require_admin(org, current_user)
+        services.require_admin(org, current_user, correcting=True)
     except services.NotAllowed:
         abort(403)
     form = EditOrganisationForm(obj=org)
