@@ -5,6 +5,8 @@ import math
 import time
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from .extensions import db, limiter
@@ -15,6 +17,9 @@ logger = logging.getLogger(__name__)
 def _render(code: int, name: str, description: str, retry_after: int | None = None):
     if request.path.startswith("/api/"):
         return {"error": name, "message": description}, code
+    if request_ctx.url_adapter is None:
+        # Refused before routing (a host not in TRUSTED_HOSTS): no page can link anywhere.
+        return escape(f"{code} {name}: {description}"), code
     return render_template(
         "errors/error.html", code=code, name=name, description=description, retry_after=retry_after
     ), code

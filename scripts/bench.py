@@ -242,6 +242,7 @@ def flask(url: str, *args: str) -> float:
         **os.environ,
         "DATABASE_URL": url,
         "SECRET_KEY": secrets.token_hex(16),
+        "SITE_URL": "http://127.0.0.1",
         "FLASK_RATELIMIT_ENABLED": "false",
     }
     started = time.perf_counter()
@@ -382,6 +383,7 @@ def gunicorn(url: str, page_cache: bool = True):
         **os.environ,
         "DATABASE_URL": url,
         "SECRET_KEY": secrets.token_hex(16),
+        "SITE_URL": f"http://127.0.0.1:{port}",
         "FLASK_RATELIMIT_ENABLED": "false",
         "DIRECTORY_PAGE_CACHE": "true" if page_cache else "false",
     }
