@@ -512,3 +512,43 @@ def test_forgot_password_does_the_same_work_in_the_request_whether_or_not_the_em
         event.remove(engine, "before_cursor_execute", note)
         locmem.EmailBackend.send_messages = real_send
     assert [m.to for m in outbox] == [["dana@example.org"]]
+
+
+# A person removed from the organisation ----------------------------------------------------
+
+
+def test_a_person_removed_from_the_organisation_is_signed_out_and_kept_out(app, outbox):
+    with app.app_context():
+        org = make_org(status=VERIFIED)
+        admin = make_user(org=org, role=Role.ADMIN, email="admin@civic.example")
+        colleague = make_user(org=org, email="gone@civic.example", full_name="Gone Person")
+        org_id, admin_id, colleague_id = org.id, admin.id, colleague.id
+    theirs = app.test_client()
+    login(theirs, "gone@civic.example", remember="y")
+    remember_cookie = theirs.get_cookie("remember_token").value
+    client = app.test_client()
+    login(client, "admin@civic.example")
+    # The last admin cannot remove themselves.
+    r = client.post(f"/organisations/{org_id}/people/{admin_id}/remove", follow_redirects=True)
+    assert "always needs at least one admin" in r.get_data(as_text=True)
+    r = client.post(f"/organisations/{org_id}/people/{colleague_id}/remove", follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "Gone Person is removed from the organisation" in page
+    assert "gone@civic.example" not in page
+    assert "Log out" not in theirs.get("/").get_data(as_text=True)
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remember_cookie, domain="localhost")
+    assert "Log out" not in thief.get("/").get_data(as_text=True)
+    r = login(app.test_client(), "gone@civic.example")
+    assert r.status_code == 422 and "This account is closed" in r.get_data(as_text=True)
+    outbox.clear()
+    app.test_client().post("/auth/forgot-password", data={"email": "gone@civic.example"})
+    assert outbox == []
+    # Only the organisation's admins remove people.
+    member = app.test_client()
+    with app.app_context():
+        make_user(org=db.session.get(Organisation, org_id), email="plain@civic.example")
+    login(member, "plain@civic.example")
+    assert member.post(f"/organisations/{org_id}/people/{admin_id}/remove").status_code == 403
+    with app.app_context():
+        assert db.session.get(User, admin_id).active

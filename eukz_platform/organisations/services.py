@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import housekeeping, mailing
+from .. import audit, housekeeping, mailing
 from ..auth import services as auth_services
 from ..auth import standing
 from ..auth.models import Role, User
@@ -201,16 +201,46 @@ def set_role(org: Organisation, user_id: int, role: str, by: User) -> User:
     if new_role not in (Role.ADMIN, Role.MEMBER):
         raise NotAllowed()
     if colleague.role == Role.ADMIN and new_role == Role.MEMBER:
-        # Lock the organisation's admins, so two admins demoting each other at once
-        # cannot both succeed.
-        admins = db.session.scalars(
-            select(User.id)
-            .where(User.organisation_id == org.id, User.role == Role.ADMIN)
-            .with_for_update()
-        ).all()
-        if len(admins) <= 1:
+        if len(_locked_admin_ids(org)) <= 1:
             db.session.rollback()
             raise LastAdmin()
     colleague.role = new_role
+    db.session.commit()
+    return colleague
+
+
+def _locked_admin_ids(org: Organisation) -> list[int]:
+    """The organisation's active admins, locked until the commit, so that two admins acting
+    on each other at once cannot leave it without one."""
+    return db.session.scalars(
+        select(User.id)
+        .where(User.organisation_id == org.id, User.role == Role.ADMIN, User.active.is_(True))
+        .with_for_update()
+    ).all()
+
+
+def remove_colleague(org: Organisation, user_id: int, by: User) -> User:
+    """Take a person out of the organisation: their account is closed and every session of
+    theirs ends at once. There is always at least one admin."""
+    require_admin(org, by)
+    colleague = db.session.get(User, user_id)
+    if colleague is None or colleague.organisation_id != org.id or not colleague.active:
+        abort(404)
+    if colleague.role == Role.ADMIN and len(_locked_admin_ids(org)) <= 1:
+        db.session.rollback()
+        raise LastAdmin()
+    audit.record(
+        by,
+        "user.remove",
+        "user",
+        colleague.id,
+        f"{colleague.email} removed from {org.name}",
+        {"active": True, "role": colleague.role},
+        {"active": False, "role": Role.MEMBER},
+    )
+    colleague.active = False
+    colleague.role = Role.MEMBER
+    colleague.notify_group_updates = False
+    standing.end_sessions([colleague])
     db.session.commit()
     return colleague

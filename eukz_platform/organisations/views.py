@@ -153,3 +153,29 @@ def set_role(org_id: int, user_id: int):
         else:
             flash(_("%(name)s is now a member.", name=colleague.full_name), "success")
     return redirect(url_for("organisations.people", org_id=org.id))
+
+
+@bp.post("/<int:org_id>/people/<int:user_id>/remove")
+@login_required
+def remove_colleague(org_id: int, user_id: int):
+    org = services.get_or_404(org_id)
+    try:
+        colleague = services.remove_colleague(org, user_id, by=current_user)
+    except services.NotAllowed:
+        abort(403)
+    except services.LastAdmin:
+        flash(
+            _("An organisation always needs at least one admin: make someone else admin first."),
+            "error",
+        )
+    else:
+        flash(
+            _(
+                "%(name)s is removed from the organisation and signed out everywhere.",
+                name=colleague.full_name,
+            ),
+            "success",
+        )
+        if colleague.id == current_user.id:
+            return redirect(url_for("main.index"))
+    return redirect(url_for("organisations.people", org_id=org.id))
