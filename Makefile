@@ -1,28 +1,40 @@
 # EU–Kazakhstan Civil Society Platform
 #   make run    set everything up (venv, packages, SQLite database, seed) and serve on :5000
-#   make test   run the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+#   make test   lint, then the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+#   make lint   ruff (lint and format) and bandit
+#   make audit  known vulnerabilities in the locked packages (pip-audit; not part of CI)
+#   make lock   compile requirements*.in into the hashed lock files requirements*.txt
 #   make bench  the directory's speed with 100,000 organisations (needs wrk; see scripts/bench.py)
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Every package comes from a lock file, checked against its hashes.
+PIP_INSTALL := $(BIN)/pip install --quiet --require-hashes
 # Local commands run in debug mode, which keeps a development SECRET_KEY under instance/.
 FLASK  := FLASK_DEBUG=1 $(BIN)/flask --app eukz_platform
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run setup db test bench lint format assets clean
+.PHONY: run setup db test bench lint audit lock format assets clean
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 setup: $(VENV)/.installed db
 
+# The application's packages (requirements.txt), as production installs them; again when the
+# lock file changes. pip itself is upgraded first, unpinned.
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
+	touch $@
+
+# The tests' and tools' packages on top (requirements-dev.txt, constrained to the same pins).
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP_INSTALL) -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 db: $(VENV)/.installed
@@ -30,17 +42,48 @@ db: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed
 
-test: $(VENV)/.installed
+test: lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
-lint: $(VENV)/.installed
+# bandit also warns "nosec encountered (B608), but no failed test" for every other part of an
+# f-string whose finding a `# nosec` marks (PyCQA/bandit#1204): that warning alone is left out.
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "$(BIN)/bandit -q -r eukz_platform -c pyproject.toml"
+	@$(BIN)/bandit -q -r eukz_platform -c pyproject.toml 2>$(VENV)/bandit.log; status=$$?; \
+	  grep -v 'nosec encountered (B[0-9]*), but no failed test' $(VENV)/bandit.log >&2; \
+	  exit $$status
 
-format: $(VENV)/.installed
+audit: $(VENV)/.installed-dev
+	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
+
+# Compiles requirements.in and requirements-dev.in into the lock files with pip-tools, on the
+# oldest Python supported (a lock made on a newer one can leave out what 3.11 needs), from the
+# package index alone: this machine's own pip settings (find-links, extra indexes, constraints)
+# are left out. Keeps the pins that still fit; LOCK_ARGS=--upgrade (or
+# "--upgrade-package NAME") moves them on.
+LOCK_PYTHON ?= python3.11
+LOCK_VENV   := .venv-lock
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+$(LOCK_VENV)/.installed:
+	@$(LOCK_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "make lock needs Python 3.11 (LOCK_PYTHON=...)")'
+	$(LOCK_PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip==26.3 pip-tools==7.6.2
+	touch $@
+
+lock: $(LOCK_VENV)/.installed
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+
+format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -50,4 +93,4 @@ assets:
 	sh scripts/vendor-ecl.sh
 
 clean:
-	rm -rf $(VENV) instance/*.db instance/*.db-* .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) instance/*.db instance/*.db-* .pytest_cache

@@ -31,7 +31,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.sql import visitors
 
 from .. import visibility
@@ -268,7 +268,7 @@ class _Engine(ABC):
         )
         words = self.group_concat(f"{quote} || term || {quote}", joiner)
         return (
-            f"(SELECT CASE WHEN count(*) > {self.PREFIX_TERMS} THEN CAST(:m_prefix AS TEXT) "
+            f"(SELECT CASE WHEN count(*) > {self.PREFIX_TERMS} THEN CAST(:m_prefix AS TEXT) "  # nosec B608 # SQL of this module; input is bound
             f"ELSE coalesce({words}, CAST(:m_exact AS TEXT)) END "
             "FROM (SELECT term FROM search_term "
             "WHERE term >= CAST(:m_from AS TEXT) AND term < CAST(:m_to AS TEXT) "
@@ -317,14 +317,14 @@ class _SQLite(_Engine):
         expansion = self._expansion("'\"'", "' OR '", f"{quoted[-1]}*", quoted[-1])
         expression = f":m_head || '(' || {expansion} || ')'"
         self.ctes = [
-            f"fts_query AS MATERIALIZED (SELECT expression AS m_all, "
+            f"fts_query AS MATERIALIZED (SELECT expression AS m_all, "  # nosec B608 # SQL of this module; input is bound
             "'{name_text} : (' || expression || ')' AS m_name, "
             "'(' || expression || ') NOT ({name_text} : (' || expression || '))' AS m_rest "
             f"FROM (SELECT {expression} AS expression))"
         ]
 
     def source(self, part="all"):
-        match = f"(SELECT m_{part} FROM fts_query)" if self.terms.prefix else f":m_{part}"
+        match = f"(SELECT m_{part} FROM fts_query)" if self.terms.prefix else f":m_{part}"  # nosec B608 # SQL of this module; input is bound
         return (
             f"search_fts JOIN {_DOC} ON {_DOC}.id = search_fts.rowid",
             f"search_fts MATCH {match}",
@@ -448,7 +448,7 @@ def _group_pass(query: SearchQuery, engine: _Engine, params: dict) -> str:
 def _capped(engine: _Engine, part: str, where: str) -> str:
     source, match = engine.source(part) if engine.terms else (_DOC, "1 = 1")
     return (
-        f"SELECT count(*) AS n FROM (SELECT 1 AS one FROM {source} "
+        f"SELECT count(*) AS n FROM (SELECT 1 AS one FROM {source} "  # nosec B608 # SQL of this module; input is bound
         f"WHERE {match} AND {where} LIMIT {COUNT_CAP + 1}) AS capped"
     )
 
@@ -460,7 +460,7 @@ def _groups_sql(engine: _Engine) -> str:
         "CAST(coalesce(wt_local.title, wt_en.title, wg.slug) AS VARCHAR(300))"
     )
     return (
-        f"(SELECT {engine.group_concat(item, ':rs')} FROM working_group AS wg "
+        f"(SELECT {engine.group_concat(item, ':rs')} FROM working_group AS wg "  # nosec B608 # SQL of this module; input is bound
         "LEFT OUTER JOIN working_group_translation AS wt_local "
         "ON wt_local.group_id = wg.id AND wt_local.locale = :locale "
         "LEFT OUTER JOIN working_group_translation AS wt_en "
@@ -476,7 +476,7 @@ def _needs_groups(query: SearchQuery) -> bool:
 def _other_names_sql(engine: _Engine) -> str:
     """An organisation's names in other languages, for highlighting (no ORM load needed)."""
     return (
-        f"(SELECT {engine.group_concat('other.name', ':rs')} FROM organisation_name AS other "
+        f"(SELECT {engine.group_concat('other.name', ':rs')} FROM organisation_name AS other "  # nosec B608 # SQL of this module; input is bound
         "WHERE other.organisation_id = page.ref_id AND page.kind = 'organisation')"
     )
 
@@ -537,7 +537,7 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
         ranked_columns = f"{_KEPT_COLUMNS}, 0 AS seg, {score} AS score"
         ctes = [
             *engine.ctes,
-            f"matched AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "
+            f"matched AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "  # nosec B608 # SQL of this module; input is bound
             f"WHERE {match} AND {where} OFFSET 0) AS fenced LIMIT {COUNT_CAP + 1})",
             "cnt AS MATERIALIZED (SELECT count(*) AS n FROM matched)",
         ]
@@ -545,9 +545,9 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
         # whose names match as the page needs, so that they come first (they rank higher);
         # any other search has them all among its matches already, and reads none again.
         source, match = engine.source("name")
-        broad = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"
+        broad = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"  # nosec B608 # SQL of this module; input is bound
         ctes.append(
-            f"named AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "
+            f"named AS MATERIALIZED (SELECT * FROM (SELECT {ranked_columns} FROM {source} "  # nosec B608 # SQL of this module; input is bound
             f"WHERE {match} AND {where} AND {_DOC}.id NOT IN (SELECT id FROM matched) "
             f"OFFSET 0) AS fenced_names LIMIT {broad})"
         )
@@ -558,7 +558,7 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
     def segment(number: int, part: str, score: str, order: str, limit: str = ":lim") -> str:
         source, match = engine.source(part) if engine.terms else (_DOC, "1 = 1")
         return (
-            f"SELECT * FROM (SELECT {_COLUMNS}, {number} AS seg, {score} AS score "
+            f"SELECT * FROM (SELECT {_COLUMNS}, {number} AS seg, {score} AS score "  # nosec B608 # SQL of this module; input is bound
             f"FROM {source} WHERE {match} AND {where} ORDER BY {order} LIMIT {limit}) "
             f"AS seg{len(segments)}"
         )
@@ -573,9 +573,9 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
             # Pages beyond the ranked ones (the read API and the exports go that deep): the
             # other matches of a broad search, in the order of their ids.
             source, match = engine.source("all")
-            deeper = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"
+            deeper = f"(CASE WHEN (SELECT n FROM cnt) > {COUNT_CAP} THEN :lim ELSE 0 END)"  # nosec B608 # SQL of this module; input is bound
             segments.append(
-                f"SELECT * FROM (SELECT {_KEPT_COLUMNS}, 1 AS seg, "
+                f"SELECT * FROM (SELECT {_KEPT_COLUMNS}, 1 AS seg, "  # nosec B608 # SQL of this module; input is bound
                 f"CAST({_DOC}.id AS FLOAT) AS score "
                 f"FROM {source} WHERE {match} AND {where} "
                 f"AND {_DOC}.id NOT IN (SELECT id FROM matched) "
@@ -608,7 +608,7 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
         page_order = f"seg, {_sort_sql(query, '')}"
     hits = " UNION ALL ".join(segments)
     return (
-        f"WITH {', '.join(ctes)} "
+        f"WITH {', '.join(ctes)} "  # nosec B608 # SQL of this module; input is bound
         f"SELECT meta.total, meta.generation, meta.groups, "
         f"page.id, page.kind, page.ref_id, page.sectors, {_SHOWN}, "
         f"{_other_names_sql(engine)} AS other_names "
@@ -741,7 +741,7 @@ def _facet_sql(query: SearchQuery, engine: _Engine, visible: str) -> tuple[str, 
         return f" WHERE {' AND '.join(parts)}" if parts else ""
 
     branches = [
-        f"SELECT '{name}' AS facet, CAST(m.{name} AS VARCHAR(32)) AS value, count(*) AS n "
+        f"SELECT '{name}' AS facet, CAST(m.{name} AS VARCHAR(32)) AS value, count(*) AS n "  # nosec B608 # SQL of this module; input is bound
         f"FROM m{where(f'm.{name} IS NOT NULL', but=name)} GROUP BY m.{name}"
         for name in SINGLE_FACETS
     ]
@@ -749,22 +749,22 @@ def _facet_sql(query: SearchQuery, engine: _Engine, visible: str) -> tuple[str, 
         f"SELECT '{sector.value}' AS name, {bit} AS bit" for sector, bit in SECTOR_BITS.items()
     )
     branches.append(
-        f"SELECT 'sector', s.name, count(*) FROM m JOIN ({sectors}) AS s "
+        f"SELECT 'sector', s.name, count(*) FROM m JOIN ({sectors}) AS s "  # nosec B608 # SQL of this module; input is bound
         f"ON (m.sectors & s.bit) != 0{where(but='sector')} GROUP BY s.name"
     )
     in_group = engine.contains("m.group_slugs", "wg_slug").replace(
         ":wg_slug", "(' ' || wg.slug || ' ')"
     )
     branches.append(
-        f"SELECT 'group', wg.slug, count(*) FROM m JOIN working_group AS wg "
+        f"SELECT 'group', wg.slug, count(*) FROM m JOIN working_group AS wg "  # nosec B608 # SQL of this module; input is bound
         f"ON {in_group}{where(but='group')} GROUP BY wg.slug"
     )
-    branches.append(f"SELECT 'total', NULL, count(*) FROM m{where()}")
+    branches.append(f"SELECT 'total', NULL, count(*) FROM m{where()}")  # nosec B608 # SQL of this module; input is bound
     branches.append("SELECT 'sample', NULL, count(*) FROM m")
     ctes = [
         *(engine.ctes if engine.terms else []),
         (
-            f"m AS MATERIALIZED (SELECT {columns} FROM {source} WHERE {match} AND ({visible}) "
+            f"m AS MATERIALIZED (SELECT {columns} FROM {source} WHERE {match} AND ({visible}) "  # nosec B608 # SQL of this module; input is bound
             f"LIMIT {_facet_sample() + 1})"
         ),
     ]
@@ -910,6 +910,9 @@ class Highlights(dict):
         return dict(self.items())
 
 
+_MARK, _END_MARK = Markup("<mark>"), Markup("</mark>")
+
+
 class _Marker:
     """Puts <mark> around the words of a text that the search matched."""
 
@@ -940,18 +943,19 @@ class _Marker:
         return [(spans[i][0], spans[i][1]) for i in sorted(hit)]
 
     @staticmethod
-    def _html(text: str, spans: list[tuple[int, int]]) -> str:
+    def _html(text: str, spans: list[tuple[int, int]]) -> Markup:
+        """The text, escaped, with its spans between <mark>s."""
         out, last = [], 0
         for start, end in spans:
-            out += (escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>")
+            out += (text[last:start], _MARK, text[start:end], _END_MARK)
             last = end
-        out.append(escape(text[last:]))
-        return "".join(out)
+        out.append(text[last:])
+        return Markup().join(out)
 
     def mark(self, text: str | None) -> Markup | None:
         if not text:
             return None
-        return Markup(self._html(text, self.marked(text)))
+        return self._html(text, self.marked(text))
 
     def snippet(self, text: str | None) -> Markup | None:
         """A long text cut to the part around its first matched word."""
@@ -959,14 +963,14 @@ class _Marker:
             return None
         spans = self.marked(text)
         if len(text) <= SNIPPET:
-            return Markup(self._html(text, spans))
+            return self._html(text, spans)
         start = 0
         if spans and spans[0][0] > SNIPPET // 3:
             start = text.rfind(" ", 0, spans[0][0] - SNIPPET // 3) + 1
         end = text.rfind(" ", start, start + SNIPPET)
         end = end if end > start else start + SNIPPET
         shifted = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-        return Markup(
+        return (
             ("… " if start else "")
             + self._html(text[start:end], shifted)
             + (" …" if end < len(text) else "")
@@ -980,7 +984,7 @@ class _Marker:
                 "name": self.mark(obj.name),
                 "acronym": self.mark(obj.acronym),
                 "city": self.mark(obj.city),
-                "other_names": Markup(self._html(other, other_spans)) if other_spans else None,
+                "other_names": self._html(other, other_spans) if other_spans else None,
                 "description": self.snippet(obj.description),
             }
         else:
