@@ -9,7 +9,9 @@
 - declined, withdrawn or left → a new request → pending again
 
 Every change is written to the membership's history (who, when, from, to, message), and
-each action is one transaction. Mail goes out after the commit.
+each action is one transaction. Mail goes out after the commit. A change reads the state it
+starts from with the row locked, so that of simultaneous changes one makes the transition and
+the others find it made.
 """
 
 from __future__ import annotations
@@ -76,12 +78,27 @@ def can_moderate(user: User | None, group: WorkingGroup) -> bool:
     )
 
 
-def get_membership(org_id: int, group_id: int) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.organisation_id == org_id, Membership.group_id == group_id
-        )
+def get_membership(org_id: int, group_id: int, lock: bool = False) -> Membership | None:
+    """The organisation's membership of the group; with ``lock``, read afresh with its row
+    locked until the transaction ends (see ``_locked``)."""
+    query = select(Membership).where(
+        Membership.organisation_id == org_id, Membership.group_id == group_id
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def _locked(membership: Membership) -> Membership:
+    """The membership read again with its row locked: a simultaneous change waits until this
+    transaction ends, then finds the state it left (PostgreSQL; SQLite has one writer)."""
+    db.session.scalar(
+        select(Membership)
+        .where(Membership.id == membership.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return membership
 
 
 def _transition(
@@ -113,7 +130,7 @@ def request_membership(
         raise GroupArchived()
     if org.status not in (OrganisationStatus.VERIFIED, OrganisationStatus.PENDING):
         raise NotAllowed()
-    membership = get_membership(org.id, group.id)
+    membership = get_membership(org.id, group.id, lock=True)
     target = Status.ACTIVE if _joins_at_once(group, org) else Status.PENDING
     if membership is None:
         membership = Membership(
@@ -145,7 +162,7 @@ def request_membership(
 def withdraw(membership: Membership, by: User) -> Membership:
     if not _is_org_admin(by, membership.organisation_id):
         raise NotAllowed()
-    if membership.status != Status.PENDING:
+    if _locked(membership).status != Status.PENDING:
         raise InvalidTransition()
     _transition(membership, Status.WITHDRAWN, by)
     db.session.commit()
@@ -155,7 +172,7 @@ def withdraw(membership: Membership, by: User) -> Membership:
 def leave(membership: Membership, by: User) -> Membership:
     if not _is_org_admin(by, membership.organisation_id):
         raise NotAllowed()
-    if membership.status != Status.ACTIVE:
+    if _locked(membership).status != Status.ACTIVE:
         raise InvalidTransition()
     _transition(membership, Status.LEFT, by)
     db.session.commit()
@@ -186,7 +203,7 @@ def approve(membership: Membership, by: User, message: str | None = None) -> Mem
     """A coordinator (or the secretariat) accepts a pending request of a verified organisation."""
     if not can_moderate(by, membership.group):
         raise NotAllowed()
-    if membership.status != Status.PENDING:
+    if _locked(membership).status != Status.PENDING:
         raise InvalidTransition()
     if membership.organisation.status != OrganisationStatus.VERIFIED:
         raise NotYetVerified()
@@ -200,7 +217,7 @@ def approve(membership: Membership, by: User, message: str | None = None) -> Mem
 def decline(membership: Membership, by: User, message: str | None = None) -> Membership:
     if not can_moderate(by, membership.group):
         raise NotAllowed()
-    if membership.status != Status.PENDING:
+    if _locked(membership).status != Status.PENDING:
         raise InvalidTransition()
     _transition(membership, Status.DECLINED, by, message)
     _audit_decision(membership, by, "membership.decline", Status.PENDING)
@@ -217,7 +234,7 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
         raise GroupArchived()
     if org.status != OrganisationStatus.VERIFIED:
         raise NotYetVerified()
-    membership = get_membership(org.id, group.id)
+    membership = get_membership(org.id, group.id, lock=True)
     before = membership.status if membership else None
     if membership is None:
         membership = Membership(organisation_id=org.id, group_id=group.id)
@@ -230,7 +247,12 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
         raise InvalidTransition()
     else:
         _transition(membership, Status.ACTIVE, by)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        # A simultaneous addition or request made the row first.
+        db.session.rollback()
+        raise InvalidTransition() from e
     audit.record(
         by,
         "membership.add",
