@@ -8,6 +8,7 @@ would have left. SQLite lets one writer in at a time, so these run on PostgreSQL
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -454,3 +455,22 @@ def test_the_same_contact_added_twenty_times_at_once_is_added_once(app, staff):
     assert statuses(responses) == {302: 1, 422: N - 1}
     assert contacts_by_email(app)["jan.novak@eesc.europa.eu"] == 1
     assert audit_actions(app) == {"contact.create": 1}
+
+
+# Asking to be added to an organisation -------------------------------------------------
+
+
+def test_a_confirmation_link_followed_twenty_times_at_once_forwards_the_request_once(app, outbox):
+    with app.test_request_context():
+        org = make_org(name="Almaty Forum", status=VERIFIED)
+        make_user(org=org, role=Role.ADMIN, email="admin@almaty-forum.kz")
+        org_id = org.id
+    client = app.test_client()
+    form = {"full_name": "Dana Nurlanovna", "email": "dana@example.kz"}
+    assert client.post(f"/organisations/{org_id}/ask-to-join", data=form).status_code == 302
+    [confirmation] = outbox
+    link = re.search(r"https?://[^/\s]+(/\S+)", confirmation.body).group(1)
+    clients = [app.test_client() for _ in range(N)]
+    responses = at_once([lambda c=c: c.get(link) for c in clients])
+    assert statuses(responses) == {302: N}
+    assert [m.to for m in outbox[1:]] == [["admin@almaty-forum.kz"]]
