@@ -3,7 +3,7 @@
 import zlib
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, MetaData, func, select
+from sqlalchemy import DateTime, Enum, MetaData, func, inspect, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -63,6 +63,20 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def locked(session, instance):
+    """``instance`` read again with its row locked until the transaction ends, or None when
+    the row is gone: a simultaneous change waits here, then finds what the first one left,
+    so that only one of them acts (PostgreSQL; SQLite has one writer at a time)."""
+    state = inspect(instance)
+    mapper = state.mapper
+    return session.scalar(
+        select(mapper)
+        .where(*(c == v for c, v in zip(mapper.primary_key, state.identity, strict=True)))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def serialise(session, name: str) -> None:

@@ -31,6 +31,7 @@ from eukz_platform.groups.models import (
     RegistrationStatus,
 )
 from eukz_platform.organisations.models import Organisation
+from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.search.models import SearchDocument
 
 from .conftest import empty_all_tables
@@ -474,3 +475,79 @@ def test_a_confirmation_link_followed_twenty_times_at_once_forwards_the_request_
     responses = at_once([lambda c=c: c.get(link) for c in clients])
     assert statuses(responses) == {302: N}
     assert [m.to for m in outbox[1:]] == [["admin@almaty-forum.kz"]]
+
+
+# The secretariat's decisions --------------------------------------------------------------
+
+
+def test_verifying_and_rejecting_an_organisation_at_once_make_one_decision(app, outbox):
+    with app.test_request_context():
+        org = make_org(name="Caspian Dialogue", country="KZ")
+        make_user(org=org, role=Role.ADMIN, email="admin@caspian.example")
+        make_user(role=Role.SECRETARIAT, email="first@eesc.example")
+        make_user(role=Role.SECRETARIAT, email="second@eesc.example")
+        org_id = org.id
+    clients = signed_in(app, "first@eesc.example", N // 2) + signed_in(
+        app, "second@eesc.example", N // 2
+    )
+    verify = f"/admin/organisations/{org_id}/verify"
+    reject = f"/admin/organisations/{org_id}/reject"
+    responses = at_once(
+        [lambda c=c: c.post(verify) for c in clients[::2]]
+        + [lambda c=c: c.post(reject, data={"reason": "Not a CSO."}) for c in clients[1::2]]
+    )
+    assert statuses(responses) == {302: N}
+    actions = audit_actions(app)
+    assert sum(actions.values()) == 1, actions
+    [decision] = actions
+    with app.app_context():
+        status = db.session.get(Organisation, org_id).status
+    assert (decision, status) in {
+        ("organisation.verify", VERIFIED),
+        ("organisation.reject", OrganisationStatus.REJECTED),
+    }
+    assert len(outbox) == 1 and outbox[0].to == ["admin@caspian.example"]
+
+
+def test_cancelling_a_meeting_twenty_times_at_once_cancels_it_once(app, outbox):
+    with app.test_request_context():
+        group = make_group("erasmus")
+        make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
+        meeting = make_meeting(group, registration_open=True)
+        org = add_member(group)
+        person = make_user(org=org, email="person@example.org")
+        db.session.add(
+            MeetingRegistration(meeting_id=meeting.id, user_id=person.id, attendance="in_person")
+        )
+        db.session.commit()
+        meeting_id = meeting.id
+    clients = signed_in(app, "staff@eesc.example", N)
+    url = f"/working-groups/erasmus/meetings/{meeting_id}/cancel"
+    responses = at_once([lambda c=c: c.post(url) for c in clients])
+    assert statuses(responses) == {302: N}
+    assert audit_actions(app) == {"meeting.cancel": 1}
+    assert [m.to for m in outbox] == [["person@example.org"]]
+
+
+def test_removing_a_co_chair_twenty_times_at_once_removes_them_once(app):
+    with app.test_request_context():
+        group = make_group("erasmus")
+        make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
+        make_coordinator(group, "eu")
+        chair_id = db.session.scalar(select(Coordinator.id))
+    clients = signed_in(app, "staff@eesc.example", N)
+    url = f"/admin/groups/erasmus/co-chairs/{chair_id}/remove"
+    responses = at_once([lambda c=c: c.post(url) for c in clients])
+    assert set(statuses(responses)) <= {302, 404}, statuses(responses)
+    assert count(app, Coordinator) == 0
+    assert audit_actions(app) == {"coordinator.remove": 1}
+
+
+def test_archiving_a_group_twenty_times_at_once_archives_it_once(app):
+    with app.test_request_context():
+        make_group("erasmus")
+        make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
+    clients = signed_in(app, "staff@eesc.example", N)
+    responses = at_once([lambda c=c: c.post("/admin/groups/erasmus/archive") for c in clients])
+    assert statuses(responses) == {302: N}
+    assert audit_actions(app) == {"group.archive": 1}

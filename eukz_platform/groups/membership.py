@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mailing
 from ..auth.models import User
+from ..database import locked
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..organisations.vocabulary import OrganisationStatus
@@ -80,7 +81,7 @@ def can_moderate(user: User | None, group: WorkingGroup) -> bool:
 
 def get_membership(org_id: int, group_id: int, lock: bool = False) -> Membership | None:
     """The organisation's membership of the group; with ``lock``, read afresh with its row
-    locked until the transaction ends (see ``_locked``)."""
+    locked until the transaction ends (see ``database.locked``)."""
     query = select(Membership).where(
         Membership.organisation_id == org_id, Membership.group_id == group_id
     )
@@ -90,14 +91,9 @@ def get_membership(org_id: int, group_id: int, lock: bool = False) -> Membership
 
 
 def _locked(membership: Membership) -> Membership:
-    """The membership read again with its row locked: a simultaneous change waits until this
-    transaction ends, then finds the state it left (PostgreSQL; SQLite has one writer)."""
-    db.session.scalar(
-        select(Membership)
-        .where(Membership.id == membership.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """The membership with its row locked and its state read afresh (database.locked)."""
+    if locked(db.session, membership) is None:
+        raise InvalidTransition()
     return membership
 
 
