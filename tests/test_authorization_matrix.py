@@ -106,9 +106,9 @@ def signed_in(outcome: Outcome) -> dict[str, Outcome]:
     return {**everyone(outcome), VISITOR: LOGIN}
 
 
-def visitors(visitor: Outcome, signed_in: Outcome = BACK) -> dict[str, Outcome]:
+def visitors(visitor: Outcome, others: Outcome = BACK) -> dict[str, Outcome]:
     """Pages for visitors (registering, logging in): signed-in people are sent on."""
-    return {**everyone(signed_in), VISITOR: visitor}
+    return {**everyone(others), VISITOR: visitor}
 
 
 def only(*allowed: str, outcome: Outcome = OK) -> dict[str, Outcome]:
@@ -121,7 +121,7 @@ def secretariat(outcome: Outcome) -> dict[str, Outcome]:
     return only(SECRETARIAT, outcome=outcome)
 
 
-# Actions for someone no role here is: the organisation's own admins.
+# Actions only the organisation's own admins take (none of the roles here): a 403 for all.
 NO_ONE_HERE = only()
 
 
