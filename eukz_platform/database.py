@@ -1,8 +1,9 @@
 """The declarative base, naming convention and column types shared by every model."""
 
+import zlib
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import DateTime, Enum, MetaData, func, inspect, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +63,27 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def locked(session, instance):
+    """``instance`` read again with its row locked until the transaction ends, or None when
+    the row is gone: a simultaneous change waits here, then finds what the first one left,
+    so that only one of them acts (PostgreSQL; SQLite has one writer at a time)."""
+    state = inspect(instance)
+    mapper = state.mapper
+    return session.scalar(
+        select(mapper)
+        .where(*(c == v for c, v in zip(mapper.primary_key, state.identity, strict=True)))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def serialise(session, name: str) -> None:
+    """Let one transaction at a time past this point, until it ends: on PostgreSQL an advisory
+    lock named ``name``, for checks no constraint can make (SQLite has one writer at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(name.encode()))))
 
 
 def render_item(type_, obj, autogen_context):

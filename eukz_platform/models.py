@@ -13,11 +13,18 @@ from .groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
-from .organisations.models import Invitation, Organisation, OrganisationName, OrganisationSector
+from .organisations.models import (
+    AskToJoinRequest,
+    Invitation,
+    Organisation,
+    OrganisationName,
+    OrganisationSector,
+)
 from .seeding import SeedRecord
 
 __all__ = [
     "Announcement",
+    "AskToJoinRequest",
     "AuditEntry",
     "Contact",
     "ContactImportBatch",

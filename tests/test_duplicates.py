@@ -1,5 +1,7 @@
 """Duplicates caught at the door: near matches shown while registering, and asking to join."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -138,24 +140,90 @@ def test_hidden_organisations_are_not_offered(app, client):
     assert r.status_code == 302
 
 
-def test_asking_to_be_added_mails_the_admins_and_creates_nothing(app, client, existing, outbox):
+def link_in(message) -> str:
+    """The path of the link in a mailed message."""
+    return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
+
+
+def ask(client, org_id: int, **values):
     # The button sends the registration form's fields to the ask-to-join address.
-    r = client.post(
-        f"/organisations/{existing}/ask-to-join",
-        data=registration_form(full_name="Dana Nurlanovna", email="Dana@Example.kz"),
+    return client.post(
+        f"/organisations/{org_id}/ask-to-join",
+        data=registration_form(**{"full_name": "Dana Nurlanovna", "email": "Dana@Example.kz"})
+        | values,
     )
+
+
+def test_asking_to_be_added_first_mails_the_person_a_link_and_tells_the_admins_nothing(
+    app, client, existing, outbox
+):
+    r = ask(client, existing, message="We met in Astana.")
     assert r.status_code == 302
     assert r.headers["Location"].endswith(f"/organisations/{existing}")
-    assert len(outbox) == 1
-    message = outbox[0]
-    assert sorted(message.to) == ["admin@almaty-forum.kz", "second@almaty-forum.kz"]
-    assert "Dana Nurlanovna" in message.subject
-    assert "Dana Nurlanovna" in message.body and "dana@example.kz" in message.body
-    assert f"/organisations/{existing}/people" in message.body
+    [message] = outbox
+    assert message.to == ["dana@example.kz"]
+    assert message.subject == "Confirm your request to join Almaty Forum"
+    assert "Dana Nurlanovna" in message.body and "Almaty Forum" in message.body
+    assert link_in(message).startswith(f"/organisations/{existing}/ask-to-join/")
     assert count(app, Organisation) == 1 and count(app, User) == 3
     assert count(app, Invitation) == 0
     page = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "We asked the admins of Almaty Forum to invite you" in page
+    assert "We sent a link to dana@example.kz" in page
+
+
+def test_following_the_link_forwards_the_request_to_the_admins_once(app, client, existing, outbox):
+    ask(client, existing, message="We met in Astana.")
+    link = link_in(outbox[0])
+    r = client.get(link)
+    assert r.status_code == 302
+    assert r.headers["Location"].endswith(f"/organisations/{existing}")
+    assert len(outbox) == 2
+    message = outbox[1]
+    assert sorted(message.to) == ["admin@almaty-forum.kz", "second@almaty-forum.kz"]
+    assert "Dana Nurlanovna" in message.subject
+    assert "Dana Nurlanovna" in message.body and "dana@example.kz" in message.body
+    assert "We met in Astana." in message.body
+    assert "confirmed" in message.body
+    assert f"/organisations/{existing}/people" in message.body
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "we sent your request to the admins of Almaty Forum" in page
+    # Once: following the link again sends nothing more.
+    again = client.get(link, follow_redirects=True)
+    assert again.status_code == 200
+    assert "Your request was already sent to the admins of Almaty Forum" in again.get_data(
+        as_text=True
+    )
+    assert len(outbox) == 2
+    assert count(app, User) == 3 and count(app, Invitation) == 0
+
+
+def test_a_changed_or_expired_link_forwards_nothing(app, client, existing, outbox):
+    ask(client, existing)
+    link = link_in(outbox[0])
+    r = client.get(link + "x", follow_redirects=True)
+    assert "This confirmation link is not valid" in r.get_data(as_text=True)
+    assert len(outbox) == 1
+    app.config["EMAIL_CONFIRMATION_MAX_AGE"] = -1
+    r = client.get(link, follow_redirects=True)
+    assert "This confirmation link has expired" in r.get_data(as_text=True)
+    assert len(outbox) == 1
+    # A link of one organisation does not work for another.
+    with app.app_context():
+        other = make_org(name="Other Forum", status=OrganisationStatus.VERIFIED).id
+    app.config["EMAIL_CONFIRMATION_MAX_AGE"] = 3600
+    wrong = link.replace(f"/organisations/{existing}/", f"/organisations/{other}/")
+    r = client.get(wrong, follow_redirects=True)
+    assert "This confirmation link is not valid" in r.get_data(as_text=True)
+    assert len(outbox) == 1
+
+
+def test_no_request_reaches_an_organisation_suspended_since(app, client, existing, outbox):
+    ask(client, existing)
+    with app.app_context():
+        db.session.get(Organisation, existing).status = OrganisationStatus.SUSPENDED
+        db.session.commit()
+    assert client.get(link_in(outbox[0])).status_code == 404
+    assert len(outbox) == 1
 
 
 def test_ask_to_join_page_and_its_checks(app, client, existing, outbox):
@@ -183,7 +251,7 @@ def test_ask_to_join_is_only_for_listed_organisations_and_visitors(app, client, 
     assert outbox == []
 
 
-def test_ask_to_join_is_rate_limited(database_url, existing):
+def test_ask_to_join_is_rate_limited_and_says_when_to_try_again(database_url, existing):
     app = create_app(
         {
             "TESTING": True,
@@ -194,8 +262,12 @@ def test_ask_to_join_is_rate_limited(database_url, existing):
     )
     client = app.test_client()
     form = {"full_name": "Dana", "email": "dana@example.kz"}
-    codes = [
-        client.post(f"/organisations/{existing}/ask-to-join", data=form).status_code
-        for _ in range(3)
-    ]
-    assert codes == [302, 302, 429]
+    responses = [client.post(f"/organisations/{existing}/ask-to-join", data=form) for _ in range(3)]
+    assert [r.status_code for r in responses] == [302, 302, 429]
+    refused = responses[-1]
+    page = refused.get_data(as_text=True)
+    assert "You have asked to be added to organisations several times" in page
+    assert "2 per 1 hour" not in page
+    wait = int(refused.headers["Retry-After"])
+    shown = int(re.search(r"You can try again in (\d+) seconds\.", page).group(1))
+    assert 3500 < wait <= 3601 and abs(shown - wait) <= 2

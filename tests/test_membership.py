@@ -346,8 +346,8 @@ def test_concurrent_duplicate_requests_leave_one_row(app, monkeypatch):
     real_get = m.get_membership
     local = threading.local()
 
-    def get_after_both_looked(org_id, group_id):
-        found = real_get(org_id, group_id)
+    def get_after_both_looked(org_id, group_id, **options):
+        found = real_get(org_id, group_id, **options)
         if not getattr(local, "looked", False):
             local.looked = True
             both_looked.wait()

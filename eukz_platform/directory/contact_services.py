@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from .. import audit
+from ..database import serialise
 from ..extensions import db
 from ..permissions import NotAllowed
 from ..phones import to_e164
@@ -172,6 +173,11 @@ def clean(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     return cleaned, problems
 
 
+# The lock taken by every change that checks the EESC contacts' emails (a form, an import),
+# so that two changes at once cannot both find an email free and both use it.
+EMAIL_LOCK = "eesc-contact-emails"
+
+
 def eesc_contacts():
     """The select of the contacts the secretariat keeps (outside any organisation)."""
     return select(Contact).where(Contact.organisation_id.is_(None))
@@ -222,6 +228,7 @@ def _check(values: dict[str, Any], exclude_id: int | None = None) -> dict[str, A
     cleaned, problems = clean(values)
     email = cleaned.get("email")
     if email and not any(p.field == "email" for p in problems):
+        serialise(db.session, EMAIL_LOCK)
         same = eesc_contacts().where(func.lower(Contact.email) == email_key(email))
         if exclude_id is not None:
             same = same.where(Contact.id != exclude_id)

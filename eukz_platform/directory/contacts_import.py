@@ -25,7 +25,7 @@ from sqlalchemy import String, any_, bindparam, func, insert, update
 from sqlalchemy.dialects import postgresql
 
 from .. import audit
-from ..database import utcnow
+from ..database import serialise, utcnow
 from ..extensions import db
 from ..permissions import NotAllowed
 from . import contact_services
@@ -371,6 +371,8 @@ def _apply(
     rows: list[dict[str, Any]], advance: Callable[[int], None] | None = None
 ) -> list[dict[str, Any]]:
     """Check the rows again against the database and write them; the caller commits."""
+    # One import (or form) at a time from here: each sees the contacts the last one added.
+    serialise(db.session, contact_services.EMAIL_LOCK)
     planned, cleaned_rows, contacts = _plan(rows)
     new_contacts = []
     now = utcnow()

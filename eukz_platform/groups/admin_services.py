@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..auth.models import User
-from ..database import utcnow
+from ..database import locked, utcnow
 from ..extensions import db
 from ..organisations.models import Organisation, OrganisationName, name_key
 from ..organisations.vocabulary import OrganisationStatus, Side
@@ -360,7 +360,7 @@ def update_group(
 def archive_group(group: WorkingGroup, by: User) -> WorkingGroup:
     """The group stays readable but takes no new members."""
     _require_secretariat(by)
-    if group.archived_at is not None:
+    if locked(db.session, group) is None or group.archived_at is not None:
         raise GroupArchived()
     group.archived_at = utcnow()
     audit.record(
@@ -379,7 +379,7 @@ def archive_group(group: WorkingGroup, by: User) -> WorkingGroup:
 def reopen_group(group: WorkingGroup, by: User) -> WorkingGroup:
     """Undo an archiving, unless another group now carries the same priority."""
     _require_secretariat(by)
-    if group.archived_at is None:
+    if locked(db.session, group) is None or group.archived_at is None:
         raise NotArchived()
     _check_priority(group.priority, exclude_id=group.id)
     before = group.archived_at
@@ -476,6 +476,8 @@ def get_coordinator_or_404(group: WorkingGroup, coordinator_id: int) -> Coordina
 def remove_coordinator(group: WorkingGroup, coordinator: Coordinator, by: User) -> None:
     """The side's slot becomes free again."""
     _require_secretariat(by)
+    if locked(db.session, coordinator) is None:
+        abort(404)  # removed a moment ago by someone else
     summary = _coordinator_summary(coordinator.user, group, coordinator.side)
     summary["appointed_at"] = coordinator.appointed_at
     audit.record(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, mailing
 from ..auth.models import User
-from ..database import utcnow
+from ..database import locked, utcnow
 from ..extensions import db
 from ..links import site_url
 from ..organisations.models import Organisation
@@ -201,6 +201,12 @@ def _apply(meeting: Meeting, data: MeetingData, starts: datetime, ends: datetime
     meeting.registration_open = bool(data.registration_open)
 
 
+def _cancelled_now(meeting: Meeting) -> bool:
+    """Whether the meeting is cancelled, read with its row locked: a change made at the same
+    moment as a cancellation (or a second cancellation) waits for it, then finds it."""
+    return locked(db.session, meeting) is None or meeting.cancelled_at is not None
+
+
 def create(group: WorkingGroup, by: User, data: MeetingData) -> Meeting:
     """A co-chair schedules a meeting; subscribers are mailed after the commit."""
     if not can_moderate(by, group):
@@ -228,7 +234,7 @@ def update(meeting: Meeting, by: User, data: MeetingData) -> Meeting:
     """A co-chair changes a meeting; a larger capacity lets people on the waiting list in."""
     if not can_moderate(by, meeting.group):
         raise NotAllowed()
-    if meeting.cancelled_at is not None:
+    if _cancelled_now(meeting):
         raise MeetingCancelled()
     starts, ends = _times(data, meeting.starts_at)
     before = _snapshot(meeting)
@@ -253,7 +259,7 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
     """A co-chair cancels a meeting; those registered are mailed after the commit."""
     if not can_moderate(by, meeting.group):
         raise NotAllowed()
-    if meeting.cancelled_at is not None:
+    if _cancelled_now(meeting):
         raise MeetingCancelled()
     before = _snapshot(meeting)
     meeting.cancelled_at = utcnow()

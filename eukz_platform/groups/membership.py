@@ -9,7 +9,9 @@
 - declined, withdrawn or left → a new request → pending again
 
 Every change is written to the membership's history (who, when, from, to, message), and
-each action is one transaction. Mail goes out after the commit.
+each action is one transaction. Mail goes out after the commit. A change reads the state it
+starts from with the row locked, so that of simultaneous changes one makes the transition and
+the others find it made.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, mailing
 from ..auth import standing
 from ..auth.models import User
+from ..database import locked
 from ..extensions import db
 from ..links import site_url
 from ..organisations.models import Organisation
@@ -101,12 +104,22 @@ def can_moderate(user: User | None, group: WorkingGroup) -> bool:
     )
 
 
-def get_membership(org_id: int, group_id: int) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.organisation_id == org_id, Membership.group_id == group_id
-        )
+def get_membership(org_id: int, group_id: int, lock: bool = False) -> Membership | None:
+    """The organisation's membership of the group; with ``lock``, read afresh with its row
+    locked until the transaction ends (see ``database.locked``)."""
+    query = select(Membership).where(
+        Membership.organisation_id == org_id, Membership.group_id == group_id
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def _locked(membership: Membership) -> Membership:
+    """The membership with its row locked and its state read afresh (database.locked)."""
+    if locked(db.session, membership) is None:
+        raise InvalidTransition()
+    return membership
 
 
 def _transition(
@@ -138,7 +151,7 @@ def request_membership(
         raise GroupArchived()
     if org.status not in (OrganisationStatus.VERIFIED, OrganisationStatus.PENDING):
         raise NotAllowed()
-    membership = get_membership(org.id, group.id)
+    membership = get_membership(org.id, group.id, lock=True)
     target = Status.ACTIVE if _joins_at_once(group, org) else Status.PENDING
     if membership is None:
         membership = Membership(
@@ -170,7 +183,7 @@ def request_membership(
 def withdraw(membership: Membership, by: User) -> Membership:
     if not _is_org_admin(by, membership.organisation_id):
         raise NotAllowed()
-    if membership.status != Status.PENDING:
+    if _locked(membership).status != Status.PENDING:
         raise InvalidTransition()
     _transition(membership, Status.WITHDRAWN, by)
     db.session.commit()
@@ -180,7 +193,7 @@ def withdraw(membership: Membership, by: User) -> Membership:
 def leave(membership: Membership, by: User) -> Membership:
     if not _is_org_admin(by, membership.organisation_id):
         raise NotAllowed()
-    if membership.status != Status.ACTIVE:
+    if _locked(membership).status != Status.ACTIVE:
         raise InvalidTransition()
     _transition(membership, Status.LEFT, by)
     db.session.commit()
@@ -211,7 +224,7 @@ def approve(membership: Membership, by: User, message: str | None = None) -> Mem
     """A coordinator (or the secretariat) accepts a pending request of a verified organisation."""
     if not can_moderate(by, membership.group):
         raise NotAllowed()
-    if membership.status != Status.PENDING:
+    if _locked(membership).status != Status.PENDING:
         raise InvalidTransition()
     if membership.organisation.status != OrganisationStatus.VERIFIED:
         raise NotYetVerified()
@@ -225,7 +238,7 @@ def approve(membership: Membership, by: User, message: str | None = None) -> Mem
 def decline(membership: Membership, by: User, message: str | None = None) -> Membership:
     if not can_moderate(by, membership.group):
         raise NotAllowed()
-    if membership.status != Status.PENDING:
+    if _locked(membership).status != Status.PENDING:
         raise InvalidTransition()
     _transition(membership, Status.DECLINED, by, message)
     _audit_decision(membership, by, "membership.decline", Status.PENDING)
@@ -242,7 +255,7 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
         raise GroupArchived()
     if org.status != OrganisationStatus.VERIFIED:
         raise NotYetVerified()
-    membership = get_membership(org.id, group.id)
+    membership = get_membership(org.id, group.id, lock=True)
     before = membership.status if membership else None
     if membership is None:
         membership = Membership(organisation_id=org.id, group_id=group.id)
@@ -255,7 +268,12 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
         raise InvalidTransition()
     else:
         _transition(membership, Status.ACTIVE, by)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        # A simultaneous addition or request made the row first.
+        db.session.rollback()
+        raise InvalidTransition() from e
     audit.record(
         by,
         "membership.add",

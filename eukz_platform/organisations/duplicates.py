@@ -8,14 +8,17 @@ anything is created:
   compared with the names and other names of listed organisations; or
 - the same website domain (``www.``, the scheme, the port and the path do not count).
 
-The person can go on ("Register anyway") or ask to be added to the existing organisation: an
-email to its admins with the person's name and email. Nothing is created until an admin
-invites them.
+The person can go on ("Register anyway") or ask to be added to the existing organisation.
+The request is kept and the person is mailed a link to confirm their email address; once
+they follow it, the request (their name, email and message) is mailed to the organisation's
+admins, once, so that nobody can send the admins mail in someone else's name. No account is
+created until an admin invites them.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -31,18 +34,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
 from .. import mailing, search, visibility
+from ..auth import tokens
+from ..database import utcnow
 from ..extensions import db, limiter
 from ..forms import empty_to_none, lower, strip
 from ..links import site_url
 from ..search.folding import fold
 from . import bp, services
-from .models import Organisation, name_key
+from .models import AskToJoinRequest, Organisation, name_key
 
 logger = logging.getLogger(__name__)
 
@@ -156,29 +161,109 @@ class AskToJoinForm(FlaskForm):
     submit = SubmitField(_l("Ask to be added"))
 
 
-def ask_to_join(org: Organisation, full_name: str, email: str, message: str | None) -> int:
-    """Email the organisation's admins that this person asks to be invited; nothing is written.
+TOKEN_PURPOSE = "ask-to-join"
 
-    Returns the number of admins written to.
+
+class AlreadyForwarded(Exception):
+    """The request reached the organisation's admins before: it is forwarded once."""
+
+    def __init__(self, request: AskToJoinRequest):
+        super().__init__(request.id)
+        self.request = request
+
+
+class NotListed(Exception):
+    """The organisation is no longer shown on the platform (rejected or suspended since)."""
+
+
+def _max_age() -> int:
+    return current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+
+
+def ask_to_join(
+    org: Organisation, full_name: str, email: str, message: str | None
+) -> AskToJoinRequest:
+    """Keep the request and mail the person a link to confirm their address; the admins hear
+    of it only when the link is followed (``forward``)."""
+    # Requests whose link has expired can never be forwarded: forget them.
+    expired = utcnow() - timedelta(seconds=_max_age())
+    db.session.execute(delete(AskToJoinRequest).where(AskToJoinRequest.created_at < expired))
+    asked = AskToJoinRequest(
+        organisation_id=org.id, full_name=full_name, email=email, message=message
+    )
+    db.session.add(asked)
+    db.session.commit()
+    token = tokens.make(TOKEN_PURPOSE, {"rid": asked.id, "email": asked.email})
+    mailing.send(
+        asked.email,
+        _("Confirm your request to join %(organisation)s", organisation=org.name),
+        "ask_to_join_confirm",
+        organisation=org,
+        full_name=full_name,
+        days=max(1, _max_age() // 86400),
+        link=site_url("organisations.confirm_ask_to_join", org_id=org.id, token=token),
+    )
+    logger.info("Request %s to join organisation %s awaits confirmation", asked.id, org.id)
+    return asked
+
+
+def forward(org_id: int, token: str) -> AskToJoinRequest:
+    """Mail a confirmed request to the organisation's admins, once.
+
+    InvalidToken for a link that is not a current one of this organisation, NotListed when
+    the organisation is no longer shown, AlreadyForwarded when the link was followed before.
     """
+    payload = tokens.read(TOKEN_PURPOSE, token, _max_age())
+    asked = db.session.get(AskToJoinRequest, payload.get("rid"))
+    if asked is None or asked.email != payload.get("email") or asked.organisation_id != org_id:
+        raise tokens.InvalidToken()
+    org = asked.organisation
+    if not visibility.is_listed(org):
+        raise NotListed()
+    # Claimed by a conditional update: of links followed at the same moment, one forwards.
+    claimed = db.session.execute(
+        update(AskToJoinRequest)
+        .where(AskToJoinRequest.id == asked.id, AskToJoinRequest.forwarded_at.is_(None))
+        .values(forwarded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise AlreadyForwarded(asked)
+    db.session.commit()
     admins = [u.email for u in org.admins if u.is_active]
     mailing.send(
         admins,
-        _("%(name)s asks to be added to %(organisation)s", name=full_name, organisation=org.name),
+        _(
+            "%(name)s asks to be added to %(organisation)s",
+            name=asked.full_name,
+            organisation=org.name,
+        ),
         "ask_to_join",
         organisation=org,
-        full_name=full_name,
-        email=email,
-        message=message,
+        full_name=asked.full_name,
+        email=asked.email,
+        message=asked.message,
         people_link=site_url("organisations.people", org_id=org.id),
     )
-    logger.info("Request to join organisation %s sent to %d admins", org.id, len(admins))
-    return len(admins)
+    logger.info(
+        "Request %s to join organisation %s sent to %d admins", asked.id, org.id, len(admins)
+    )
+    return asked
+
+
+def _limit_message() -> str:
+    return _(
+        "You have asked to be added to organisations several times in a short while. To keep "
+        "unwanted email from their admins, please wait before asking again."
+    )
 
 
 @bp.route("/<int:org_id>/ask-to-join", methods=["GET", "POST"], endpoint="ask_to_join")
 @limiter.limit(
-    lambda: current_app.config.get("RATELIMIT_ASK_TO_JOIN", "5 per hour"), methods=["POST"]
+    lambda: current_app.config.get("RATELIMIT_ASK_TO_JOIN", "5 per hour"),
+    methods=["POST"],
+    error_message=_limit_message,
 )
 def ask_to_join_view(org_id: int):
     org = services.get_or_404(org_id)
@@ -189,11 +274,12 @@ def ask_to_join_view(org_id: int):
         return redirect(url_for("organisations.profile", org_id=org.id))
     form = AskToJoinForm()
     if form.validate_on_submit():
-        ask_to_join(org, form.full_name.data, form.email.data, form.message.data)
+        asked = ask_to_join(org, form.full_name.data, form.email.data, form.message.data)
         flash(
             _(
-                "We asked the admins of %(organisation)s to invite you. If they do, you will "
-                "get an email with a link to join.",
+                "We sent a link to %(email)s. Open it to confirm your email address, and we "
+                "will pass your request on to the admins of %(organisation)s.",
+                email=asked.email,
                 organisation=org.name,
             ),
             "success",
@@ -202,3 +288,38 @@ def ask_to_join_view(org_id: int):
     return render_template("organisations/ask_to_join.html", org=org, form=form), (
         422 if form.errors else 200
     )
+
+
+@bp.get("/<int:org_id>/ask-to-join/<token>", endpoint="confirm_ask_to_join")
+def confirm_ask_to_join_view(org_id: int, token: str):
+    try:
+        asked = forward(org_id, token)
+    except tokens.InvalidToken as e:
+        flash(
+            _("This confirmation link has expired.")
+            if e.expired
+            else _("This confirmation link is not valid."),
+            "error",
+        )
+        return redirect(url_for("organisations.ask_to_join", org_id=org_id))
+    except NotListed:
+        abort(404)
+    except AlreadyForwarded as e:
+        flash(
+            _(
+                "Your request was already sent to the admins of %(organisation)s.",
+                organisation=e.request.organisation.name,
+            ),
+            "info",
+        )
+        return redirect(url_for("organisations.profile", org_id=org_id))
+    flash(
+        _(
+            "Thank you: your email address is confirmed, and we sent your request to the "
+            "admins of %(organisation)s. If they invite you, you will get an email with a link "
+            "to join.",
+            organisation=asked.organisation.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("organisations.profile", org_id=org_id))

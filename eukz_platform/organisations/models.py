@@ -162,3 +162,24 @@ class OrganisationName(db.Model):
     language: Mapped[str | None] = mapped_column(String(8))
 
     organisation: Mapped[Organisation] = relationship(back_populates="other_names")
+
+
+class AskToJoinRequest(db.Model):
+    """A visitor's request to be added to an organisation, from the duplicate check at
+    registration: kept until they confirm their email address, then forwarded to the
+    organisation's admins once. Forgotten when its confirmation link has expired."""
+
+    __tablename__ = "ask_to_join_request"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()

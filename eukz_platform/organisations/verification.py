@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .. import audit, mailing
 from ..auth import standing
 from ..auth.models import User
-from ..database import utcnow
+from ..database import locked, utcnow
 from ..directory.models import Contact
 from ..extensions import db
 from ..groups import membership as memberships
@@ -47,6 +47,14 @@ class ReasonRequired(Exception):
 
 class SameOrganisation(Exception):
     """An organisation cannot be merged into itself."""
+
+
+def _status_now(org: Organisation) -> Status:
+    """The organisation's status, read with its row locked: of two decisions taken at the
+    same moment, the second finds the first one's result (and is refused)."""
+    if locked(db.session, org) is None:
+        raise InvalidTransition()  # merged into another organisation meanwhile
+    return org.status
 
 
 def _require_secretariat(by: User) -> None:
@@ -97,7 +105,7 @@ def verify(org: Organisation, by: User) -> Organisation:
     """Verify an organisation awaiting verification; its pending requests to open groups
     become active in the same transaction."""
     _require_secretariat(by)
-    if org.status != Status.PENDING:
+    if _status_now(org) != Status.PENDING:
         raise InvalidTransition()
     _change_status(org, Status.VERIFIED, by, "organisation.verify")
     org.verified_at = utcnow()
@@ -116,7 +124,7 @@ def reject(org: Organisation, reason: str, by: User) -> Organisation:
     """Refuse an organisation awaiting verification; its admins are told why."""
     _require_secretariat(by)
     reason = _clean_reason(reason)
-    if org.status != Status.PENDING:
+    if _status_now(org) != Status.PENDING:
         raise InvalidTransition()
     _change_status(org, Status.REJECTED, by, "organisation.reject", reason)
     standing.end_sessions(org.users)
@@ -134,7 +142,7 @@ def ask_again(org: Organisation, by: User) -> Organisation:
     """An admin of a rejected organisation, having corrected the profile, asks again."""
     if not is_admin_of(by, org, correcting=True):
         raise NotAllowed()
-    if org.status != Status.REJECTED:
+    if _status_now(org) != Status.REJECTED:
         raise InvalidTransition()
     _change_status(org, Status.PENDING, by, "organisation.ask_again")
     db.session.commit()
@@ -145,7 +153,7 @@ def suspend(org: Organisation, reason: str, by: User) -> Organisation:
     """Take an organisation out of the directory; its users can no longer log in."""
     _require_secretariat(by)
     reason = _clean_reason(reason)
-    if org.status not in (Status.VERIFIED, Status.PENDING):
+    if _status_now(org) not in (Status.VERIFIED, Status.PENDING):
         raise InvalidTransition()
     _change_status(org, Status.SUSPENDED, by, "organisation.suspend", reason)
     # Signed out everywhere at once; its co-chairs stop acting (groups.membership).
@@ -163,7 +171,7 @@ def suspend(org: Organisation, reason: str, by: User) -> Organisation:
 def reinstate(org: Organisation, by: User) -> Organisation:
     """Lift a suspension: back to verified if it ever was, else to awaiting verification."""
     _require_secretariat(by)
-    if org.status != Status.SUSPENDED:
+    if _status_now(org) != Status.SUSPENDED:
         raise InvalidTransition()
     to = Status.VERIFIED if org.verified_at is not None else Status.PENDING
     _change_status(org, to, by, "organisation.reinstate")
