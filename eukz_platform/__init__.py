@@ -24,6 +24,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     )
     _load_config(app, config)
     _configure_logging(app)
+    _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -55,6 +56,17 @@ def _load_config(app: Flask, config: type | Mapping | None) -> None:
                 "SECRET_KEY is not set. Set it in the environment before starting the platform."
             )
         app.config["SECRET_KEY"] = _development_secret_key(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_FIX_X_FOR`` reverse proxies, the client's address is the one they add to
+    X-Forwarded-For (rate limits are per client address); with none, that header is ignored,
+    as anyone can send it."""
+    hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0, x_host=0, x_prefix=0)
 
 
 def _development_secret_key(app: Flask) -> str:
@@ -168,6 +180,7 @@ def register_template_helpers(app: Flask) -> None:
     from markupsafe import Markup
 
     from .organisations import vocabulary
+    from .search import MAX_QUERY_LENGTH
 
     def privacy_hint() -> Markup:
         return Markup('<a class="ecl-link" href="{}">{}</a>').format(
@@ -186,6 +199,7 @@ def register_template_helpers(app: Flask) -> None:
         get_locale=get_locale,
         privacy_hint=privacy_hint,
         website_link=website_link,
+        search_max_length=MAX_QUERY_LENGTH,
     )
     app.jinja_env.filters.update(
         country_name=vocabulary.country_name,

@@ -24,11 +24,13 @@ def handle_http(e: HTTPException):
     retry_after = None
     if e.code == 429:
         retry_after = _retry_after_seconds(e)
-    response = _render(e.code or 500, e.name, e.description or "", retry_after)
+    body, code = _render(e.code or 500, e.name, e.description or "", retry_after)
+    headers = {}
     if retry_after is not None:
-        body, code = response
-        return body, code, {"Retry-After": str(retry_after)}
-    return response
+        headers["Retry-After"] = str(retry_after)
+    if e.code == 405 and getattr(e, "valid_methods", None):
+        headers["Allow"] = ", ".join(e.valid_methods)  # RFC 9110: a 405 says what is allowed
+    return body, code, headers
 
 
 def _retry_after_seconds(e: HTTPException) -> int | None:

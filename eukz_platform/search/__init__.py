@@ -103,6 +103,18 @@ def generation() -> int | None:
     return db.session.scalar(select(SearchIndexState.generation).where(SearchIndexState.id == 1))
 
 
+def rate_limit(**options):
+    """The per-client limit that every view running searches shares (``RATELIMIT_SEARCH``), as a
+    decorator; ``options`` go to Flask-Limiter (e.g. ``exempt_when``)."""
+    from flask import current_app
+
+    from ..extensions import limiter
+
+    return limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_SEARCH"], scope="search", **options
+    )
+
+
 def search(query: SearchQuery, viewer) -> SearchResult:
     """One page of what the viewer may see matching ``query``, with facet counts.
 
@@ -123,6 +135,7 @@ __all__ = [
     "search",
     "generation",
     "init_search",
+    "rate_limit",
     "COUNT_CAP",
     "KINDS",
     "MAX_OFFSET",
