@@ -62,6 +62,9 @@ class Config:
     RATELIMIT_REGISTER = "5 per hour"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per hour"
+    # Per client address, shared by the directory pages and the read API's searches: a person
+    # reads far fewer pages than this; a page kept for visitors is served without counting.
+    RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "120 per minute")
 
     # Pages kept for visitors (the directory's): per process by default; RedisCache with
     # CACHE_REDIS_URL shares them between workers. Keyed by the search index's generation,

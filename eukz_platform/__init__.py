@@ -202,6 +202,7 @@ def register_template_helpers(app: Flask) -> None:
     from markupsafe import Markup
 
     from .organisations import vocabulary
+    from .search import MAX_QUERY_LENGTH
 
     def privacy_hint() -> Markup:
         return Markup('<a class="ecl-link" href="{}">{}</a>').format(
@@ -220,6 +221,7 @@ def register_template_helpers(app: Flask) -> None:
         get_locale=get_locale,
         privacy_hint=privacy_hint,
         website_link=website_link,
+        search_max_length=MAX_QUERY_LENGTH,
     )
     app.jinja_env.filters.update(
         country_name=vocabulary.country_name,

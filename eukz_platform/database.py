@@ -121,9 +121,9 @@ def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "column" and name in _ENGINE_ONLY_COLUMNS:
         return False
     if type_ == "index" and name in (
-        "ix_search_document_name_trgm",
         "ix_search_document_name_tsv",
         "ix_search_document_tsv",
+        "ix_search_term_trgm",
     ):
         return False
     return True

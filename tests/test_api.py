@@ -150,6 +150,22 @@ def test_paging(client, directory):
         "group=no-such-group",
         "group=Not%20a%20slug",
         "colour=blue",
+        # Empty values: the document says what each takes, and "" is none of it.
+        "country=",
+        "sort=",
+        "page=",
+        "per_page=",
+        "verified=",
+        "group=",
+        # Values as the document lists them, not near them.
+        "page=101",
+        "page=5_0",
+        "page=%201",
+        "page=" + "9" * 5000,
+        "country=Kz",
+        "verified=TRUE",
+        "sort=%20name",
+        "q=%00",
     ],
 )
 def test_a_bad_parameter_is_a_400_in_json(client, directory, query):
@@ -376,6 +392,28 @@ def test_detail_pages_run_few_statements(app, client, directory):
         assert len(statements) <= 6, (url, statements)
 
 
+def test_every_page_and_group_the_document_allows_is_served(client, directory):
+    params = get(client, "/api/v1/openapi.json").json["components"]["parameters"]
+    last = params["page"]["schema"]["maximum"]
+    for url in ("/api/v1/search?q=forum&", "/api/v1/organisations?q=forum&", "/api/v1/contacts?"):
+        body = get(client, f"{url}page={last}&per_page=100").json
+        assert body["items"] == [] and body["page"] == last
+    get(client, f"/api/v1/search?q=forum&page={last + 1}&per_page=100", status=400)
+    slugs = params["group"]["schema"]["items"]["enum"]
+    assert slugs[0] == "cooperation-structures" and len(slugs) == 5
+    for slug in slugs:
+        get(client, f"/api/v1/organisations?group={slug}")
+
+
+def test_ids_beyond_the_database_and_slugs_unlike_slugs_are_not_found(client, directory):
+    for org_id in (2**31, 2**63, 10**30):
+        r = get(client, f"/api/v1/organisations/{org_id}", status=404)
+        assert set(r.json) == {"error", "message"}
+    for slug in ("erasmus%00", "%00", "Erasmus", "-erasmus"):
+        r = get(client, f"/api/v1/working-groups/{slug}", status=404)
+        assert set(r.json) == {"error", "message"}
+
+
 def test_openapi_document_is_valid_and_describes_every_route(app, client):
     doc = get(client, "/api/v1/openapi.json").json
     assert doc["openapi"] == "3.1.0"
@@ -392,7 +430,10 @@ def test_openapi_document_is_valid_and_describes_every_route(app, client):
     params = doc["components"]["parameters"]
     assert params["sort"]["schema"]["enum"] == ["relevance", "name", "newest"]
     assert "KZ" in params["country"]["schema"]["items"]["enum"]
+    assert "kz" in params["country"]["schema"]["items"]["enum"]
     assert params["per_page"]["schema"]["maximum"] == 100
+    assert params["q"]["schema"]["maxLength"] == 200
+    assert doc["paths"]["/search"]["get"]["responses"]["429"]
     search_params = {
         p["$ref"].rsplit("/", 1)[1] for p in doc["paths"]["/search"]["get"]["parameters"]
     }

@@ -1,7 +1,7 @@
 """The directory page: one search box, facets, pages, shareable URLs, and few statements."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -10,6 +10,7 @@ from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import db
 from eukz_platform.organisations.models import Organisation
 from eukz_platform.organisations.vocabulary import OrganisationStatus
+from eukz_platform.search import MAX_QUERY_LENGTH
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user
@@ -150,12 +151,27 @@ def test_no_results_suggest_what_to_loosen(client, directory):
         "per_page=1000",
         "verified=maybe",
         "group=no-such-group",
-        "q=" + "x" * 10_000,
+        "q=%00steppe",
     ],
 )
 def test_bad_values_get_a_clear_message_not_an_error(client, directory, query):
     html = page(client, "/directory/?" + query, status=400)
     assert "This search cannot be run." in html
+
+
+def test_a_search_text_too_long_is_said_beside_the_search_box(client, directory):
+    q = "Steppe " + "x" * (MAX_QUERY_LENGTH - 6)
+    html = page(client, "/directory/?" + urlencode({"q": q}), status=400)
+    box = re.search(r'<input type="search" id="directory-q"[^>]*>', html).group()
+    assert f'value="{q}"' in box and 'aria-invalid="true"' in box
+    assert 'aria-describedby="directory-q-hint directory-q-error"' in box
+    error = re.search(
+        r'<div class="ecl-feedback-message" id="directory-q-error">.*?</div>', html, re.S
+    )
+    assert "The search text is too long: use at most 200 characters." in error.group()
+    assert "Steppe Green Initiative" not in main(html)  # nothing was searched
+    assert f'maxlength="{MAX_QUERY_LENGTH}"' in box
+    page(client, "/directory/?" + urlencode({"q": q[:MAX_QUERY_LENGTH]}))
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,15 @@ from eukz_platform.extensions import db
 from eukz_platform.groups.models import Membership, MembershipStatus, WorkingGroup
 from eukz_platform.organisations.models import Organisation, OrganisationName
 from eukz_platform.organisations.vocabulary import OrganisationStatus
-from eukz_platform.search import COUNT_CAP, BadQuery, SearchQuery, demo, search
+from eukz_platform.search import (
+    COUNT_CAP,
+    MAX_QUERY_LENGTH,
+    BadQuery,
+    QueryTooLong,
+    SearchQuery,
+    demo,
+    search,
+)
 from eukz_platform.search.models import SearchDocument
 from eukz_platform.seeding import ensure_groups_and_contacts
 
@@ -352,8 +360,8 @@ NASTY = [
     ("%_%", None),
     ("\x00steppe", {"Steppe Green Initiative"}),
     ("🌿 steppe", {"Steppe Green Initiative"}),
-    ("x" * 500, set()),
-    ("word " * 100, set()),
+    ("x" * MAX_QUERY_LENGTH, set()),
+    ("word " * (MAX_QUERY_LENGTH // 5), set()),
 ]
 
 
@@ -554,6 +562,45 @@ def test_close_misspellings_on_postgresql_only(directory):
         assert names(result) == {"Steppe Green Initiative"} and result.close_matches
     else:
         assert names(result) == set() and not result.close_matches
+
+
+def test_close_names_are_ranked_among_the_first_few_met(app, directory):
+    """However many names come close, the close-name pass ranks at most
+    SEARCH_CLOSE_CANDIDATES of them, and says there are more."""
+    for n in range(3):
+        make_org(name=f"Caspian Initiative {n}", status=VERIFIED)
+    app.config["SEARCH_CLOSE_CANDIDATES"] = 2
+    result = find("Initiatve")
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert result.close_matches and len(result.items) == 2
+        assert result.total == 2 and result.total_is_lower_bound
+        assert find("Initiatve", page=2).items == []
+    else:
+        assert names(result) == set() and not result.close_matches
+
+
+@pytest.mark.parametrize(
+    ("q", "compared"),
+    [
+        ("Initiatve", "initiatve"),
+        ("Steppe Grean Initiatve", "steppe grean initiatve"),
+        ("Steppe Grean Initiatve Almaty Forum", "steppe grean initiatve"),  # three words
+        ("EU Steppe of Almaty", "steppe almati"),  # words of four letters or more
+        ("al", ""),  # too short to be told from other words
+        ("x" * 25, ""),  # longer than names' words
+        ("Steppe " + "x" * 25 + " Grean", "steppe grean"),
+    ],
+)
+def test_the_close_name_pass_looks_for_a_few_words_of_names_length(q, compared):
+    from eukz_platform.search.service import close_text, parse_terms
+
+    assert close_text(parse_terms(q)) == compared
+
+
+def test_a_search_text_longer_than_the_limit_is_refused(directory):
+    with pytest.raises(QueryTooLong):
+        find("steppe " + "x" * MAX_QUERY_LENGTH)
+    assert matched(find("steppe " + "x" * (MAX_QUERY_LENGTH - 7))) == set()
 
 
 # Prefixes and prepared statements -------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from .. import search
 from . import params
 
 VERSION = "1.0.0"
+# Ids are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
 
 
 def _nullable(kind: str, **extra) -> dict:
@@ -15,9 +18,9 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _array_param(name: str, description: str, values: tuple[str, ...] | None) -> dict:
+def _array_param(name: str, description: str, values: list[str] | None) -> dict:
     item = (
-        {"type": "string", "enum": list(values)}
+        {"type": "string", "enum": values}
         if values
         else {
             "type": "string",
@@ -37,7 +40,7 @@ def _array_param(name: str, description: str, values: tuple[str, ...] | None) ->
 
 PARAMETER_DOCS = {
     "kind": "Only organisations or only contacts.",
-    "country": "The organisation's country, ISO 3166-1 alpha-2 (ZZ: other).",
+    "country": "The organisation's country, ISO 3166-1 alpha-2 in upper or lower case (ZZ: other).",
     "side": "EU, Kazakhstan (kz) or other.",
     "type": "The type of organisation.",
     "eesc_group": "The EESC group (I Employers, II Workers, III Civil Society Organisations).",
@@ -46,21 +49,38 @@ PARAMETER_DOCS = {
 }
 
 
-def _parameters() -> dict:
+def _facet_values(name: str, group_slugs: list[str]) -> list[str] | None:
+    """The values a facet parameter takes; None for the working groups when there are none."""
+    if name == "group":
+        return group_slugs or None
+    values = list(params.FACETS[name][1])
+    if name == "country":
+        values += [code.lower() for code in values]
+    return values
+
+
+def _parameters(group_slugs: list[str]) -> dict:
     found = {
         "q": {
             "name": "q",
             "in": "query",
             "required": False,
             "description": "Words to find, in any script: case, accents and Cyrillic/Latin "
-            "are folded, and the last word matches as a prefix.",
-            "schema": {"type": "string"},
+            "are folded, and the last word matches as a prefix. At most "
+            f"{search.MAX_QUERY_LENGTH} characters (a longer text is refused with 400), of "
+            f"which the first {search.MAX_WORDS} words are searched. Empty: no text.",
+            "schema": {
+                "type": "string",
+                "maxLength": search.MAX_QUERY_LENGTH,
+                "pattern": "^[^\\u0000]*$",
+            },
         },
         "page": {
             "name": "page",
             "in": "query",
             "required": False,
-            "description": "The page, from 1.",
+            "description": f"The page, from 1 to {params.MAX_PAGE}: the first "
+            f"{search.MAX_OFFSET:,} results can be paged through (with per_page=100).",
             "schema": {"type": "integer", "minimum": 1, "maximum": params.MAX_PAGE, "default": 1},
         },
         "per_page": {
@@ -90,8 +110,8 @@ def _parameters() -> dict:
             "schema": {"type": "string", "enum": ["true", "false"]},
         },
     }
-    for name, (_attr, values) in params.FACETS.items():
-        found[name] = _array_param(name, PARAMETER_DOCS[name], values)
+    for name in params.FACETS:
+        found[name] = _array_param(name, PARAMETER_DOCS[name], _facet_values(name, group_slugs))
     return found
 
 
@@ -315,8 +335,9 @@ def _schemas() -> dict:
     }
 
 
-def _ok(schema: str, description: str) -> dict:
-    return {
+def _ok(schema: str, description: str, limited: bool = False) -> dict:
+    """The responses of an operation: ``limited`` ones count against the client's searches."""
+    responses = {
         "200": {
             "description": description,
             "headers": {
@@ -328,6 +349,9 @@ def _ok(schema: str, description: str) -> dict:
         "304": {"$ref": "#/components/responses/NotModified"},
         "400": {"$ref": "#/components/responses/BadRequest"},
     }
+    if limited:
+        responses["429"] = {"$ref": "#/components/responses/TooManyRequests"}
+    return responses
 
 
 def _operation(op_id: str, summary: str, names: tuple[str, ...], responses: dict) -> dict:
@@ -341,8 +365,10 @@ def _operation(op_id: str, summary: str, names: tuple[str, ...], responses: dict
     }
 
 
-def document(server_url: str) -> dict:
-    """The OpenAPI document, with ``server_url`` (…/api/v1) as its server."""
+def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict:
+    """The OpenAPI document, with ``server_url`` (…/api/v1) as its server; ``group_slugs`` are
+    the working groups' slugs that the ``group`` filter takes, ``search_limit`` the limit of
+    searches per client (e.g. "120 per minute")."""
     not_found = {"404": {"$ref": "#/components/responses/NotFound"}}
     slug_param = {
         "name": "slug",
@@ -354,7 +380,7 @@ def document(server_url: str) -> dict:
         "name": "id",
         "in": "path",
         "required": True,
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     }
     organisation_op = _operation(
         "getOrganisation",
@@ -380,7 +406,9 @@ def document(server_url: str) -> dict:
             "public contacts; a signed-in user of a verified organisation also those for "
             "members. Visitors' responses may be cached for a minute; every response has an "
             "ETag (send it back in If-None-Match to get 304 Not Modified). A parameter that is "
-            "unknown or has a value outside its list is refused with 400.",
+            "unknown, empty or has a value outside its list is refused with 400. Searches "
+            "(search, and organisations and contacts) are limited per client address, "
+            f"shared with the directory's pages ({search_limit}): past that, 429.",
         },
         "servers": [{"url": server_url}],
         "paths": {
@@ -388,13 +416,13 @@ def document(server_url: str) -> dict:
                 "search",
                 "Organisations and contacts together, ranked, with facet counts.",
                 params.SEARCH_PARAMS,
-                _ok("SearchList", "One page of results."),
+                _ok("SearchList", "One page of results.", limited=True),
             ),
             "/organisations": _operation(
                 "listOrganisations",
                 "Organisations, filtered by facets (by name unless sorted otherwise).",
                 params.ORGANISATION_PARAMS,
-                _ok("OrganisationList", "One page of organisations."),
+                _ok("OrganisationList", "One page of organisations.", limited=True),
             ),
             "/organisations/{id}": organisation_op,
             "/working-groups": _operation(
@@ -408,11 +436,11 @@ def document(server_url: str) -> dict:
                 "listContacts",
                 "Contacts the caller may see.",
                 params.CONTACT_PARAMS,
-                _ok("ContactList", "One page of contacts."),
+                _ok("ContactList", "One page of contacts.", limited=True),
             ),
         },
         "components": {
-            "parameters": _parameters(),
+            "parameters": _parameters(group_slugs),
             "schemas": _schemas(),
             "headers": {
                 "ETag": {
@@ -428,7 +456,19 @@ def document(server_url: str) -> dict:
             "responses": {
                 "NotModified": {"description": "The body has not changed since that ETag."},
                 "BadRequest": {
-                    "description": "An unknown parameter, or a value outside its list.",
+                    "description": "An unknown parameter, an empty value, a value outside its "
+                    "list or range, or a search text too long.",
+                    "content": {"application/json": {"schema": _ref("Error")}},
+                },
+                "TooManyRequests": {
+                    "description": "The client (by address) has run more searches in a "
+                    "minute than it may; try again after Retry-After seconds.",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds until the client may search again.",
+                            "schema": {"type": "integer", "minimum": 0},
+                        }
+                    },
                     "content": {"application/json": {"schema": _ref("Error")}},
                 },
                 "NotFound": {

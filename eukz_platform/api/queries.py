@@ -157,6 +157,15 @@ def groups(page: int, per_page: int) -> tuple[list[WorkingGroup], int]:
     return list(items), total or 0
 
 
+def group_slugs() -> list[str]:
+    """Every working group's slug (archived ones too: the ``group`` filter takes them)."""
+    return list(
+        db.session.scalars(
+            select(WorkingGroup.slug).order_by(WorkingGroup.priority, WorkingGroup.slug)
+        )
+    )
+
+
 def group_by_slug(slug: str) -> WorkingGroup | None:
     return (
         db.session.scalars(

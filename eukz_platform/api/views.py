@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 from flask_login import current_user
 
 from .. import search
@@ -24,6 +24,8 @@ from .serialise import (
 )
 
 PUBLIC_MAX_AGE = 60
+# Ids are 32-bit integers in the database: a larger one names nothing.
+MAX_ID = 2**31 - 1
 
 
 def _json(payload: dict) -> Response:
@@ -78,6 +80,7 @@ def _facets(facets: dict) -> dict:
 
 
 @bp.get("/search", endpoint="search")
+@search.rate_limit()
 def search_all():
     query = _query(params.SEARCH_PARAMS)
     listing = _run(queries.searched, query, current_user)
@@ -85,6 +88,7 @@ def search_all():
 
 
 @bp.get("/organisations")
+@search.rate_limit()
 def organisations():
     query = _query(params.ORGANISATION_PARAMS)
     listing = _run(queries.organisations, query, current_user)
@@ -94,7 +98,7 @@ def organisations():
 @bp.get("/organisations/<int:org_id>")
 def organisation(org_id: int):
     _query(())
-    org = queries.organisation(org_id, current_user)
+    org = queries.organisation(org_id, current_user) if org_id <= MAX_ID else None
     if org is None:
         abort(404, description=f"No organisation has the id {org_id}.")
     contacts = queries.contacts_of(org, current_user)
@@ -107,6 +111,7 @@ def organisation(org_id: int):
 
 
 @bp.get("/contacts")
+@search.rate_limit()
 def contacts():
     query = _query(params.CONTACT_PARAMS)
     listing = _run(queries.contacts, query, current_user)
@@ -154,7 +159,8 @@ def working_groups():
 @bp.get("/working-groups/<slug>")
 def working_group(slug: str):
     _query(())
-    group = queries.group_by_slug(slug)
+    # Only a slug's characters reach the database (not, say, a NUL byte).
+    group = queries.group_by_slug(slug) if params.SLUG.match(slug) else None
     if group is None:
         abort(404, description=f"No working group has the slug {slug!r}.")
     facts = queries.group_facts([group.id], current_user)
@@ -174,4 +180,6 @@ def working_group(slug: str):
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return _json(openapi.document(site_url("api.search").rsplit("/", 1)[0]))
+    server = site_url("api.search").rsplit("/", 1)[0]
+    limit = current_app.config["RATELIMIT_SEARCH"]
+    return _json(openapi.document(server, queries.group_slugs(), limit))

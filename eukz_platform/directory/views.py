@@ -8,7 +8,7 @@ import hashlib
 from collections import OrderedDict
 from urllib.parse import urlencode
 
-from flask import current_app, render_template, request, session, url_for
+from flask import current_app, g, render_template, request, session, url_for
 from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -185,24 +185,45 @@ def visitor_page_key(args: DirectoryArgs) -> str | None:
     return f"directory:{get_locale()}:{generation}:{digest}"
 
 
+def kept_page() -> tuple[str | None, str | None]:
+    """(key, page) of the page kept for this visitor's address, looked up once a request."""
+    if "directory_kept_page" not in g:
+        key = visitor_page_key(DirectoryArgs(request.args))
+        g.directory_kept_page = (key, cache.get(key) if key else None)
+    return g.directory_kept_page
+
+
 @bp.get("/")
+@search.rate_limit(exempt_when=lambda: kept_page()[1] is not None)
 def index():
-    args = DirectoryArgs(request.args)
-    key = visitor_page_key(args)
-    page = cache.get(key) if key else None
+    key, page = kept_page()
     if page is not None:
         return page
-    page, status = render_page(args)
+    page, status = render_page(DirectoryArgs(request.args))
     if key and status == 200:
         cache.set(key, page)
     return page, status
 
 
 def render_page(args: DirectoryArgs) -> tuple[str, int]:
-    """The page and its status: 200, or 400 saying what is wrong with its address."""
+    """The page and its status: 200, or 400 saying what is wrong with its address (a search
+    text too long is said beside the search box)."""
     try:
         query = params.parse(request.args, params.SEARCH_PARAMS, strict=False)
         result = search.search(query, current_user)
+    except (params.SearchTextTooLong, search.QueryTooLong):
+        q_error = _(
+            "The search text is too long: use at most %(num)s characters.",
+            num=search.MAX_QUERY_LENGTH,
+        )
+        return render_template(
+            "directory/index.html",
+            args=args,
+            query=None,
+            result=None,
+            error=None,
+            q_error=q_error,
+        ), 400
     except (params.BadParameter, search.BadQuery) as e:
         return render_template(
             "directory/index.html", args=args, query=None, result=None, error=str(e)

@@ -161,7 +161,7 @@ class AskToJoinForm(FlaskForm):
     submit = SubmitField(_l("Ask to be added"))
 
 
-TOKEN_PURPOSE = "ask-to-join"
+TOKEN_PURPOSE = "ask-to-join"  # nosec B105 # a token salt's name, not a password
 
 
 class AlreadyForwarded(Exception):

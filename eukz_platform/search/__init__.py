@@ -15,12 +15,25 @@ from dataclasses import dataclass, field
 KINDS = ("organisation", "contact")
 SORTS = ("relevance", "name", "newest")
 MAX_PER_PAGE = 100
+# Results beyond this offset are not served: a search that broad needs narrowing instead.
+MAX_OFFSET = 10_000
+# The search text: at most this many characters (a name has at most 200), of which the first
+# MAX_WORDS words are searched. What a search costs stays bounded whatever its text.
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 10
 # Totals above this are shown as "more than 1,000": counting further costs time for nothing.
 COUNT_CAP = 1000
 
 
 class BadQuery(ValueError):
     """A search parameter has a value the service does not know (the caller answers 400)."""
+
+
+class QueryTooLong(BadQuery):
+    """The search text is longer than ``MAX_QUERY_LENGTH`` characters."""
+
+    def __init__(self):
+        super().__init__(f"the search text is too long (at most {MAX_QUERY_LENGTH} characters)")
 
 
 @dataclass
@@ -90,10 +103,23 @@ def generation() -> int | None:
     return db.session.scalar(select(SearchIndexState.generation).where(SearchIndexState.id == 1))
 
 
+def rate_limit(**options):
+    """The per-client limit that every view running searches shares (``RATELIMIT_SEARCH``), as a
+    decorator; ``options`` go to Flask-Limiter (e.g. ``exempt_when``)."""
+    from flask import current_app
+
+    from ..extensions import limiter
+
+    return limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_SEARCH"], scope="search", **options
+    )
+
+
 def search(query: SearchQuery, viewer) -> SearchResult:
     """One page of what the viewer may see matching ``query``, with facet counts.
 
-    Raises BadQuery for an unknown sort, facet value, page below 1 or per_page above 100.
+    Raises BadQuery for an unknown sort, facet value, page below 1 or per_page above 100, and
+    QueryTooLong for a search text of more than ``MAX_QUERY_LENGTH`` characters.
     """
     from .service import run
 
@@ -102,13 +128,18 @@ def search(query: SearchQuery, viewer) -> SearchResult:
 
 __all__ = [
     "BadQuery",
+    "QueryTooLong",
     "Hit",
     "SearchQuery",
     "SearchResult",
     "search",
     "generation",
     "init_search",
+    "rate_limit",
     "COUNT_CAP",
     "KINDS",
+    "MAX_OFFSET",
     "MAX_PER_PAGE",
+    "MAX_QUERY_LENGTH",
+    "MAX_WORDS",
 ]

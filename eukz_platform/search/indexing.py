@@ -366,7 +366,7 @@ def optimize(conn: Connection) -> None:
         for index in (
             "ix_search_document_tsv",
             "ix_search_document_name_tsv",
-            "ix_search_document_name_trgm",
+            "ix_search_term_trgm",
         ):
             conn.exec_driver_sql(f"SELECT gin_clean_pending_list('{index}'::regclass)")
         # Planner statistics for the bulk-loaded tables too (joins to them pick their plans).

@@ -48,10 +48,14 @@ from ..organisations.vocabulary import (
 from . import (
     COUNT_CAP,
     KINDS,
+    MAX_OFFSET,
     MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    MAX_WORDS,
     SORTS,
     BadQuery,
     Hit,
+    QueryTooLong,
     SearchQuery,
     SearchResult,
     prepared,
@@ -62,12 +66,8 @@ from .folding import fold_words, words_with_spans
 from .indexing import CONTACT, ORGANISATION, SECTOR_BITS
 from .models import SearchDocument
 
-MAX_QUERY_LENGTH = 500
-MAX_WORDS = 10
 # The last word is also matched as a prefix ("energ" finds "energy") from this length on.
 MIN_PREFIX = 3
-# Results beyond this offset are not served: a search that broad needs narrowing instead.
-MAX_OFFSET = 10_000
 SNIPPET = 240
 # Ranking reads every match (bm25: a few microseconds each on SQLite): up to this many matches
 # are ranked whole; beyond, the names that match come first, then the rest.
@@ -75,6 +75,20 @@ RANK_ALL = 250
 # Facets are counted over at most this many matches; a broader search shows its counts as
 # lower bounds ("2,345+"), as its total ("more than 1,000").
 FACET_SAMPLE = 2500
+# The close-name pass (PostgreSQL, when nothing matches as written) looks for names close to
+# the search text. Comparing the text with every name by trigrams costs as much as there are
+# names sharing its trigrams (a misspelt "Almaty": a third of the directory). So each word is
+# compared with the words of the index instead (``search_term``, by trigrams: fewer, and
+# short), and the names holding the closest CLOSE_TERMS words of each are the candidates; the
+# first CLOSE_CANDIDATES met are ranked by how close they are to the text
+# (``SEARCH_CLOSE_CANDIDATES`` in the config). Only words of CLOSE_MIN_WORD to CLOSE_MAX_WORD
+# letters take part ("al" is close to too many words to tell; longer ones are not names'),
+# the first CLOSE_MAX_WORDS of them.
+CLOSE_MIN_WORD = 4
+CLOSE_MAX_WORD = 24
+CLOSE_MAX_WORDS = 3
+CLOSE_TERMS = 5
+CLOSE_CANDIDATES = 100
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 d = SearchDocument.__table__
@@ -113,6 +127,12 @@ def parse_terms(q: str) -> Terms:
     return Terms(tuple(words), prefix)
 
 
+def close_text(terms: Terms) -> str:
+    """The words the close-name pass looks for, space-separated; empty when it does not run."""
+    words = [w for w in terms.words if CLOSE_MIN_WORD <= len(w) <= CLOSE_MAX_WORD]
+    return " ".join(words[:CLOSE_MAX_WORDS])
+
+
 def _check(values: list[str], allowed, name: str) -> list[str]:
     allowed = {str(a) for a in allowed}
     unknown = [v for v in values if v not in allowed]
@@ -126,7 +146,7 @@ def validate(query: SearchQuery) -> SearchQuery:
     if not isinstance(query.q, str):
         raise BadQuery("q must be text")
     if len(query.q) > MAX_QUERY_LENGTH:
-        raise BadQuery(f"the search text is too long (at most {MAX_QUERY_LENGTH} characters)")
+        raise QueryTooLong()
     if query.sort not in SORTS:
         raise BadQuery(f"unknown sort: {str(query.sort)[:40]} (use {', '.join(SORTS)})")
     if not isinstance(query.page, int) or query.page < 1:
@@ -352,7 +372,7 @@ class _PostgreSQL(_Engine):
     def __init__(self, terms: Terms):
         super().__init__(terms)
         quoted = [f"'{w}'" for w in terms.words]
-        self.params = {"close": " ".join(terms.words)}
+        self.params = {"close": close_text(terms)}
         if terms.prefix:
             self.params["m_head"] = "".join(f"{q} & " for q in quoted[:-1])
             expansion = self._expansion("''''", "' | '", f"{quoted[-1]}:*", quoted[-1])
@@ -372,15 +392,32 @@ class _PostgreSQL(_Engine):
             return _DOC, f"{_DOC}.name_tsv @@ {self._QUERY}"
         if part == "rest":
             return _DOC, (f"{_DOC}.tsv @@ {self._QUERY} AND NOT ({_DOC}.name_tsv @@ {self._QUERY})")
-        if part == "close":
-            return _DOC, f":close <% {_DOC}.name_text"
         return _DOC, f"{_DOC}.tsv @@ {self._QUERY}"
 
     def score(self, part="all"):
-        if part == "close":
-            return f"-word_similarity(:close, {_DOC}.name_text)"
         column = "name_tsv" if part == "name" else "tsv"
         return f"-ts_rank({_DOC}.{column}, {self._QUERY})"
+
+    def close_ctes(self, where: str, limit: int) -> list[str]:
+        """Common table expressions ending in ``close_found``: the first ``limit`` documents
+        whose names hold, for each word of ``:close``, one of the index's ``CLOSE_TERMS``
+        words closest to it (pg_trgm's ``%``, through ``ix_search_term_trgm``), scored by
+        how close the name is to the text."""
+        text = "CAST(:close AS TEXT)"
+        return [
+            "close_terms AS MATERIALIZED (SELECT w.n, t.term "  # nosec B608 # SQL of this module; input is bound
+            f"FROM unnest(string_to_array({text}, ' ')) WITH ORDINALITY AS w(word, n) "
+            "CROSS JOIN LATERAL (SELECT term FROM search_term WHERE term % w.word "
+            f"ORDER BY similarity(term, w.word) DESC, term LIMIT {CLOSE_TERMS}) AS t)",
+            # The index's words are letters and digits: quoted, each is one lexeme.
+            "close_tsq AS MATERIALIZED (SELECT to_tsquery('simple', "
+            "string_agg(alternatives, ' & ')) AS query FROM (SELECT '(' || "
+            "string_agg('''' || term || '''', ' | ') || ')' AS alternatives "
+            "FROM close_terms GROUP BY n) AS words)",
+            f"close_found AS MATERIALIZED (SELECT {_COLUMNS}, 0 AS seg, "  # nosec B608 # SQL of this module; input is bound
+            f"-word_similarity({text}, {_DOC}.name_text) AS score FROM {_DOC} "
+            f"WHERE {_DOC}.name_tsv @@ (SELECT query FROM close_tsq) AND {where} LIMIT {limit})",
+        ]
 
     def contains(self, column, param):
         return f"strpos({column}, :{param}) > 0"
@@ -520,15 +557,20 @@ _SHOWN_JOINS = (
 def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = False) -> str:
     """The page of hits, the capped count, the index generation and the groups: one statement.
 
-    ``close``: the names close to the search text (PostgreSQL, when nothing matched). Segments
-    that do not apply to this search get ``LIMIT 0`` (decided once, from the capped count), so
-    the database does not read them.
+    ``close``: the names close to the search text (PostgreSQL, when nothing matched), of the
+    first ``CLOSE_CANDIDATES`` + 1 met (``_PostgreSQL.close_ctes``). Segments that do not
+    apply to this search get ``LIMIT 0`` (decided once, from the capped count), so the
+    database does not read them.
     """
     ranked = query.sort == "relevance" and bool(engine.terms)
-    part = "close" if close else "all"
     keep = ranked and not close and engine.keeps_matches
-    if keep:
-        source, match = engine.source(part)
+    if close:
+        ctes = [
+            *engine.close_ctes(where, _close_candidates() + 1),
+            "cnt AS MATERIALIZED (SELECT count(*) AS n FROM close_found)",
+        ]
+    elif keep:
+        source, match = engine.source("all")
         score = engine.score()
         # The first 1,001 matches, ranked as they are read (one visit of each row), kept and
         # counted. OFFSET 0 makes the planner choose its plan for all the matches, not for the
@@ -552,7 +594,7 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
             f"OFFSET 0) AS fenced_names LIMIT {broad})"
         )
     else:
-        ctes = [*engine.ctes, f"cnt AS MATERIALIZED ({_capped(engine, part, where)})"]
+        ctes = [*engine.ctes, f"cnt AS MATERIALIZED ({_capped(engine, 'all', where)})"]
     n = "(SELECT n FROM cnt)"
 
     def segment(number: int, part: str, score: str, order: str, limit: str = ":lim") -> str:
@@ -564,7 +606,14 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
         )
 
     segments: list[str] = []
-    if keep:
+    if close:
+        # The first CLOSE_CANDIDATES in this order: one more was read to know there are more.
+        page_order = "seg, score, id" if ranked else f"seg, {_sort_sql(query, '')}"
+        segments.append(
+            f"SELECT * FROM (SELECT * FROM close_found ORDER BY {page_order} "  # nosec B608 # SQL of this module; input is bound
+            f"LIMIT {_close_candidates()}) AS close_ranked"
+        )
+    elif keep:
         segments.append(
             "SELECT * FROM (SELECT * FROM (SELECT * FROM matched UNION ALL SELECT * FROM named) "
             "AS kept ORDER BY score, id LIMIT :lim) AS ranked"
@@ -583,7 +632,7 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
                 f"ORDER BY {_DOC}.id LIMIT {deeper}) AS deeper"
             )
         page_order = "seg, score, id"
-    elif ranked and not close:
+    elif ranked:
         few = f"{n} <= {RANK_ALL}"
         score = engine.score()
         unranked = f"CAST({engine.order_column} AS FLOAT)"
@@ -599,12 +648,8 @@ def _hits_sql(query: SearchQuery, engine: _Engine, where: str, close: bool = Fal
         segments.append(segment(0, "name", unranked, engine.order_column, broad))
         segments.append(segment(1, "rest", unranked, engine.order_column, broad))
         page_order = "seg, score, id"
-    elif ranked:
-        score = engine.score(part)
-        segments.append(segment(0, part, score, f"{score}, {_DOC}.id"))
-        page_order = "seg, score, id"
     else:
-        segments.append(segment(0, part, "0.0", _sort_sql(query, f"{_DOC}.")))
+        segments.append(segment(0, "all", "0.0", _sort_sql(query, f"{_DOC}.")))
         page_order = f"seg, {_sort_sql(query, '')}"
     hits = " UNION ALL ".join(segments)
     return (
@@ -657,23 +702,25 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     if unknown:
         raise BadQuery(f"unknown group: {unknown[0]}")
     total = meta.total
+    cap = COUNT_CAP
     close_mode = False
-    if terms and not total and isinstance(engine, _PostgreSQL):
+    if terms and not total and engine.params.get("close"):
         # Nothing as written: names close to it (a misspelling), without facets.
         close = engine.execute(_hits_sql(query, engine, where, close=True), params)
         if close[0].total:
             rows, total, close_mode = close, close[0].total, True
+            cap = _close_candidates()
     hit_rows = [r for r in rows if r.id is not None]
     facets: dict = {name: [] for name in _FACET_ORDER}
     facets_lower_bound = False
-    lower_bound = total > COUNT_CAP
+    lower_bound = total > cap
     # Nothing found with filters on: the counts still show what loosening them would find.
     if query.with_facets and not close_mode and (total or conditions):
         facets, counted, facets_lower_bound = _facets(query, engine, visible, meta.generation)
         if not facets_lower_bound:
             total, lower_bound = counted, False
     if lower_bound:
-        total = COUNT_CAP
+        total = cap
     return SearchResult(
         items=_load(hit_rows, terms, close_mode),
         total=total,
@@ -769,6 +816,10 @@ def _facet_sql(query: SearchQuery, engine: _Engine, visible: str) -> tuple[str, 
         ),
     ]
     return f"WITH {', '.join(ctes)} " + " UNION ALL ".join(branches), params
+
+
+def _close_candidates() -> int:
+    return int(current_app.config.get("SEARCH_CLOSE_CANDIDATES", CLOSE_CANDIDATES))
 
 
 def _facet_sample() -> int:
