@@ -402,7 +402,7 @@ def merge_organisation(org_id: int):
     search = DuplicateSearchForm(formdata=request.args)
     search.validate()
     plan = None
-    if search.duplicate.data and search.duplicate.data != keep.id:
+    if search.duplicate.data and not search.duplicate.errors and search.duplicate.data != keep.id:
         duplicate = organisation_services.get_or_404(search.duplicate.data)
         plan = verification.plan_merge(keep, duplicate)
     candidates = None
