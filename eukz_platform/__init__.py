@@ -25,12 +25,14 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     _load_config(app, config)
     _configure_logging(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
     from .errors import register_error_handlers
-    from .security import register_security_headers
+    from .security import register_input_guard, register_security_headers
 
     register_error_handlers(app)
+    register_input_guard(app)
     register_security_headers(app)
     from .cli import register_commands
 
@@ -165,6 +167,13 @@ def _app_languages() -> Mapping[str, str]:
     from flask import current_app
 
     return current_app.config["LANGUAGES"]
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before the routes are added: ``<int:…>`` takes only numbers that fit an id column."""
+    from .database import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 # Each feature: its package, URL prefix, and the modules whose routes use its blueprint.

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Enum, MetaData, func, inspect, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -14,6 +15,28 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The range of an INTEGER column (PostgreSQL's is 32 bits): every id and count lies within it.
+INTEGER_MIN = -(2**31)
+INTEGER_MAX = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in a URL: a whole number from 0 that fits an id column, so that a larger
+    one finds no route (404) instead of failing in the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", INTEGER_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(text: str | None) -> int | None:
+    """An id written in a form or query string, or None if it is not one."""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value <= INTEGER_MAX else None
 
 
 class Base(DeclarativeBase):

@@ -42,7 +42,9 @@ def send(
         return True
     body = render_template(f"email/{template}.txt", **context)
     message = EmailMessage(
-        subject=subject,
+        # On one line: a line break in a header is refused by the mail library (it could add
+        # headers), and a name saved before single-line fields refused them may hold one.
+        subject=" ".join(subject.split()),
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=recipients,

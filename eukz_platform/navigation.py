@@ -1,4 +1,4 @@
-"""Redirect targets that stay on this site."""
+"""Redirect targets that stay on this site, and page numbers of lists."""
 
 from urllib.parse import urlsplit
 
@@ -21,3 +21,13 @@ def redirect_next(default_endpoint: str, **values):
     if is_safe_next(target):
         return redirect(target)
     return redirect(url_for(default_endpoint, **values))
+
+
+# The deepest page of a list: the offset stays a small number for the database.
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The ``page`` of the query string, from 1; page 1 when it is missing or out of range."""
+    page = request.args.get("page", 1, type=int)
+    return page if page and 0 < page <= MAX_PAGE else 1

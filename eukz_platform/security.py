@@ -1,7 +1,11 @@
 """Security headers: a strict Content-Security-Policy and friends on every response; pages
-for signed-in people are never stored by a shared cache; HSTS over HTTPS in production."""
+for signed-in people are never stored by a shared cache; HSTS over HTTPS in production; a
+guard against control characters in requests."""
 
-from flask import Flask, Response, current_app, request, session
+import re
+
+from flask import Flask, Response, abort, current_app, request, session
+from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join(
@@ -50,3 +54,39 @@ def register_security_headers(app: Flask) -> None:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
+
+
+# Control characters (C0, DEL, C1): none belongs in an address, a query string, the name of a
+# form field or of an uploaded file. A NUL byte belongs nowhere (PostgreSQL refuses it in
+# text); the other control characters in a form's values are refused beside their field.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _refuses(request_) -> bool:
+    if _CONTROL.search(request_.path):
+        return True
+    for key, value in request_.args.items(multi=True):
+        if _CONTROL.search(key) or _CONTROL.search(value):
+            return True
+    for key, value in request_.form.items(multi=True):
+        if _CONTROL.search(key) or "\x00" in value:
+            return True
+    for key, upload in request_.files.items(multi=True):
+        if _CONTROL.search(key) or "\x00" in (upload.filename or ""):
+            return True
+    return False
+
+
+def refuse_control_characters() -> None:
+    """400 for a request that carries a control character where none may be."""
+    if _refuses(request):
+        abort(
+            400,
+            description=_(
+                "The request holds a control character (such as a NUL byte) where none is allowed."
+            ),
+        )
+
+
+def register_input_guard(app: Flask) -> None:
+    app.before_request(refuse_control_characters)

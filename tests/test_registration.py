@@ -92,7 +92,7 @@ def test_side_follows_from_the_country(app, client, country, side):
         ({"country": ""}, "country", "This field is required"),
         ({"country": "US"}, "country", "Not a valid choice"),
         ({"type": "club"}, "type", "Not a valid choice"),
-        ({"sectors": ["trade", "tourism"]}, "sectors", "not a valid choice"),
+        ({"sectors": ["trade", "tourism"]}, "sectors", "choose only among the options shown"),
         ({"website": "javascript://example.org/%0Aalert(1)"}, "website", "http:// or https://"),
         ({"description": "x" * 2001}, "description", "2000"),
         ({"registration_number": "12345"}, "registration_number", "12 digits"),

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
@@ -14,14 +13,15 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from ..audit import AuditEntry
 from ..auth.decorators import secretariat_required
 from ..extensions import db
-from ..forms import lower
+from ..forms import Form, lower
+from ..navigation import page_number
 from . import bp
-from .organisations import Page, contains, page_number
+from .organisations import Page, contains
 
 PER_PAGE = 50
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters of the audit log; read from the query string."""
 
     class Meta:

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import EmailField, RadioField, SearchField, StringField, SubmitField, TelField
@@ -16,7 +15,8 @@ from ..directory import contact_services
 from ..directory import contacts_import as importing
 from ..directory.models import Visibility
 from ..errors import handle_http
-from ..forms import strip
+from ..forms import Form, strip
+from ..navigation import page_number
 from . import bp
 
 PER_PAGE = 50
@@ -29,7 +29,7 @@ VISIBILITY_LABELS = {
 }
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """An EESC contact's values, as added or edited by the secretariat."""
 
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
@@ -58,7 +58,7 @@ class ContactForm(FlaskForm):
             getattr(self, problem.field).errors.append(contact_services.problem_message(problem))
 
 
-class ContactSearchForm(FlaskForm):
+class ContactSearchForm(Form):
     """Search the EESC contacts (a GET form, no CSRF token needed)."""
 
     class Meta:
@@ -67,13 +67,13 @@ class ContactSearchForm(FlaskForm):
     q = SearchField(_l("Search by name, email, role or organisation"), filters=[strip])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A confirmation: a POST with its CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload a CSV file of contacts for a preview."""
 
     file = FileField(
@@ -86,16 +86,11 @@ def _upload_limit_mb() -> int:
     return max(1, (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))
 
 
-def _page_number() -> int:
-    page = request.args.get("page", 1, type=int)
-    return page if page and page > 0 else 1
-
-
 @bp.get("/contacts")
 @secretariat_required
 def contacts():
     search = ContactSearchForm(request.args)
-    page = _page_number()
+    page = page_number()
     items, total = contact_services.list_contacts(search.q.data, page, PER_PAGE)
     return render_template(
         "admin/contacts/list.html",
@@ -205,7 +200,7 @@ def contacts_import_preview(batch_id: int):
     show = request.args.get("show")
     show = show if show in importing.ACTIONS else None
     rows = [row for row in batch.rows if show is None or row["action"] == show]
-    page = _page_number()
+    page = page_number()
     pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
     return render_template(
         "admin/contacts/preview.html",

@@ -4,12 +4,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..auth.decorators import secretariat_required
-from ..forms import strip
+from ..forms import DatabaseInteger, Form, strip
 from ..groups import admin_services as services
 from ..groups.admin_services import GroupTexts
 from ..groups.models import LOCALES, WorkingGroup
@@ -36,7 +35,7 @@ def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class GroupTextsForm(FlaskForm):
+class GroupTextsForm(Form):
     """Title and purpose in English (required), Russian and Kazakh (optional), and moderation."""
 
     moderation = RadioField(_l("Moderation"), choices=MODERATION_CHOICES, default="moderated")
@@ -125,13 +124,15 @@ class GroupCreateForm(GroupTextsForm):
             )
 
 
-class AddOrganisationForm(FlaskForm):
+class AddOrganisationForm(Form):
     organisation_id = IntegerField(validators=[DataRequired()])
 
 
-class AppointForm(FlaskForm):
+class AppointForm(Form):
     # The service checks the person, so a clear message says why someone cannot be appointed.
-    user_id = SelectField(_l("Person"), coerce=int, validators=[Optional()], validate_choice=False)
+    user_id = SelectField(
+        _l("Person"), coerce=int, validators=[Optional(), DatabaseInteger()], validate_choice=False
+    )
 
     def fill(self, candidates) -> None:
         self.user_id.choices = [(0, _l("Choose a person"))] + [
@@ -313,7 +314,7 @@ def group_appoint(slug: str):
 def group_remove_coordinator(slug: str, coordinator_id: int):
     group = services.get_group_or_404(slug)
     chair = services.get_coordinator_or_404(group, coordinator_id)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         name = chair.user.full_name
         try:
@@ -337,7 +338,7 @@ def group_remove_coordinator(slug: str, coordinator_id: int):
 @secretariat_required
 def group_archive(slug: str):
     group = services.get_group_or_404(slug)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         try:
             services.archive_group(group, by=current_user)
@@ -357,7 +358,7 @@ def group_archive(slug: str):
 @secretariat_required
 def group_reopen(slug: str):
     group = services.get_group_or_404(slug)
-    form = FlaskForm()
+    form = Form()
     if not form.validate_on_submit():
         abort(400)
     try:

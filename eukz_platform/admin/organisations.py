@@ -9,7 +9,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -18,10 +17,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ..audit import AuditEntry
 from ..auth.decorators import secretariat_required
 from ..auth.models import User
+from ..database import parse_id
 from ..directory.models import Contact
 from ..extensions import db
-from ..forms import strip
+from ..forms import Form, strip
 from ..groups.models import Membership
+from ..navigation import page_number
 from ..organisations import services as organisation_services
 from ..organisations import verification
 from ..organisations.models import ConfirmationState, Organisation, OrganisationName, name_key
@@ -57,11 +58,6 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def page_number() -> int:
-    page = request.args.get("page", 1, type=int)
-    return page if page and page > 0 else 1
-
-
 def contains(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -71,7 +67,7 @@ def contains(text: str) -> str:
 # Forms ----------------------------------------------------------------------------------
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """A rejection or suspension: the reason is mailed to the organisation's admins."""
 
     reason = TextAreaField(
@@ -84,11 +80,11 @@ class ReasonForm(FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     duplicate_id = HiddenField(validators=[InputRequired()])
 
 
-class OrganisationFilterForm(FlaskForm):
+class OrganisationFilterForm(Form):
     """Search and filters of the organisations list; read from the query string."""
 
     class Meta:
@@ -118,7 +114,7 @@ class OrganisationFilterForm(FlaskForm):
         return {name: self[name].data for name in ("q", *FILTER_COLUMNS) if self[name].data}
 
 
-class DuplicateSearchForm(FlaskForm):
+class DuplicateSearchForm(Form):
     class Meta:
         csrf = False
 
@@ -389,9 +385,10 @@ def merge_organisation(org_id: int):
     keep = organisation_services.get_or_404(org_id)
     if request.method == "POST":
         form = MergeForm()
-        if not form.validate_on_submit() or not form.duplicate_id.data.isdigit():
+        duplicate_id = parse_id(form.duplicate_id.data) if form.validate_on_submit() else None
+        if duplicate_id is None:
             abort(400)
-        duplicate = organisation_services.get_or_404(int(form.duplicate_id.data))
+        duplicate = organisation_services.get_or_404(duplicate_id)
         try:
             verification.merge(keep, duplicate, by=current_user)
         except verification.SameOrganisation:
@@ -405,7 +402,7 @@ def merge_organisation(org_id: int):
     search = DuplicateSearchForm(formdata=request.args)
     search.validate()
     plan = None
-    if search.duplicate.data and search.duplicate.data != keep.id:
+    if search.duplicate.data and not search.duplicate.errors and search.duplicate.data != keep.id:
         duplicate = organisation_services.get_or_404(search.duplicate.data)
         plan = verification.plan_merge(keep, duplicate)
     candidates = None

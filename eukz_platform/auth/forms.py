@@ -1,21 +1,20 @@
 """Forms for accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from ..forms import StrongPassword, lower, strip
+from ..forms import Form, StrongPassword, lower, strip
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), filters=[lower], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Remember me"))
     submit = SubmitField(_l("Log in"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
     )
@@ -34,13 +33,13 @@ def confirm_password_field() -> PasswordField:
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = new_password_field()
     confirm_password = confirm_password_field()
     submit = SubmitField(_l("Set my new password"))
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     full_name = StringField(
         _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
     )

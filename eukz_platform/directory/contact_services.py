@@ -21,6 +21,7 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..database import serialise
 from ..extensions import db
+from ..forms import is_single_line
 from ..permissions import NotAllowed
 from ..phones import to_e164
 from .models import Contact, Visibility
@@ -69,6 +70,9 @@ def problem_message(problem: Problem) -> str:
             value=p.get("value", ""),
         ),
         "email_taken": lambda: _("Another EESC contact already has this email."),
+        "not_single_line": lambda: _(
+            "Write this on one line, without line breaks or control characters."
+        ),
     }
     return messages[problem.code]()
 
@@ -147,18 +151,21 @@ def clean(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     for name, limit in MAX_LENGTHS.items():
         if cleaned.get(name) and len(cleaned[name]) > limit:
             problems.append(Problem(name, "too_long", {"max": limit}))
+        elif cleaned.get(name) and not is_single_line(cleaned[name]):
+            problems.append(Problem(name, "not_single_line"))
+    refused = {problem.field for problem in problems}
     if "name" in values and not cleaned.get("name"):
         problems.append(Problem("name", "missing_name"))
     if "organisation_name" in values and not cleaned["organisation_name"]:
         cleaned["organisation_name"] = DEFAULT_ORGANISATION
-    if cleaned.get("email") and len(cleaned["email"]) <= MAX_LENGTHS["email"]:
+    if cleaned.get("email") and "email" not in refused:
         try:
             cleaned["email"] = normalise_email(cleaned["email"])
         except EmailNotValidError:
             problems.append(Problem("email", "bad_email"))
     if "phone" in values:
         cleaned["phone_e164"] = None
-        if cleaned["phone"] and len(cleaned["phone"]) <= MAX_LENGTHS["phone"]:
+        if cleaned["phone"] and "phone" not in refused:
             cleaned["phone_e164"] = _e164(cleaned["phone"])
             if cleaned["phone_e164"] is None:
                 problems.append(Problem("phone", "bad_phone"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -436,14 +437,21 @@ def _require_secretariat(by: User) -> None:
         raise NotAllowed()
 
 
+def _file_name(filename: str | None) -> str:
+    """The uploaded file's name as the preview shows it: some browsers send the whole path,
+    and a name may hold control characters (which the database may refuse)."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf"))
+    return name[:255] or "contacts.csv"
+
+
 def create_batch(filename: str, data: bytes, by: User) -> ContactImportBatch:
     """Read the upload and store its plan for the preview; no contact changes yet."""
     _require_secretariat(by)
     parsed = parse(data)
     batch = ContactImportBatch(
         created_by_id=by.id,
-        # Some browsers send the whole path; the name is enough.
-        filename=((filename or "").replace("\\", "/").rsplit("/", 1)[-1] or "contacts.csv")[:255],
+        filename=_file_name(filename),
         rows=plan(parsed.rows),
     )
     db.session.add(batch)

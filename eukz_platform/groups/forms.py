@@ -1,7 +1,6 @@
 """Forms of the working groups: join, decide, announce, schedule, register, notifications."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -12,9 +11,17 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from ..forms import empty_to_none, strip
+from ..forms import Form, empty_to_none, strip
 from .meetings import DEFAULT_TIMEZONE, MeetingData, timezone_choices
 from .models import MeetingMode
 
@@ -34,7 +41,7 @@ ATTENDANCE_LABELS = {
 }
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     """An organisation admin asks to join a group."""
 
     motivation = TextAreaField(
@@ -45,7 +52,7 @@ class JoinForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """A co-chair approves or declines a request, with an optional message."""
 
     message = TextAreaField(
@@ -56,7 +63,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
         _l("Text"),
@@ -66,7 +73,23 @@ class AnnouncementForm(FlaskForm):
     )
 
 
-class MeetingForm(FlaskForm):
+# The years a meeting may be scheduled in: beyond them a date is a typo, and the first
+# years of the calendar cannot even be converted to UTC from a zone east of it.
+MEETING_YEARS = (2000, 2200)
+
+
+class MeetingYears:
+    """A meeting's date within MEETING_YEARS."""
+
+    def __call__(self, form, field):
+        first, last = MEETING_YEARS
+        if field.data and not first <= field.data.year <= last:
+            raise ValidationError(
+                _l("Enter a date between the years %(first)d and %(last)d.", first=first, last=last)
+            )
+
+
+class MeetingForm(Form):
     """A meeting; start and end are entered in the chosen time zone."""
 
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
@@ -74,12 +97,15 @@ class MeetingForm(FlaskForm):
     starts_at = DateTimeLocalField(
         _l("Starts"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        validators=[InputRequired(message=_l("Enter the date and time it starts."))],
+        validators=[
+            InputRequired(message=_l("Enter the date and time it starts.")),
+            MeetingYears(),
+        ],
     )
     ends_at = DateTimeLocalField(
         _l("Ends"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        validators=[InputRequired(message=_l("Enter the date and time it ends."))],
+        validators=[InputRequired(message=_l("Enter the date and time it ends.")), MeetingYears()],
     )
     mode = RadioField(
         _l("Format"),
@@ -149,7 +175,7 @@ class MeetingForm(FlaskForm):
         )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     attendance = RadioField(_l("How will you attend?"), validators=[InputRequired()])
 
     def __init__(self, *args, modes=(), **kwargs):
@@ -159,7 +185,7 @@ class RegistrationForm(FlaskForm):
             self.attendance.data = self.attendance.choices[0][0]
 
 
-class NotificationSettingsForm(FlaskForm):
+class NotificationSettingsForm(Form):
     notify = BooleanField(
         _l("Email me about new announcements and meetings of my organisation's working groups")
     )

@@ -14,7 +14,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField, TelField
@@ -23,10 +22,11 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from .. import audit, visibility
 from ..directory.models import Contact, Visibility
 from ..extensions import db
-from ..forms import empty_to_none, strip
+from ..forms import Form, empty_to_none, strip
 from ..phones import to_e164
 from . import bp, services
-from .models import Organisation, OrganisationName, name_key
+from .models import Organisation, OrganisationName
+from .name_keys import same_name
 from .vocabulary import OTHER_COUNTRY, language_choices
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ AUDITED = ("name", "role", "email", "phone", "phone_e164", "visibility")
 # Forms
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     role = StringField(_l("Role"), filters=[empty_to_none], validators=[Length(max=200)])
     email = EmailField(
@@ -64,7 +64,7 @@ class ContactForm(FlaskForm):
         return {n: getattr(self, n).data for n in ("name", "role", "email", "phone", "visibility")}
 
 
-class OtherNameForm(FlaskForm):
+class OtherNameForm(Form):
     name = StringField(
         _l("Name in another language or script"),
         filters=[strip],
@@ -164,8 +164,7 @@ def remove_contact(org: Organisation, contact: Contact, by: User) -> None:
 def add_other_name(org: Organisation, name: str, language: str | None, by: User):
     """Record the organisation's name in another language or script."""
     services.require_admin(org, by)
-    key = name_key(name)
-    if key == org.name_key or any(name_key(n.name) == key for n in org.other_names):
+    if any(same_name(name, known) for known in (org.name, *(n.name for n in org.other_names))):
         raise NameTaken(name)
     other = OrganisationName(organisation_id=org.id, name=name, language=language or None)
     db.session.add(other)

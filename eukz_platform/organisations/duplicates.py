@@ -1,8 +1,8 @@
 """Duplicates caught at the door: "this organisation may already be registered".
 
-The registration service already refuses the same name (case, accents and spaces aside) and
-the same registration number. Beyond that, while registering, a near match is shown before
-anything is created:
+The registration service already refuses the same name (case, accents, spaces, invisible
+characters and look-alike letters aside: ``name_keys.py``) and the same registration number.
+Beyond that, while registering, a near match is shown before anything is created:
 
 - the same name once folded (case, accents, Cyrillic/Latin transliteration, punctuation),
   compared with the names and other names of listed organisations; or
@@ -33,7 +33,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
@@ -43,11 +42,12 @@ from .. import mailing, search, visibility
 from ..auth import tokens
 from ..database import utcnow
 from ..extensions import db, limiter
-from ..forms import empty_to_none, lower, strip
+from ..forms import Form, empty_to_none, lower, strip
 from ..links import site_url
 from ..search.folding import fold
 from . import bp, services
-from .models import AskToJoinRequest, Organisation, name_key
+from .models import AskToJoinRequest, Organisation
+from .name_keys import same_name
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,6 @@ def _same_name(name: str) -> list[Organisation]:
         )
     except search.BadQuery:
         return []
-    exact = name_key(name)
     found = []
     candidates = db.session.scalars(
         select(Organisation)
@@ -102,7 +101,7 @@ def _same_name(name: str) -> list[Organisation]:
     ).all()
     by_id = {org.id: org for org in candidates}
     for org in (by_id[hit.id] for hit in result.items if hit.id in by_id):
-        if org.name_key == exact:
+        if same_name(org.name, name):
             continue  # the same name: the registration service refuses it with its own message
         names = [org.name, *(other.name for other in org.other_names)]
         if any(folded_key(n) == key for n in names):
@@ -146,7 +145,7 @@ def matches_to_confirm(form) -> list[Organisation]:
 # Asking to be added to an existing organisation
 
 
-class AskToJoinForm(FlaskForm):
+class AskToJoinForm(Form):
     full_name = StringField(
         _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
     )

@@ -1,7 +1,6 @@
 """Forms for registering and editing an organisation, and for its people."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,8 +13,9 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth.forms import confirm_password_field, new_password_field
-from ..forms import MultiCheckboxField, empty_to_none, lower, strip
+from ..forms import Form, MultiCheckboxField, empty_to_none, lower, strip
 from . import registration_numbers
+from .models import NAME_MAX, name_keys_fit
 from .vocabulary import (
     EESC_GROUP_LABELS,
     SECTOR_LABELS,
@@ -34,18 +34,18 @@ def _website(value):
     return value
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     """The organisation's profile, as registered and as edited by its admins."""
 
     name = StringField(
-        _l("Organisation name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
+        _l("Organisation name"), filters=[strip], validators=[DataRequired(), Length(max=NAME_MAX)]
     )
     acronym = StringField(_l("Acronym"), filters=[empty_to_none], validators=[Length(max=30)])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     city = StringField(_l("City"), filters=[empty_to_none], validators=[Length(max=100)])
     type = SelectField(_l("Type of organisation"), validators=[DataRequired()])
     eesc_group = SelectField(_l("EESC group"), validators=[DataRequired()], default="none")
-    sectors = MultiCheckboxField(_l("Sectors"), validators=[Optional()])
+    sectors = MultiCheckboxField(_l("Sectors"))
     website = URLField(
         _l("Website"),
         filters=[_website],
@@ -58,7 +58,7 @@ class OrganisationForm(FlaskForm):
     description = TextAreaField(
         _l("Description"), filters=[empty_to_none], validators=[Length(max=DESCRIPTION_MAX)]
     )
-    working_languages = MultiCheckboxField(_l("Working languages"), validators=[Optional()])
+    working_languages = MultiCheckboxField(_l("Working languages"))
     registration_number = StringField(
         _l("Registration number"), filters=[empty_to_none], validators=[Length(max=40)]
     )
@@ -72,6 +72,15 @@ class OrganisationForm(FlaskForm):
         self.eesc_group.choices = [(k.value, v) for k, v in EESC_GROUP_LABELS.items()]
         self.sectors.choices = [(k.value, v) for k, v in SECTOR_LABELS.items()]
         self.working_languages.choices = language_choices()
+
+    def validate_name(self, field):
+        if field.data and not name_keys_fit(field.data):
+            raise ValidationError(
+                _l(
+                    "This name is too long once its letters are spelled out (such as ß as ss): "
+                    "shorten it."
+                )
+            )
 
     def validate_website(self, field):
         if field.data and not field.data.lower().startswith(("http://", "https://")):
@@ -124,14 +133,14 @@ class EditOrganisationForm(OrganisationForm):
     submit = SubmitField(_l("Save changes"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
     )
     submit = SubmitField(_l("Send invitation"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     """Make a colleague an admin, or a member again."""
 
     role = SelectField(choices=[("admin", _l("Admin")), ("member", _l("Member"))])

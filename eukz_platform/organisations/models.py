@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database import UTCDateTime, str_enum, utcnow
 from ..extensions import db
+from .name_keys import name_key, name_skeleton
 from .vocabulary import (
     EESCGroup,
     OrganisationStatus,
@@ -32,19 +32,26 @@ class ConfirmationState(StrEnum):
     HIDDEN = "hidden"  # unconfirmed for longer: hidden until confirmed
 
 
-def name_key(name: str) -> str:
-    """The form two names are compared in: no case, no accents, no spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return "".join(bare.casefold().split())
+NAME_MAX = 200
+NAME_KEY_MAX = 200
+NAME_SKELETON_MAX = 400
+
+
+def name_keys_fit(name: str) -> bool:
+    """True if the name's keys fit their columns (a key can be longer than the name: "ß"
+    is "ss", a ligature two letters, "m" "rn" in a skeleton)."""
+    return len(name_key(name)) <= NAME_KEY_MAX and len(name_skeleton(name)) <= NAME_SKELETON_MAX
 
 
 class Organisation(db.Model):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Case, accents, spaces and invisible characters aside (see name_keys.py); orders lists.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_MAX), unique=True)
+    # Look-alike letters of other scripts folded too: no two organisations share it.
+    name_skeleton: Mapped[str] = mapped_column(String(NAME_SKELETON_MAX), unique=True, index=True)
     acronym: Mapped[str | None] = mapped_column(String(30))
     country: Mapped[str] = mapped_column(String(2), index=True)
     side: Mapped[Side] = mapped_column(str_enum(Side, "side"), index=True)
@@ -94,6 +101,7 @@ class Organisation(db.Model):
     @validates("name")
     def _set_name_key(self, _key: str, name: str) -> str:
         self.name_key = name_key(name)
+        self.name_skeleton = name_skeleton(name)
         return name
 
     @property

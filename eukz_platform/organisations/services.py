@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, housekeeping, mailing
@@ -20,7 +20,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed
-from .models import Invitation, Organisation, name_key
+from .models import Invitation, Organisation, name_key, name_skeleton
 
 
 class Conflict(Exception):
@@ -49,7 +49,12 @@ def get_or_404(org_id: int) -> Organisation:
 def _taken(data: dict, exclude_id: int | None = None, email: str | None = None) -> set[str]:
     """The fields whose values are already registered by someone else."""
     fields = set()
-    same_name = select(Organisation.id).where(Organisation.name_key == name_key(data["name"]))
+    same_name = select(Organisation.id).where(
+        or_(
+            Organisation.name_key == name_key(data["name"]),
+            Organisation.name_skeleton == name_skeleton(data["name"]),
+        )
+    )
     if exclude_id is not None:
         same_name = same_name.where(Organisation.id != exclude_id)
     if db.session.scalar(same_name) is not None:

@@ -22,6 +22,7 @@ from ..database import UTCDateTime
 from ..directory.models import Contact
 from ..groups.models import Membership, MembershipEvent, WorkingGroup
 from ..organisations.models import Organisation, OrganisationName, OrganisationSector, name_key
+from ..organisations.name_keys import name_skeleton
 from ..organisations.vocabulary import (
     EU_MEMBER_STATES,
     KAZAKHSTAN,
@@ -488,14 +489,14 @@ def generate(
                 f"{rng.choice(EN_KINDS)} {city}"
             )
             partner = "Almaty" if rng.random() < 0.35 else rng.choice(["Astana", "Shymkent"])
-        key = name_key(name)
+        key, skeleton = name_key(name), name_skeleton(name)
         suffix = 1
-        while key in taken:
+        while key in taken or skeleton in taken:
             suffix += 1
-            key = name_key(f"{name} {suffix}")
+            key, skeleton = name_key(f"{name} {suffix}"), name_skeleton(f"{name} {suffix}")
         if suffix > 1:
             name = f"{name} {suffix}"
-        taken.add(key)
+        taken.update((key, skeleton))
         status = rng.choices(("verified", "pending", "rejected", "suspended"), (80, 15, 3, 2))[0]
         created = now - timedelta(days=rng.randint(0, 1100), seconds=rng.randint(0, 86399))
         website = (
@@ -508,6 +509,7 @@ def generate(
                 "id": org_id,
                 "name": name,
                 "name_key": key,
+                "name_skeleton": skeleton,
                 "acronym": _initials(name) or None,
                 "country": country,
                 "side": side_of(country).value,
@@ -586,7 +588,10 @@ def load(
     org, contact = Organisation.__table__, Contact.__table__
     start = (conn.scalar(sa.select(sa.func.max(org.c.id))) or 0) + 1
     contact_start = (conn.scalar(sa.select(sa.func.max(contact.c.id))) or 0) + 1
-    taken = set(conn.scalars(sa.select(org.c.name_key)))
+    # Both keys in one set: a name whose key is another's skeleton only gets a number more.
+    taken = set(conn.scalars(sa.select(org.c.name_key))) | set(
+        conn.scalars(sa.select(org.c.name_skeleton))
+    )
     group_rows = conn.execute(
         sa.select(WorkingGroup.id, WorkingGroup.slug).where(WorkingGroup.archived_at.is_(None))
     ).all()

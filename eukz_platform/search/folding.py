@@ -1,9 +1,10 @@
 """Folding: the one form text is indexed and searched in, whatever its script.
 
-``fold("Алматы") == fold("Almaty") == "almati"``: case and accents go, Cyrillic (Russian,
-Kazakh, Ukrainian, Belarusian, Serbian, Bulgarian) and Greek letters become Latin, and a few
-spellings that transliterations leave apart are brought together (``kh``/``k``, ``q``/``k``,
-``gh``/``g``, ``y``/``i``), so that "Kazakhstan", "Казахстан", "Қазақстан" and "Qazaqstan"
+``fold("Алматы") == fold("Almaty") == "almati"``: case, accents and invisible format
+characters (a zero-width space, a soft hyphen) go, Cyrillic (Russian, Kazakh, Ukrainian,
+Belarusian, Serbian, Bulgarian) and Greek letters become Latin, and a few spellings that
+transliterations leave apart are brought together (``kh``/``k``, ``q``/``k``, ``gh``/``g``,
+``y``/``i``), so that "Kazakhstan", "Казахстан", "Қазақстан" and "Qazaqstan"
 meet. Names with established other forms that no rule joins (Karaganda/Қарағанды,
 Oskemen/Ust-Kamenogorsk) go through the synonyms in ``synonyms.py``.
 
@@ -111,6 +112,14 @@ _GREEK = {
 _LATIN = {"ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ð": "d"}
 _TABLE = str.maketrans({**_CYRILLIC, **_GREEK, **_LATIN})
 
+# Format characters (category Cf: zero-width spaces and joiners, the soft hyphen, direction
+# marks and overrides…): invisible, so a word holding one is read as one word without it.
+_FORMAT_CHARACTERS = "".join(
+    re.escape(chr(code))
+    for code in (*range(0x20000), *range(0xE0000, 0xE1000))
+    if unicodedata.category(chr(code)) == "Cf"
+)
+_FORMAT = re.compile(f"[{_FORMAT_CHARACTERS}]")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _NON_ASCII = re.compile("[^\x00-\x7f]+")
 _WORD = re.compile(r"[^\W_]+")
@@ -144,7 +153,7 @@ def fold_words(text: str) -> list[str]:
     if text.isascii():
         return _ASCII_WORD.findall(_spell(text.lower()))
     words: list[str] = []
-    for word in _WORD.findall(unicodedata.normalize("NFC", text)):
+    for word in _WORD.findall(unicodedata.normalize("NFC", _FORMAT.sub("", text))):
         words.extend(_fold_written_word(word))
     return words
 
