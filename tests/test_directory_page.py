@@ -151,12 +151,17 @@ def test_no_results_suggest_what_to_loosen(client, directory):
         "per_page=1000",
         "verified=maybe",
         "group=no-such-group",
-        "q=%00steppe",
     ],
 )
 def test_bad_values_get_a_clear_message_not_an_error(client, directory, query):
     html = page(client, "/directory/?" + query, status=400)
     assert "This search cannot be run." in html
+
+
+def test_a_nul_byte_in_the_search_text_is_refused_with_the_error_page(client, directory):
+    html = page(client, "/directory/?q=%00steppe", status=400)
+    assert "The request holds a control character" in html
+    assert "Steppe Green Initiative" not in main(html)
 
 
 def test_a_search_text_too_long_is_said_beside_the_search_box(client, directory):

@@ -236,7 +236,6 @@ def build_world(app) -> World:
         admin = make_user(org=org, role=Role.ADMIN, email="admin@steppe.example")
         member = make_user(org=org, email="member@steppe.example")
         chair = make_coordinator(erasmus, "eu", email="chair@eu.example")
-        add_member(erasmus, org=chair.organisation)
         secretariat = make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
         other = make_org(name="Caspian Forum", status=OrganisationStatus.VERIFIED)
         make_user(org=other, role=Role.ADMIN, email="admin@caspian.example")
