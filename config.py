@@ -35,7 +35,7 @@ class Config:
     # production: the host of SITE_URL.
     TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS")
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
-    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Path under static/ of a header logo (e.g. the EU emblem); None shows the name as text.
     SITE_LOGO = os.environ.get("SITE_LOGO")
     OPINION_URL = (

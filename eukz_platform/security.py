@@ -47,7 +47,7 @@ def _signed_in_request() -> bool:
 
 def register_security_headers(app: Flask) -> None:
     app.after_request(set_security_headers)
-    proxies = app.config.get("PROXY_COUNT") or 0
+    proxies = app.config.get("TRUSTED_PROXIES") or 0
     if proxies:
         # Behind this many reverse proxies: the client's address (rate limits), scheme
         # (HTTPS, HSTS, secure cookies) and host come from their X-Forwarded-* headers.

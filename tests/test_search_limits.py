@@ -134,7 +134,7 @@ def test_searches_are_limited_per_client_across_the_api_and_the_directory(limite
 
 @pytest.mark.parametrize(("hops", "separate"), [(0, False), (1, True)])
 def test_behind_a_proxy_each_client_has_its_own_allowance(database_url, hops, separate):
-    """With PROXY_COUNT proxies in front, the client is the address they forwarded; with
+    """With TRUSTED_PROXIES proxies in front, the client is the address they forwarded; with
     none, X-Forwarded-For is whatever the client wrote, and changing it buys nothing."""
     app = create_app(
         {
@@ -142,7 +142,7 @@ def test_behind_a_proxy_each_client_has_its_own_allowance(database_url, hops, se
             "SQLALCHEMY_DATABASE_URI": database_url,
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_SEARCH": "1 per minute",
-            "PROXY_COUNT": hops,
+            "TRUSTED_PROXIES": hops,
         }
     )
     client = app.test_client()

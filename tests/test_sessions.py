@@ -415,7 +415,7 @@ def test_hsts_follows_the_proxy_when_told_to_trust_it(database_url):
             "SECRET_KEY": "k" * 32,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SITE_URL": SITE,
-            "PROXY_COUNT": 1,
+            "TRUSTED_PROXIES": 1,
         }
     )
     r = app.test_client().get(
