@@ -68,11 +68,13 @@ def _parameters(group_slugs: list[str]) -> dict:
             "description": "Words to find, in any script: case, accents and Cyrillic/Latin "
             "are folded, and the last word matches as a prefix. At most "
             f"{search.MAX_QUERY_LENGTH} characters (a longer text is refused with 400), of "
-            f"which the first {search.MAX_WORDS} words are searched. Empty: no text.",
+            f"which the first {search.MAX_WORDS} words are searched; control characters are "
+            "refused with 400. Empty: no text.",
             "schema": {
                 "type": "string",
                 "maxLength": search.MAX_QUERY_LENGTH,
-                "pattern": "^[^\\u0000]*$",
+                # Control characters (C0, DEL, C1) are refused in every request: 400.
+                "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
             },
         },
         "page": {
