@@ -8,12 +8,13 @@ from eukz_platform.extensions import db
 
 
 @contextmanager
-def counting_statements(app):
-    """Collect every statement the app's engine runs inside the block."""
+def counting_statements(app, with_parameters: bool = False):
+    """Collect every statement the app's engine runs inside the block (with the values sent
+    along with it, if asked)."""
     statements = []
 
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
+    def count(conn, cursor, statement, parameters, *args):
+        statements.append(f"{statement} {parameters!r}" if with_parameters else statement)
 
     with app.app_context():
         engine = db.engine

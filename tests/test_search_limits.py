@@ -3,11 +3,9 @@ close names examined, and a per-client limit on searches (the read API and the d
 
 import random
 import string
-from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import event
 
 from eukz_platform import create_app
 from eukz_platform.extensions import db
@@ -18,7 +16,7 @@ from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .conftest import empty_all_tables
 from .factories import make_org
-from .sql import reads_the_index
+from .sql import counting_statements, reads_the_index
 
 VERIFIED = OrganisationStatus.VERIFIED
 
@@ -29,23 +27,6 @@ def directory(app):
         ensure_groups_and_contacts()
         make_org(name="Steppe Green Initiative", country="KZ", city="Almaty", status=VERIFIED)
         make_org(name="Baltic Workers Union", country="LV", status=VERIFIED)
-
-
-@contextmanager
-def sql_sent(app):
-    """Every statement the app runs inside the block, with the values sent along with it."""
-    sent = []
-
-    def record(conn, cursor, statement, parameters, *args):
-        sent.append(f"{statement} {parameters!r}")
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def is_postgresql(app) -> bool:
@@ -68,7 +49,7 @@ def test_a_search_text_too_long_is_a_clear_400(client, directory):
 def test_a_long_nonsense_text_is_one_statement_and_no_close_name_pass(app, client, directory):
     nonsense = "".join(random.Random(1).choices(string.ascii_lowercase, k=MAX_QUERY_LENGTH))
     client.get("/api/v1/search?q=warm")  # the connection prepares its statements once
-    with sql_sent(app) as sent:
+    with counting_statements(app, with_parameters=True) as sent:
         r = client.get("/api/v1/search", query_string={"q": nonsense})
     assert r.status_code == 200
     assert r.json["items"] == [] and r.json["total"] == 0
@@ -81,7 +62,7 @@ def test_many_words_are_bounded(app, client, directory):
     the first CLOSE_MAX_WORDS of them (PostgreSQL)."""
     words = [f"w{n:03d}t" for n in range(30)]
     client.get("/api/v1/search?q=warm")
-    with sql_sent(app) as sent:
+    with counting_statements(app, with_parameters=True) as sent:
         r = client.get("/api/v1/search", query_string={"q": " ".join(words)})
     assert r.status_code == 200 and r.json["total"] == 0
     sql = "\n".join(sent)

@@ -131,6 +131,13 @@ def invite(org_id: int):
     return _people_page(org, form, 422)
 
 
+def _flash_last_admin() -> None:
+    flash(
+        _("An organisation always needs at least one admin: make someone else admin first."),
+        "error",
+    )
+
+
 @bp.post("/<int:org_id>/people/<int:user_id>/role")
 @login_required
 def set_role(org_id: int, user_id: int):
@@ -143,10 +150,7 @@ def set_role(org_id: int, user_id: int):
     except services.NotAllowed:
         abort(403)
     except services.LastAdmin:
-        flash(
-            _("An organisation always needs at least one admin: make someone else admin first."),
-            "error",
-        )
+        _flash_last_admin()
     else:
         if colleague.is_org_admin:
             flash(_("%(name)s is now an admin.", name=colleague.full_name), "success")
@@ -164,10 +168,7 @@ def remove_colleague(org_id: int, user_id: int):
     except services.NotAllowed:
         abort(403)
     except services.LastAdmin:
-        flash(
-            _("An organisation always needs at least one admin: make someone else admin first."),
-            "error",
-        )
+        _flash_last_admin()
     else:
         flash(
             _(
