@@ -18,8 +18,9 @@ PORT   ?= 5000
 
 .PHONY: run setup db test bench lint audit lock format assets clean
 
+# Links in mail point at the address served, unless SITE_URL says otherwise.
 run: setup
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 setup: $(VENV)/.installed db
 
