@@ -5,10 +5,13 @@ from a registered one only by invisible or look-alike characters are the same na
 
 import io
 import re
+import unicodedata
 
 import pytest
 from flask_migrate import upgrade
 from flask_wtf import FlaskForm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select, text
 from werkzeug.routing import IntegerConverter
 
@@ -524,3 +527,17 @@ def test_a_name_saved_with_a_line_break_no_longer_stops_the_mail(app, client, pe
     assert len(outbox) == 1
     assert outbox[0].subject.startswith("Ana Bcc: someone@example.org invites you")
     assert outbox[0].to == ["new@alpha.example"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_plain_ascii_names_take_the_short_way_to_the_same_keys(text):
+    """ASCII names skip decomposition: the keys are what the full rule gives."""
+    from eukz_platform.organisations import name_keys
+
+    full = "".join(
+        c
+        for c in name_keys._IGNORABLE.sub("", unicodedata.normalize("NFKD", text))
+        if not unicodedata.combining(c) and unicodedata.category(c) != "Cf" and not c.isspace()
+    )
+    assert name_keys._visible(text) == full

@@ -34,6 +34,9 @@ _IGNORABLE = re.compile(
 
 def _visible(text: str) -> str:
     """``text`` decomposed (NFKD), without format characters, ignorables, accents or spaces."""
+    if text.isascii():
+        # Most names: nothing to decompose, nothing invisible, no accents; only spaces go.
+        return "".join(text.split())
     decomposed = _IGNORABLE.sub("", unicodedata.normalize("NFKD", text))
     return "".join(
         c
