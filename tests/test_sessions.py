@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from eukz_platform import create_app
-from eukz_platform.auth import services as auth_services
 from eukz_platform.auth.models import Role, User
 from eukz_platform.directory.models import Contact
 from eukz_platform.extensions import db
@@ -223,29 +222,14 @@ def test_suspension_signs_out_at_once_and_every_action_is_refused(app, outbox):
 
 def test_a_suspended_organisations_people_get_no_way_back_in(app, outbox):
     ids = _suspended_org_world(app)
-    with app.test_request_context():
-        reset_link = path_of(
-            auth_services.site_url(
-                "auth.reset_password",
-                token=auth_services.tokens.make(
-                    "reset-password",
-                    {
-                        "uid": db.session.scalar(
-                            select(User.id).where(User.email == "admin@steppe.example")
-                        ),
-                        "fp": db.session.scalar(
-                            select(User.password_hash).where(User.email == "admin@steppe.example")
-                        )[-16:],
-                    },
-                ),
-            )
-        )
-        invitation_link = path_of(
-            auth_services.site_url(
-                "auth.accept_invitation",
-                token=auth_services.invitation_token(db.session.get(Invitation, ids["invitation"])),
-            )
-        )
+    # Before the suspension: a reset link and an invitation go out, by mail.
+    admin = app.test_client()
+    login(admin, "admin@steppe.example")
+    admin.post(f"/organisations/{ids['org']}/people/invite", data={"email": "new@steppe.example"})
+    app.test_client().post("/auth/forgot-password", data={"email": "admin@steppe.example"})
+    invitation_link, reset_link = (path_of(link_in(m)) for m in outbox)
+    assert invitation_link.startswith("/auth/invitation/")
+    assert reset_link.startswith("/auth/reset-password/")
     _suspend(app, ids)
     outbox.clear()
     client = app.test_client()
@@ -468,7 +452,7 @@ def test_a_co_chair_whose_organisation_left_the_group_stops_acting(app):
 
 
 def test_forgot_password_does_the_same_work_in_the_request_whether_or_not_the_email_exists(
-    app,
+    app, monkeypatch
 ):
     """The look-up and the mail happen after the answer: the request itself runs no
     statement and sends nothing, for a known address as for an unknown one."""
@@ -496,7 +480,7 @@ def test_forgot_password_does_the_same_work_in_the_request_whether_or_not_the_em
         if threading.get_ident() == here:
             in_request.append(statement)
 
-    locmem.EmailBackend.send_messages = held_send
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", held_send)
     event.listen(engine, "before_cursor_execute", note)
     try:
         client = app.test_client()
@@ -510,7 +494,6 @@ def test_forgot_password_does_the_same_work_in_the_request_whether_or_not_the_em
         assert sent.wait(10)
     finally:
         event.remove(engine, "before_cursor_execute", note)
-        locmem.EmailBackend.send_messages = real_send
     assert [m.to for m in outbox] == [["dana@example.org"]]
 
 

@@ -15,7 +15,6 @@ from ..database import utcnow
 from ..extensions import db
 from ..links import site_url
 from ..organisations.models import Invitation
-from ..organisations.vocabulary import OrganisationStatus
 from . import standing, tokens
 from .models import Role, User
 
@@ -158,15 +157,6 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
-def invitation_refusal(invitation: Invitation) -> str | None:
-    """Why this invitation may not be accepted now (its organisation is suspended), or
-    None. A rejected organisation's invitations are void too: it may not add people."""
-    org = invitation.organisation
-    if org.status == OrganisationStatus.REJECTED:
-        return "rejected"
-    return standing.organisation_refusal(org)
-
-
 def logout(user: User) -> None:
     """End every session of this person: the cookies they had stop working."""
     standing.end_sessions([user])
@@ -176,7 +166,7 @@ def logout(user: User) -> None:
 def accept_invitation(token: str, full_name: str, password: str) -> User:
     """Create the invited colleague's account as a member of the organisation."""
     invitation = invitation_for_token(token)
-    refusal = invitation_refusal(invitation)
+    refusal = standing.joining_refusal(invitation.organisation)
     if refusal:
         raise LoginRefused(refusal)
     if find_by_email(invitation.email) is not None:

@@ -47,6 +47,14 @@ def organisation_refusal(org: Organisation | None) -> str | None:
     return None
 
 
+def joining_refusal(org: Organisation) -> str | None:
+    """Why nobody may join this organisation now (by accepting an invitation), or None: a
+    suspended one, and a rejected one, which may not add people."""
+    if org.status == OrganisationStatus.REJECTED:
+        return "rejected"
+    return organisation_refusal(org)
+
+
 def sign_in_refusal(user: User) -> str | None:
     """Why this person may not sign in now ("inactive", "suspended"), or None."""
     if not user.active:

@@ -144,7 +144,7 @@ def accept_invitation(token: str):
             "error",
         )
         return redirect(url_for("main.index"))
-    refusal = services.invitation_refusal(invitation)
+    refusal = standing.joining_refusal(invitation.organisation)
     if refusal:
         flash(standing.message(refusal), "error")
         return redirect(url_for("main.index"))

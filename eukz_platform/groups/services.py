@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import visibility
 from ..auth.models import User
@@ -89,7 +89,8 @@ def coordinators_by_group(group_ids: list[int]) -> dict[int, list[Coordinator]]:
     rows = db.session.scalars(
         acting_coordinators()
         .where(Coordinator.group_id.in_(group_ids))
-        .options(joinedload(Coordinator.user).joinedload(User.organisation))
+        # The user and organisation come from the joins that decide who acts.
+        .options(contains_eager(Coordinator.user).contains_eager(User.organisation))
         .order_by(Coordinator.group_id, Coordinator.side)
     )
     for coordinator in rows:
