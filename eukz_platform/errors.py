@@ -1,17 +1,74 @@
-"""Error pages: one template for every status, JSON under /api/."""
+"""Error pages: one template for every status, JSON under /api/; the one domain error."""
 
 import logging
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, flash, redirect, render_template, request
 from flask.globals import request_ctx
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import db, limiter
 
 logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the platform refused an action: a message for the user and an HTTP status.
+
+    Services raise subclasses; `domain_errors` (HTML) and the app's handler (API and anything
+    not caught) turn them into a flash and redirect, or a JSON error. Nothing was written.
+    """
+
+    status = 400
+    message = ""  # a subclass's default, translated when shown
+
+    def __init__(self, message: str | None = None, status: int | None = None):
+        super().__init__(message or self.message)
+        if message is not None:
+            self.message = message
+        if status is not None:
+            self.status = status
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class NotAllowed(DomainError):
+    """The user may not do this; nothing changes."""
+
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """The action clashes with the current state (already done, taken, archived...)."""
+
+    status = 409
+
+
+@contextmanager
+def domain_errors(back: str, category: str = "error") -> Iterator[None]:
+    """Turn a DomainError raised inside into a flash message and a redirect to `back`.
+
+    A refusal for lack of rights (403) stays a 403 page: the person cannot fix it by trying again.
+    """
+    try:
+        yield
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), category)
+        abort(redirect(back))
 
 
 def _render(code: int, name: str, description: str, retry_after: int | None = None):
@@ -46,6 +103,12 @@ def _retry_after_seconds(e: HTTPException) -> int | None:
     return max(1, math.ceil(current.reset_at - time.time()))
 
 
+def handle_domain(e: DomainError):
+    """A DomainError no view caught: the error page (or JSON) with its message and status."""
+    db.session.rollback()
+    return _render(e.status, HTTP_STATUS_CODES.get(e.status, "Error"), str(e.message))
+
+
 def handle_unexpected(e: Exception):
     db.session.rollback()
     logger.exception("Unhandled error on %s %s", request.method, request.path)
@@ -55,4 +118,5 @@ def handle_unexpected(e: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(DomainError, handle_domain)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,5 +1,5 @@
 """The one exception every service raises when the user may not do an action."""
 
+from .errors import NotAllowed
 
-class NotAllowed(Exception):
-    """The user may not do this; views answer 403 and nothing changes."""
+__all__ = ["NotAllowed"]
