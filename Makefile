@@ -3,7 +3,7 @@
 #   make test   lint, then the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 #   make lint   ruff (lint and format) and bandit
 #   make audit  known vulnerabilities in the locked packages (pip-audit; not part of CI)
-#   make lock   compile requirements*.in into the hashed lock files requirements*.txt
+#   make lock   compile pyproject.toml's dependencies into the hashed lock files requirements*.txt
 #   make bench  the directory's speed with 100,000 organisations (needs wrk; see scripts/bench.py)
 
 PYTHON ?= python3
@@ -34,9 +34,10 @@ $(VENV)/.installed: requirements.txt
 	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
-# The tests' and tools' packages on top (requirements-dev.txt, constrained to the same pins).
+# The tests' and tools' packages on top (requirements-dev.txt: the application's pins and the
+# "dev" extra's).
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PIP_INSTALL) -r requirements.txt -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 db: $(VENV)/.installed
@@ -63,7 +64,8 @@ lint: $(VENV)/.installed-dev
 audit: $(VENV)/.installed-dev
 	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
 
-# Compiles requirements.in and requirements-dev.in into the lock files with pip-tools, on the
+# Compiles pyproject.toml's dependencies (and, for requirements-dev.txt, its "dev" extra, held to
+# the application's pins) into the lock files with pip-tools, on the
 # oldest Python supported (a lock made on a newer one can leave out what 3.11 needs), from the
 # package index alone: this machine's own pip settings (find-links, extra indexes, constraints)
 # are left out. Keeps the pins that still fit; LOCK_ARGS=--upgrade (or
@@ -82,8 +84,8 @@ $(LOCK_VENV)/.installed:
 	touch $@
 
 lock: $(LOCK_VENV)/.installed
-	$(PIP_COMPILE) --output-file requirements.txt requirements.in
-	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) --output-file requirements.txt pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.txt --output-file requirements-dev.txt pyproject.toml
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

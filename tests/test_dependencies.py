@@ -4,6 +4,7 @@ make targets installing them with hash checking."""
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -65,23 +66,36 @@ def test_every_locked_package_is_pinned_with_sha256_hashes(lock_file):
         assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes), (name, hashes)
 
 
+def declared(extra: str | None = None) -> dict[str, Requirement]:
+    """pyproject.toml's dependencies (or one extra's), by normalised name."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return {canonicalize_name(Requirement(s).name): Requirement(s) for s in specs}
+
+
 @pytest.mark.parametrize(
-    "source, lock_file",
-    [("requirements.in", "requirements.txt"), ("requirements-dev.in", "requirements-dev.txt")],
+    "extra, lock_file", [(None, "requirements.txt"), ("dev", "requirements-dev.txt")]
 )
-def test_lock_files_hold_the_versions_asked_for(source, lock_file):
-    asked = requirements(source)
+def test_lock_files_hold_the_versions_pyproject_declares(extra, lock_file):
+    asked = declared(extra)
     locked = requirements(lock_file)
     assert asked
-    for name, (requirement, _hashes) in asked.items():
-        assert name in locked, f"{name} of {source} is missing from {lock_file}"
+    for name, requirement in asked.items():
+        assert name in locked, f"{name} of pyproject.toml is missing from {lock_file}"
         assert pinned_version(locked[name][0]) == pinned_version(requirement), name
+
+
+def test_pyproject_declares_the_application_without_the_test_tools():
+    assert {"flask", "gunicorn", "psycopg", "sqlalchemy"} <= set(declared())
+    assert set(declared()).isdisjoint(TEST_TOOLS)
+    assert TEST_TOOLS == set(declared("dev"))
 
 
 def test_test_tools_share_the_applications_versions():
     production = requirements("requirements.txt")
     development = requirements("requirements-dev.txt")
-    for name in production.keys() & development.keys():
+    assert production.keys() <= development.keys()
+    for name in production:
         assert pinned_version(production[name][0]) == pinned_version(development[name][0]), name
         assert sorted(production[name][1]) == sorted(development[name][1]), name
 
@@ -109,9 +123,8 @@ def test_make_run_installs_the_application_lock_alone_with_hash_checking():
 @needs_make
 def test_make_test_installs_both_locks_with_hash_checking_and_lints_before_the_tests():
     commands = make_commands("test")
-    assert "pip install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt" in (
-        commands
-    )
+    assert "pip install --quiet --require-hashes -r requirements.txt\n" in commands
+    assert "pip install --quiet --require-hashes -r requirements-dev.txt\n" in commands
     assert "pip install --quiet -r" not in commands
     order = [
         commands.index(step)
