@@ -5,6 +5,7 @@
 #   make audit  known vulnerabilities in the locked packages (pip-audit; not part of CI)
 #   make lock   compile pyproject.toml's dependencies into the hashed lock files requirements*.txt
 #   make bench  the directory's speed with 100,000 organisations (needs wrk; see scripts/bench.py)
+#   make translations  extract the messages and update the Russian and Kazakh catalogues
 
 PYTHON ?= python3
 VENV   := .venv
@@ -16,13 +17,13 @@ FLASK  := FLASK_DEBUG=1 $(BIN)/flask --app eukz_platform
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run setup db test bench lint audit lock format assets clean
+.PHONY: run setup db test bench lint audit lock format assets clean translations compile-translations
 
 # Links in mail point at the address served, unless SITE_URL says otherwise.
 run: setup
 	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
-setup: $(VENV)/.installed db
+setup: $(VENV)/.installed compile-translations db
 
 # The application's packages (requirements.txt), as production installs them; again when the
 # lock file changes. pip itself is upgraded first, unpinned.
@@ -45,8 +46,30 @@ db: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed
 
-test: lint
+test: lint compile-translations
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The catalogues: eukz_platform/translations/<language>/LC_MESSAGES/messages.po (committed),
+# compiled into messages.mo (not committed) before the app runs or is tested. `make
+# translations` extracts every marked message of the code and templates (babel.cfg) into
+# messages.pot (not committed) and updates each catalogue from it: new messages come in
+# untranslated, changed ones marked fuzzy beside their old translation (--previous), gone ones
+# removed. tests/test_translations.py fails until each is translated and its fuzzy mark removed.
+TRANSLATIONS := eukz_platform/translations
+CATALOGUES   := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel --quiet extract -F babel.cfg --add-location=file --add-comments=Translators: \
+	  --sort-by-file --project "EU–Kazakhstan Civil Society Platform" \
+	  -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel --quiet update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+	  --previous --ignore-obsolete
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
+
+compile-translations: $(CATALOGUES:.po=.mo)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
@@ -98,3 +121,4 @@ assets:
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) instance/*.db instance/*.db-* .pytest_cache
+	rm -f $(TRANSLATIONS)/*/LC_MESSAGES/messages.mo $(TRANSLATIONS)/messages.pot

@@ -6,6 +6,7 @@ between tests.
 
 import os
 from functools import partial
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -18,6 +19,7 @@ from eukz_platform.auth import models as auth_models
 from eukz_platform.extensions import db
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "eukz_platform" / "translations"
 
 
 def pg_database_for(worker_id: str) -> str:
@@ -37,6 +39,26 @@ def upgrade_to_head(url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The app reads the compiled messages.mo: `make test` compiles them; pytest run alone
+    compiles any that is missing or older than its messages.po, as `pybabel compile` would."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalogue = read_po(f, locale=po.parent.parent.name)
+        # Written aside, then renamed: another xdist worker may be reading or writing it.
+        part = mo.with_name(f"{mo.name}.{os.getpid()}")
+        with part.open("wb") as f:
+            write_mo(f, catalogue)
+        part.replace(mo)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
