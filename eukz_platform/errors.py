@@ -70,13 +70,13 @@ class Conflict(DomainError):
 def domain_errors(back: str) -> Iterator[None]:
     """Turn a DomainError raised inside into a flash message and a redirect to `back`.
 
-    A refusal for lack of rights (403) stays a 403 page: the person cannot fix it by trying again.
+    A refusal for lack of rights (403) or of something missing (404) stays that error's page
+    (`handle_domain`): the person cannot fix it by trying again.
     """
     try:
         yield
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
+    except (NotAllowed, NotFound):
+        raise
     except DomainError as e:
         db.session.rollback()
         flash(str(e.message), e.category)
