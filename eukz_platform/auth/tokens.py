@@ -13,7 +13,7 @@ class LinkRefusals(NamedTuple):
     """What a person who followed a link of one kind is told when it does not work."""
 
     invalid: str
-    expired: str
+    expired: str | None = None  # None: the same words as ``invalid``
 
 
 CONFIRMATION_LINK = LinkRefusals(
@@ -45,7 +45,7 @@ def read(purpose: str, token: str, max_age: int | None, refusals: LinkRefusals =
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as e:
-        raise InvalidToken(refusals.expired, expired=True) from e
+        raise InvalidToken(refusals.expired or refusals.invalid, expired=True) from e
     except BadSignature as e:
         raise InvalidToken(refusals.invalid) from e
     if not isinstance(payload, dict):
