@@ -67,8 +67,10 @@ class Conflict(DomainError):
 
 
 @contextmanager
-def domain_errors(back: str) -> Iterator[None]:
+def domain_errors(back: str, category: str | None = None) -> Iterator[None]:
     """Turn a DomainError raised inside into a flash message and a redirect to `back`.
+
+    The flash takes the error's own category unless `category` is given.
 
     A refusal for lack of rights (403) or of something missing (404) stays that error's page
     (`handle_domain`): the person cannot fix it by trying again.
@@ -79,7 +81,7 @@ def domain_errors(back: str) -> Iterator[None]:
         raise
     except DomainError as e:
         db.session.rollback()
-        flash(str(e.message), e.category)
+        flash(str(e.message), category or e.category)
         abort(redirect(back))
 
 
