@@ -4,7 +4,6 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
@@ -176,33 +175,24 @@ def register_url_converters(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
 
 
-# Each feature: its package, URL prefix, and the modules whose routes use its blueprint.
-# The route modules are imported here, not by the packages, so that importing a
-# feature's models never pulls in its views.
-FEATURES = (
-    ("main", None, ("views",)),
-    ("auth", "/auth", ("views",)),
-    ("organisations", "/organisations", ("views", "confirmation", "contacts", "duplicates")),
-    ("groups", "/working-groups", ("views",)),
-    ("directory", "/directory", ("views", "exports")),
-    (
-        "admin",
-        "/admin",
-        ("views", "organisations", "groups", "contacts", "dashboard", "audit_log"),
-    ),
-    ("api", "/api/v1", ("views",)),
-)
-
-
 def register_blueprints(app: Flask) -> None:
-    for package, prefix, modules in FEATURES:
-        for module in modules:
-            import_module(f"{__name__}.{package}.{module}")
-        bp = import_module(f"{__name__}.{package}").bp
-        if package == "api":
-            # The read API has GET routes only: nothing there for CSRF to protect.
-            csrf.exempt(bp)
-        app.register_blueprint(bp, url_prefix=prefix)
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .directory import bp as directory_bp
+    from .groups import bp as groups_bp
+    from .main import bp as main_bp
+    from .organisations import bp as organisations_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(organisations_bp, url_prefix="/organisations")
+    app.register_blueprint(groups_bp, url_prefix="/working-groups")
+    app.register_blueprint(directory_bp, url_prefix="/directory")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    # The read API has GET routes only: nothing there for CSRF to protect.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -246,7 +246,7 @@ def add_terms(conn: Connection, documents: Iterable[dict]) -> None:
 
 def bump_generation(conn: Connection) -> None:
     """Mark the index as changed, for what is cached of searches: facet counts (service.py)
-    and visitors' directory pages (directory/views.py)."""
+    and visitors' directory pages (directory/routes.py)."""
     values = {"id": 1, "generation": secrets.randbits(62)}
     state = SearchIndexState.__table__
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)
