@@ -26,6 +26,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
+    from .templating import register_template_helpers
+
     register_template_helpers(app)
     from .errors import register_error_handlers
     from .security import register_input_guard, register_security_headers
@@ -193,44 +195,3 @@ def register_blueprints(app: Flask) -> None:
     # The read API has GET routes only: nothing there for CSRF to protect.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-
-
-def register_template_helpers(app: Flask) -> None:
-    from flask import url_for
-    from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
-    from markupsafe import Markup
-
-    from .organisations import vocabulary
-    from .search import MAX_QUERY_LENGTH
-
-    def privacy_hint() -> Markup:
-        return Markup('<a class="ecl-link" href="{}">{}</a>').format(
-            url_for("main.privacy"), gettext("Read the privacy notice")
-        )
-
-    def website_link(url: str) -> Markup:
-        return Markup('<a class="ecl-link" href="{}" rel="nofollow noopener">{}</a>').format(
-            url, url
-        )
-
-    app.jinja_env.globals.update(
-        format_date=format_date,
-        format_datetime=format_datetime,
-        format_number=format_number,
-        get_locale=get_locale,
-        privacy_hint=privacy_hint,
-        website_link=website_link,
-        search_max_length=MAX_QUERY_LENGTH,
-    )
-    app.jinja_env.filters.update(
-        country_name=vocabulary.country_name,
-        language_name=vocabulary.language_name,
-        sector_label=lambda s: vocabulary.SECTOR_LABELS[s],
-    )
-
-    @app.context_processor
-    def inject_site():
-        return {
-            "site_languages": list(app.config["LANGUAGES"].items()),
-            "vocabulary": vocabulary,
-        }

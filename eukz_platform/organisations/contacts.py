@@ -210,8 +210,8 @@ def visible_contacts_of(org: Organisation, viewer) -> list[Contact]:
     )
 
 
-@bp.app_template_global("organisation_contacts")
-def _organisation_contacts(org: Organisation) -> list[Contact]:
+def organisation_contacts(org: Organisation) -> list[Contact]:
+    """The organisation's contact people the current user may see (its profile page)."""
     return visible_contacts_of(org, current_user)
 
 
