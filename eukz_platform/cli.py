@@ -66,7 +66,7 @@ def import_contacts_command(file: str, yes: bool):
     from flask import current_app
     from flask_babel import force_locale
 
-    from .directory import contacts_import
+    from .contacts import importing as contacts_import
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:

@@ -20,12 +20,12 @@ from sqlalchemy import select
 
 from . import audit, mailing
 from .auth.models import User
+from .core.models import ConfirmationState, Organisation
+from .core.vocabulary import OrganisationStatus
 from .database import utcnow
 from .extensions import db
 from .links import site_url
 from .organisations import services as organisation_services
-from .organisations.models import ConfirmationState, Organisation
-from .organisations.vocabulary import OrganisationStatus
 from .permissions import NotAllowed
 
 logger = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
 from markupsafe import Markup
 
+from .core import vocabulary
 from .groups import templating as groups
 from .organisations import contacts as organisation_contacts
-from .organisations import vocabulary
 from .search import MAX_QUERY_LENGTH
 
 

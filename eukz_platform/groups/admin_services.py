@@ -18,10 +18,10 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..auth.models import User
+from ..core.models import Organisation, OrganisationName, name_key
+from ..core.vocabulary import OrganisationStatus, Side
 from ..database import locked, utcnow
 from ..extensions import db
-from ..organisations.models import Organisation, OrganisationName, name_key
-from ..organisations.vocabulary import OrganisationStatus, Side
 from . import membership as membership_rules
 from .models import (
     LOCALES,

@@ -23,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, mailing
 from ..auth import standing
 from ..auth.models import User
+from ..core.models import Organisation
+from ..core.vocabulary import OrganisationStatus
 from ..database import locked
 from ..extensions import db
 from ..links import site_url
-from ..organisations.models import Organisation
-from ..organisations.vocabulary import OrganisationStatus
 from ..permissions import NotAllowed
 from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, WorkingGroup
 

@@ -4,10 +4,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.vocabulary import OrganisationStatus
 from ..extensions import csrf
 from ..navigation import redirect_next
 from ..organisations import services as organisations
-from ..organisations.vocabulary import OrganisationStatus
 from . import announcements, bp, ics, meetings, notifications, services, templating  # noqa: F401
 from . import membership as memberships
 from .forms import (

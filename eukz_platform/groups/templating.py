@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..charts import bar_chart
-from ..organisations.vocabulary import SIDE_LABELS
+from ..core.vocabulary import SIDE_LABELS
 from . import services
 from .announcements import linkify
 from .meetings import local_time

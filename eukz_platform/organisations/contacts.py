@@ -20,14 +20,14 @@ from wtforms import EmailField, RadioField, SelectField, StringField, SubmitFiel
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import audit, visibility
-from ..directory.models import Contact, Visibility
+from ..contacts.models import Contact, Visibility
+from ..core.models import Organisation, OrganisationName
+from ..core.name_keys import same_name
+from ..core.vocabulary import OTHER_COUNTRY, language_choices
 from ..extensions import db
 from ..forms import Form, empty_to_none, strip
 from ..phones import to_e164
 from . import bp, services
-from .models import Organisation, OrganisationName
-from .name_keys import same_name
-from .vocabulary import OTHER_COUNTRY, language_choices
 
 if TYPE_CHECKING:
     from ..auth.models import User

@@ -40,14 +40,14 @@ from wtforms.validators import DataRequired, Email, Length
 
 from .. import mailing, search, visibility
 from ..auth import tokens
+from ..core.models import AskToJoinRequest, Organisation
+from ..core.name_keys import same_name
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..forms import Form, empty_to_none, lower, strip
 from ..links import site_url
 from ..search.folding import fold
 from . import bp, services
-from .models import AskToJoinRequest, Organisation
-from .name_keys import same_name
 
 logger = logging.getLogger(__name__)
 

@@ -13,16 +13,16 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth.forms import confirm_password_field, new_password_field
-from ..forms import Form, MultiCheckboxField, empty_to_none, lower, strip
-from . import registration_numbers
-from .models import NAME_MAX, name_keys_fit
-from .vocabulary import (
+from ..core.models import NAME_MAX, name_keys_fit
+from ..core.vocabulary import (
     EESC_GROUP_LABELS,
     SECTOR_LABELS,
     TYPE_LABELS,
     country_choices,
     language_choices,
 )
+from ..forms import Form, MultiCheckboxField, empty_to_none, lower, strip
+from . import registration_numbers
 
 DESCRIPTION_MAX = 2000
 

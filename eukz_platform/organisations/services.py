@@ -16,11 +16,11 @@ from .. import audit, housekeeping, mailing
 from ..auth import services as auth_services
 from ..auth import standing
 from ..auth.models import Role, User
+from ..core.models import Invitation, Organisation, name_key, name_skeleton
 from ..database import utcnow
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed
-from .models import Invitation, Organisation, name_key, name_skeleton
 
 
 class Conflict(Exception):

@@ -15,16 +15,16 @@ from sqlalchemy import select
 from .. import audit, mailing
 from ..auth import standing
 from ..auth.models import User
+from ..contacts.models import Contact
+from ..core.models import Invitation, Organisation, OrganisationName, name_key
+from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
-from ..directory.models import Contact
 from ..extensions import db
 from ..groups import membership as memberships
 from ..groups.models import Membership, MembershipEvent, MembershipStatus
 from ..links import site_url
 from ..permissions import NotAllowed
-from .models import Invitation, Organisation, OrganisationName, name_key
 from .services import is_admin_of
-from .vocabulary import OrganisationStatus
 
 logger = logging.getLogger(__name__)
 

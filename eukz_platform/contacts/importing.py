@@ -29,9 +29,9 @@ from .. import audit
 from ..database import serialise, utcnow
 from ..extensions import db
 from ..permissions import NotAllowed
-from . import contact_services
-from .contact_services import DEFAULT_VISIBILITY, Problem
+from . import services as contact_services
 from .models import Contact, ContactImportBatch
+from .services import DEFAULT_VISIBILITY, Problem
 
 if TYPE_CHECKING:
     from ..auth.models import User

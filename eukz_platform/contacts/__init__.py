@@ -1,0 +1,1 @@
+"""Contacts: the EESC's people and each organisation's contact people."""
