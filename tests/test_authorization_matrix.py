@@ -33,6 +33,7 @@ from eukz_platform.auth import models as auth_models
 from eukz_platform.auth import services as auth_services
 from eukz_platform.auth import tokens
 from eukz_platform.auth.models import Role, User
+from eukz_platform.contacts import importing as contacts_import
 from eukz_platform.contacts.models import Contact, Visibility
 from eukz_platform.core.models import (
     AskToJoinRequest,
@@ -41,7 +42,6 @@ from eukz_platform.core.models import (
     OrganisationName,
 )
 from eukz_platform.database import utcnow
-from eukz_platform.directory import contacts_import
 from eukz_platform.extensions import cache, db
 from eukz_platform.groups import notifications
 from eukz_platform.groups.models import (
