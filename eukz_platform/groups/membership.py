@@ -29,6 +29,7 @@ from ..database import locked
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed
+from ..signals import organisation_verified
 from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, WorkingGroup
 
 Status = MembershipStatus
@@ -287,6 +288,7 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
     return membership
 
 
+@organisation_verified.connect
 def on_organisation_verified(org: Organisation, by: User | None) -> int:
     """Move the pending requests of a newly verified organisation on; the caller commits."""
     moved = 0

@@ -4,10 +4,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..navigation import redirect_next
-from ..organisations import services as organisations
 from . import announcements, bp, ics, meetings, notifications, services, templating  # noqa: F401
 from . import membership as memberships
 from .forms import (
@@ -57,7 +57,7 @@ def detail(slug: str):
 @login_required
 def join(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
-    org = organisations.get_or_404(org_id)
+    org = db.get_or_404(Organisation, org_id)
     if not memberships.can_act_for(current_user, org.id):
         abort(403)
     form = JoinForm()
@@ -93,7 +93,7 @@ def join(slug: str, org_id: int):
 @login_required
 def withdraw(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
-    org = organisations.get_or_404(org_id)
+    org = db.get_or_404(Organisation, org_id)
     return _change_membership(
         group,
         org,
@@ -107,7 +107,7 @@ def withdraw(slug: str, org_id: int):
 @login_required
 def leave(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
-    org = organisations.get_or_404(org_id)
+    org = db.get_or_404(Organisation, org_id)
     return _change_membership(
         group,
         org,

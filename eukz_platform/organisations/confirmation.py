@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import housekeeping
 from . import bp, services, verification
 
 
@@ -31,8 +30,8 @@ def ask_again(org_id: int):
 def confirm_profile(org_id: int):
     org = services.get_or_404(org_id)
     try:
-        housekeeping.confirm_profile(org, by=current_user)
-    except housekeeping.NotAllowed:
+        services.confirm_profile(org, by=current_user)
+    except services.NotAllowed:
         abort(403)
     flash(_("Thank you: the profile is confirmed for another year."), "success")
     return redirect(url_for("organisations.profile", org_id=org.id))

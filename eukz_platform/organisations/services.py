@@ -12,15 +12,15 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, housekeeping, mailing
+from .. import audit, mailing
 from ..auth import services as auth_services
 from ..auth import standing
 from ..auth.models import Role, User
-from ..core.models import Invitation, Organisation, name_key, name_skeleton
+from ..core.models import ConfirmationState, Invitation, Organisation, name_key, name_skeleton
 from ..database import utcnow
 from ..extensions import db
 from ..links import site_url
-from ..permissions import NotAllowed
+from ..permissions import NotAllowed, is_admin_of, require_admin
 
 
 class Conflict(Exception):
@@ -114,33 +114,14 @@ def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
     if taken:
         raise Conflict(taken)
     _apply_profile(org, data)
-    housekeeping.note_profile_saved(org, by)
+    if is_admin_of(by, org):  # an admin saving the profile confirms it
+        mark_confirmed(org)
     try:
         db.session.commit()
     except IntegrityError as e:
         db.session.rollback()
         raise Conflict(_taken(data, exclude_id=org.id) or {"name"}) from e
     return org
-
-
-def is_admin_of(user: User | None, org: Organisation, *, correcting: bool = False) -> bool:
-    """An admin of this organisation who may act now (``standing.may_act``)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.organisation_id == org.id
-        and user.is_org_admin
-        and standing.may_act(user, correcting=correcting)
-    )
-
-
-def require_admin(org: Organisation, by: User, *, correcting: bool = False) -> None:
-    """NotAllowed unless ``by`` is an acting admin of the organisation or the secretariat;
-    ``correcting``: a rejected organisation's admins may correct its profile."""
-    if not (
-        is_admin_of(by, org, correcting=correcting) or (by.is_authenticated and by.is_secretariat)
-    ):
-        raise NotAllowed()
 
 
 def can_see_people(user: User | None, org: Organisation) -> bool:
@@ -249,3 +230,32 @@ def remove_colleague(org: Organisation, user_id: int, by: User) -> User:
     standing.end_sessions([colleague])
     db.session.commit()
     return colleague
+
+
+# The annual confirmation (housekeeping.py reminds, flags and hides) ---------------------
+
+
+def mark_confirmed(org: Organisation) -> None:
+    """The profile is confirmed now: the yearly cycle starts again. The caller commits."""
+    org.profile_confirmed_at = utcnow()
+    org.confirmation_reminded_at = None
+    org.confirmation_state = ConfirmationState.CURRENT
+
+
+def confirm_profile(org: Organisation, by: User) -> Organisation:
+    """An admin of the organisation confirms that its profile is up to date."""
+    if not is_admin_of(by, org):
+        raise NotAllowed()
+    before = org.confirmation_state
+    mark_confirmed(org)
+    audit.record(
+        by,
+        "organisation.confirm_profile",
+        "organisation",
+        org.id,
+        f"{org.name}: profile confirmed",
+        {"confirmation_state": before},
+        {"confirmation_state": org.confirmation_state},
+    )
+    db.session.commit()
+    return org

@@ -20,10 +20,10 @@ from ..core.models import Invitation, Organisation, OrganisationName, name_key
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
 from ..extensions import db
-from ..groups import membership as memberships
 from ..groups.models import Membership, MembershipEvent, MembershipStatus
 from ..links import site_url
 from ..permissions import NotAllowed
+from ..signals import organisation_verified
 from .services import is_admin_of
 
 logger = logging.getLogger(__name__)
@@ -109,9 +109,9 @@ def verify(org: Organisation, by: User) -> Organisation:
         raise InvalidTransition()
     _change_status(org, Status.VERIFIED, by, "organisation.verify")
     org.verified_at = utcnow()
-    moved = memberships.on_organisation_verified(org, by)
+    organisation_verified.send(org, by=by)  # the working groups react (groups.membership)
     db.session.commit()
-    logger.info("Organisation %s verified; %s memberships moved on", org.id, moved)
+    logger.info("Organisation %s verified", org.id)
     _notify(
         org,
         _("%(name)s is verified on the EU–Kazakhstan Civil Society Platform", name=org.name),
