@@ -72,9 +72,7 @@ def import_contacts_command(file: str, yes: bool):
         try:
             parsed = contacts_import.parse(Path(file).read_bytes())
         except contacts_import.ImportFileError as e:
-            raise click.ClickException(
-                " ".join(contacts_import.file_problem_message(p) for p in e.problems)
-            ) from e
+            raise click.ClickException(e.message) from e
         planned = contacts_import.plan(parsed.rows)
         totals = contacts_import.counts(planned)
         separator = {",": "commas", ";": "semicolons", "\t": "tabs"}[parsed.separator]

@@ -9,7 +9,12 @@ from contextlib import contextmanager
 from flask import Flask, abort, flash, redirect, render_template, request
 from flask.globals import request_ctx
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    default_exceptions,
+)
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import db, limiter
@@ -21,14 +26,17 @@ class DomainError(Exception):
     """A rule of the platform refused an action: a message for the user and an HTTP status.
 
     Services raise subclasses; `domain_errors` (HTML) and the app's handler (API and anything
-    not caught) turn them into a flash and redirect, or a JSON error. Nothing was written.
+    not caught) turn them into a flash and redirect, or a JSON error; a form shown again puts
+    the message beside `field` (`Form.show`). Nothing was written.
     """
 
     status = 400
     message = ""  # a subclass's default, translated when shown
+    category = "error"  # how a flash shows it: error, warning or info
+    field: str | None = None  # the form field the message belongs beside, if a form shows it
 
     def __init__(self, message: str | None = None, status: int | None = None):
-        super().__init__(message or self.message)
+        super().__init__(*(() if message is None else (message,)))
         if message is not None:
             self.message = message
         if status is not None:
@@ -36,6 +44,10 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+    def field_errors(self) -> dict[str, list[str]]:
+        """The messages by form field, for a form shown again with them beside its fields."""
+        return {self.field: [str(self.message)]} if self.field else {}
 
 
 class NotAllowed(DomainError):
@@ -55,19 +67,19 @@ class Conflict(DomainError):
 
 
 @contextmanager
-def domain_errors(back: str, category: str = "error") -> Iterator[None]:
+def domain_errors(back: str) -> Iterator[None]:
     """Turn a DomainError raised inside into a flash message and a redirect to `back`.
 
-    A refusal for lack of rights (403) stays a 403 page: the person cannot fix it by trying again.
+    A refusal for lack of rights (403) or of something missing (404) stays that error's page
+    (`handle_domain`): the person cannot fix it by trying again.
     """
     try:
         yield
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
+    except (NotAllowed, NotFound):
+        raise
     except DomainError as e:
         db.session.rollback()
-        flash(str(e.message), category)
+        flash(str(e.message), e.category)
         abort(redirect(back))
 
 
@@ -106,7 +118,9 @@ def _retry_after_seconds(e: HTTPException) -> int | None:
 def handle_domain(e: DomainError):
     """A DomainError no view caught: the error page (or JSON) with its message and status."""
     db.session.rollback()
-    return _render(e.status, HTTP_STATUS_CODES.get(e.status, "Error"), str(e.message))
+    known = default_exceptions.get(e.status)
+    name = known.name if known else HTTP_STATUS_CODES.get(e.status, "Error")
+    return _render(e.status, name, str(e.message) or (known.description if known else ""))
 
 
 def handle_unexpected(e: Exception):

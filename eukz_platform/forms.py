@@ -22,6 +22,8 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .database import INTEGER_MAX, INTEGER_MIN
+from .errors import DomainError
+from .extensions import db
 
 # Control characters (C0, DEL, C1) and the Unicode line and paragraph separators.
 _NOT_ON_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -97,6 +99,12 @@ class Form(FlaskForm):
             if checks:
                 extra.setdefault(field.name, []).extend(checks)
         return super().validate(extra)
+
+    def show(self, error: DomainError) -> None:
+        """Put a refused action's messages beside the fields they are about; nothing is kept."""
+        db.session.rollback()
+        for name, messages in error.field_errors().items():
+            self[name].errors = [*self[name].errors, *messages]
 
 
 class MultiCheckboxField(SelectMultipleField):

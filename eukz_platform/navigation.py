@@ -15,12 +15,15 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+def next_url(default_endpoint: str, **values) -> str:
+    """``next`` when it is on this site, else the default page."""
+    target = request.args.get("next") or request.form.get("next")
+    return target if is_safe_next(target) else url_for(default_endpoint, **values)
+
+
 def redirect_next(default_endpoint: str, **values):
     """Redirect to ``next`` when it is on this site, else to the default page."""
-    target = request.args.get("next") or request.form.get("next")
-    if is_safe_next(target):
-        return redirect(target)
-    return redirect(url_for(default_endpoint, **values))
+    return redirect(next_url(default_endpoint, **values))
 
 
 # The deepest page of a list: the offset stays a small number for the database.

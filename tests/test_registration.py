@@ -217,7 +217,7 @@ def test_simultaneous_identical_registrations_leave_one_organisation(app):
             try:
                 services.register(dict(data), "Someone", email, "correct horse battery staple")
                 results.append("ok")
-            except services.Conflict as e:
+            except services.Taken as e:
                 results.append(e.fields)
             finally:
                 db.session.remove()
@@ -236,7 +236,7 @@ def test_failure_in_the_middle_leaves_no_organisation_without_its_admin(app, ctx
     monkeypatch.setattr(services, "_taken", lambda *a, **k: set())
     make_user(email="late@example.org")
     before = count(app, Organisation)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(services.Taken):
         services.register(
             {**registration_form(), "registration_number": None, "sectors": []},
             "Late Comer",

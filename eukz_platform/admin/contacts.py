@@ -14,7 +14,7 @@ from ..auth.decorators import secretariat_required
 from ..contacts import importing
 from ..contacts import services as contact_services
 from ..contacts.models import Visibility
-from ..errors import handle_http
+from ..errors import domain_errors, handle_http
 from ..forms import Form, strip
 from ..navigation import page_number
 from . import bp
@@ -52,10 +52,6 @@ class ContactForm(Form):
 
     def values(self) -> dict:
         return {name: getattr(self, name).data for name in contact_services.FIELDS}
-
-    def show_problems(self, problems: list[contact_services.Problem]) -> None:
-        for problem in problems:
-            getattr(self, problem.field).errors.append(contact_services.problem_message(problem))
 
 
 class ContactSearchForm(Form):
@@ -110,7 +106,7 @@ def contact_new():
         try:
             contact = contact_services.create(form.values(), by=current_user)
         except contact_services.InvalidContact as e:
-            form.show_problems(e.problems)
+            form.show(e)
         else:
             flash(_("%(name)s is added to the contacts.", name=contact.name), "success")
             return redirect(url_for("admin.contacts"))
@@ -128,7 +124,7 @@ def contact_edit(contact_id: int):
         try:
             contact_services.update(contact, form.values(), by=current_user)
         except contact_services.InvalidContact as e:
-            form.show_problems(e.problems)
+            form.show(e)
         else:
             flash(_("The contact %(name)s is saved.", name=contact.name), "success")
             return redirect(url_for("admin.contacts"))
@@ -185,9 +181,7 @@ def contacts_import():
         try:
             batch = importing.create_batch(upload.filename, upload.read(), by=current_user)
         except importing.ImportFileError as e:
-            form.file.errors.extend(
-                importing.file_problem_message(problem) for problem in e.problems
-            )
+            form.show(e)
         else:
             return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
     return _import_page(form, 422 if form.errors else 200)
@@ -225,23 +219,21 @@ def contacts_import_apply(batch_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
-    try:
+    preview = url_for("admin.contacts_import_preview", batch_id=batch.id)
+    with domain_errors(back=preview):
         totals = importing.apply_batch(batch, by=current_user)
-    except importing.AlreadyApplied:
-        flash(_("This import was applied before; nothing changed this time."), "error")
-    else:
-        flash(
-            _(
-                "The import is applied: %(created)s, %(updated)s, %(refused)s.",
-                created=ngettext(
-                    "%(num)d contact created", "%(num)d contacts created", totals["create"]
-                ),
-                updated=ngettext("%(num)d updated", "%(num)d updated", totals["update"]),
-                refused=ngettext("%(num)d row refused", "%(num)d rows refused", totals["refuse"]),
+    flash(
+        _(
+            "The import is applied: %(created)s, %(updated)s, %(refused)s.",
+            created=ngettext(
+                "%(num)d contact created", "%(num)d contacts created", totals["create"]
             ),
-            "success",
-        )
-    return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
+            updated=ngettext("%(num)d updated", "%(num)d updated", totals["update"]),
+            refused=ngettext("%(num)d row refused", "%(num)d rows refused", totals["refuse"]),
+        ),
+        "success",
+    )
+    return redirect(preview)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

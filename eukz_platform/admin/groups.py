@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..auth.decorators import secretariat_required
 from ..core.vocabulary import SIDE_LABELS, Side
+from ..errors import domain_errors
 from ..forms import DatabaseInteger, Form, strip
 from ..groups import admin_services as services
 from ..groups.admin_services import GroupTexts
@@ -183,16 +184,8 @@ def group_create():
             group = services.create_group(
                 form.slug.data, form.priority.data, form.moderated, form.texts(), by=current_user
             )
-        except services.SlugInvalid:
-            form.slug.errors.append(_("This short name cannot be used; choose another."))
-        except services.SlugTaken:
-            form.slug.errors.append(_("Another working group already uses this short name."))
-        except services.PriorityTaken:
-            form.priority.errors.append(
-                _("A working group that is not archived already carries this priority number.")
-            )
-        except services.NotAllowed:
-            abort(403)
+        except (services.SlugInvalid, services.SlugTaken, services.PriorityTaken) as e:
+            form.show(e)
         else:
             flash(_("The working group “%(title)s” is created.", title=group.title), "success")
             return redirect(url_for("admin.group", slug=group.slug))
@@ -213,10 +206,7 @@ def group_edit(slug: str):
     if request.method == "GET":
         form.load(group)
     elif form.validate_on_submit():
-        try:
-            changed = services.update_group(group, form.moderated, form.texts(), by=current_user)
-        except services.NotAllowed:
-            abort(403)
+        changed = services.update_group(group, form.moderated, form.texts(), by=current_user)
         if changed:
             flash(_("The working group is saved."), "success")
         else:
@@ -234,30 +224,14 @@ def group_add_organisation(slug: str):
     form = AddOrganisationForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    back = url_for("admin.group", slug=group.slug)
+    with domain_errors(back=back):
         membership = services.add_organisation(group, form.organisation_id.data, by=current_user)
-    except services.OrganisationNotFound:
-        abort(404)
-    except services.NotAllowed:
-        abort(403)
-    except services.NotVerified:
-        flash(
-            _(
-                "Only verified organisations can be added to a working group. "
-                "Verify the organisation first."
-            ),
-            "error",
-        )
-    except services.AlreadyMember:
-        flash(_("This organisation is already a member of the group."), "info")
-    except services.GroupArchived:
-        flash(_("The group is archived and takes no new members."), "error")
-    else:
-        flash(
-            _("%(name)s is now a member of the group.", name=membership.organisation.name),
-            "success",
-        )
-    return redirect(url_for("admin.group", slug=group.slug))
+    flash(
+        _("%(name)s is now a member of the group.", name=membership.organisation.name),
+        "success",
+    )
+    return redirect(back)
 
 
 @bp.post("/groups/<slug>/co-chairs")
@@ -269,31 +243,8 @@ def group_appoint(slug: str):
     if form.validate_on_submit() and form.user_id.data:
         try:
             chair = services.appoint_coordinator(group, form.user_id.data, by=current_user)
-        except services.NotAllowed:
-            abort(403)
-        except services.NotAMember:
-            form.user_id.errors.append(
-                _(
-                    "Co-chairs are people of organisations that are active members of the "
-                    "group; this person's organisation is not."
-                )
-            )
-        except services.WrongSide:
-            form.user_id.errors.append(
-                _(
-                    "Co-chairs come from the EU side or the Kazakhstan side; this person's "
-                    "organisation is on neither."
-                )
-            )
-        except services.AlreadyCoordinator:
-            form.user_id.errors.append(_("This person already co-chairs the group."))
-        except services.SlotTaken as e:
-            form.user_id.errors.append(
-                _(
-                    "The group already has a co-chair for the %(side)s side: remove them first.",
-                    side=SIDE_LABELS[Side(e.side)],
-                )
-            )
+        except services.CannotChair as e:
+            form.show(e)
         else:
             flash(
                 _(
@@ -317,10 +268,7 @@ def group_remove_coordinator(slug: str, coordinator_id: int):
     form = Form()
     if form.validate_on_submit():
         name = chair.user.full_name
-        try:
-            services.remove_coordinator(group, chair, by=current_user)
-        except services.NotAllowed:
-            abort(403)
+        services.remove_coordinator(group, chair, by=current_user)
         flash(_("%(name)s is no longer a co-chair of the group.", name=name), "success")
         return redirect(url_for("admin.group", slug=group.slug))
     if request.method == "POST":
@@ -340,15 +288,11 @@ def group_archive(slug: str):
     group = services.get_group_or_404(slug)
     form = Form()
     if form.validate_on_submit():
-        try:
+        back = url_for("admin.group", slug=group.slug)
+        with domain_errors(back=back):
             services.archive_group(group, by=current_user)
-        except services.NotAllowed:
-            abort(403)
-        except services.GroupArchived:
-            flash(_("The group was already archived."), "info")
-        else:
-            flash(_("The working group is archived."), "success")
-        return redirect(url_for("admin.group", slug=group.slug))
+        flash(_("The working group is archived."), "success")
+        return redirect(back)
     if request.method == "POST":
         abort(400)
     return render_template("admin/groups/archive.html", group=group, form=form)
@@ -361,20 +305,8 @@ def group_reopen(slug: str):
     form = Form()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    back = url_for("admin.group", slug=group.slug)
+    with domain_errors(back=back):
         services.reopen_group(group, by=current_user)
-    except services.NotAllowed:
-        abort(403)
-    except services.NotArchived:
-        flash(_("The group is not archived."), "info")
-    except services.PriorityTaken:
-        flash(
-            _(
-                "Another working group now carries priority %(n)s, so this one cannot be reopened.",
-                n=group.priority,
-            ),
-            "error",
-        )
-    else:
-        flash(_("The working group is open again."), "success")
-    return redirect(url_for("admin.group", slug=group.slug))
+    flash(_("The working group is open again."), "success")
+    return redirect(back)

@@ -27,6 +27,7 @@ from ..core.vocabulary import (
     country_choices,
 )
 from ..database import parse_id
+from ..errors import domain_errors
 from ..extensions import db
 from ..forms import Form, strip
 from ..groups.models import Membership
@@ -258,34 +259,20 @@ def verification_queue():
     return _queue_page()
 
 
-def _back(org: Organisation):
+def _back(org: Organisation) -> str:
     if request.args.get("back") == "organisation":
-        return redirect(url_for("admin.organisation", org_id=org.id))
-    return redirect(url_for("admin.verification_queue"))
-
-
-def _not_now(org: Organisation) -> None:
-    flash(
-        _(
-            "%(name)s is %(status)s now: this action no longer applies.",
-            name=org.name,
-            status=STATUS_LABELS[org.status],
-        ),
-        "error",
-    )
+        return url_for("admin.organisation", org_id=org.id)
+    return url_for("admin.verification_queue")
 
 
 @bp.post("/organisations/<int:org_id>/verify")
 @secretariat_required
 def verify_organisation(org_id: int):
     org = organisation_services.get_or_404(org_id)
-    try:
+    with domain_errors(back=_back(org)):
         verification.verify(org, by=current_user)
-    except verification.InvalidTransition:
-        _not_now(org)
-    else:
-        flash(_("%(name)s is verified.", name=org.name), "success")
-    return _back(org)
+    flash(_("%(name)s is verified.", name=org.name), "success")
+    return redirect(_back(org))
 
 
 @bp.post("/organisations/<int:org_id>/reject")
@@ -294,13 +281,10 @@ def reject_organisation(org_id: int):
     org = organisation_services.get_or_404(org_id)
     form = _reject_form(org, request.form)
     if form.validate_on_submit():
-        try:
+        with domain_errors(back=_back(org)):
             verification.reject(org, form.reason.data, by=current_user)
-        except verification.InvalidTransition:
-            _not_now(org)
-        else:
-            flash(_("%(name)s is rejected; its admins are told why.", name=org.name), "success")
-        return _back(org)
+        flash(_("%(name)s is rejected; its admins are told why.", name=org.name), "success")
+        return redirect(_back(org))
     if request.args.get("back") == "organisation":
         return _organisation_page(org, reject_form=form, status=422)
     return _queue_page((org.id, form), 422)
@@ -354,29 +338,22 @@ def suspend_organisation(org_id: int):
     form = ReasonForm()
     if not form.validate_on_submit():
         return _organisation_page(org, suspend_form=form, status=422)
-    try:
+    back = url_for("admin.organisation", org_id=org.id)
+    with domain_errors(back=back):
         verification.suspend(org, form.reason.data, by=current_user)
-    except verification.InvalidTransition:
-        _not_now(org)
-    else:
-        flash(
-            _("%(name)s is suspended; its users can no longer log in.", name=org.name),
-            "success",
-        )
-    return redirect(url_for("admin.organisation", org_id=org.id))
+    flash(_("%(name)s is suspended; its users can no longer log in.", name=org.name), "success")
+    return redirect(back)
 
 
 @bp.post("/organisations/<int:org_id>/reinstate")
 @secretariat_required
 def reinstate_organisation(org_id: int):
     org = organisation_services.get_or_404(org_id)
-    try:
+    back = url_for("admin.organisation", org_id=org.id)
+    with domain_errors(back=back):
         verification.reinstate(org, by=current_user)
-    except verification.InvalidTransition:
-        _not_now(org)
-    else:
-        flash(_("%(name)s is reinstated.", name=org.name), "success")
-    return redirect(url_for("admin.organisation", org_id=org.id))
+    flash(_("%(name)s is reinstated.", name=org.name), "success")
+    return redirect(back)
 
 
 @bp.route("/organisations/<int:org_id>/merge", methods=["GET", "POST"])
@@ -389,10 +366,7 @@ def merge_organisation(org_id: int):
         if duplicate_id is None:
             abort(400)
         duplicate = organisation_services.get_or_404(duplicate_id)
-        try:
-            verification.merge(keep, duplicate, by=current_user)
-        except verification.SameOrganisation:
-            abort(400)
+        verification.merge(keep, duplicate, by=current_user)
         flash(
             _("%(duplicate)s is merged into %(name)s.", duplicate=duplicate.name, name=keep.name),
             "success",

@@ -4,9 +4,10 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import domain_errors
 from ..extensions import limiter
 from ..navigation import redirect_next
-from . import bp, services, standing, tokens
+from . import bp, services
 from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 
 
@@ -27,11 +28,7 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.LoginRefused as e:
-            form.password.errors.append(
-                _("The email or password is not right.")
-                if e.reason == "credentials"
-                else standing.message(e.reason)
-            )
+            form.show(e)
         else:
             login_user(user, remember=form.remember.data)
             endpoint, values = _home_for(user)
@@ -51,18 +48,8 @@ def logout():
 
 @bp.get("/confirm/<token>")
 def confirm_email(token: str):
-    try:
-        services.confirm_email(token)
-    except tokens.InvalidToken as e:
-        message = (
-            _("This confirmation link has expired.")
-            if e.expired
-            else _("This confirmation link is not valid.")
-        )
-        if current_user.is_authenticated and not current_user.email_confirmed:
-            message += " " + _("Use the button above to get a new one.")
-        flash(message, "error")
-        return redirect(url_for("main.index"))
+    with domain_errors(back=url_for("main.index")):
+        services.confirm_email(token, by=current_user)
     flash(_("Thank you: your email address is confirmed."), "success")
     if current_user.is_authenticated:
         endpoint, values = _home_for(current_user)
@@ -107,59 +94,32 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], methods=["POST"])
 def reset_password(token: str):
-    try:
+    with domain_errors(back=url_for("auth.forgot_password")):
         user = services.user_for_reset_token(token)
-    except tokens.InvalidToken:
-        flash(_("This reset link is not valid any more. Ask for a new one."), "error")
-        return redirect(url_for("auth.forgot_password"))
-    refusal = standing.sign_in_refusal(user)
-    if refusal:
-        flash(standing.message(refusal), "error")
-        return redirect(url_for("auth.login"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
+    with domain_errors(back=url_for("auth.login")):
+        services.check_may_sign_in(user)
+        if form.validate_on_submit():
             user = services.reset_password(token, form.password.data)
-        except services.LoginRefused as e:
-            flash(standing.message(e.reason), "error")
-            return redirect(url_for("auth.login"))
-        logout_user()
-        login_user(user)
-        flash(_("Your password is changed."), "success")
-        endpoint, values = _home_for(user)
-        return redirect(url_for(endpoint, **values))
+            logout_user()
+            login_user(user)
+            flash(_("Your password is changed."), "success")
+            endpoint, values = _home_for(user)
+            return redirect(url_for(endpoint, **values))
     return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    try:
+    with domain_errors(back=url_for("main.index")):
         invitation = services.invitation_for_token(token)
-    except tokens.InvalidToken:
-        flash(
-            _(
-                "This invitation is not valid any more. "
-                "Ask your organisation's admin for a new one."
-            ),
-            "error",
-        )
-        return redirect(url_for("main.index"))
-    refusal = standing.joining_refusal(invitation.organisation)
-    if refusal:
-        flash(standing.message(refusal), "error")
-        return redirect(url_for("main.index"))
+        services.check_may_join(invitation)
     if current_user.is_authenticated:
         logout_user()
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(back=url_for("auth.login")):
             user = services.accept_invitation(token, form.full_name.data, form.password.data)
-        except services.LoginRefused as e:
-            flash(standing.message(e.reason), "error")
-            return redirect(url_for("main.index"))
-        except services.EmailTaken:
-            flash(_("An account already uses this email. Log in instead."), "error")
-            return redirect(url_for("auth.login"))
         login_user(user)
         flash(_("Welcome to %(org)s.", org=invitation.organisation.name), "success")
         return redirect(url_for("organisations.profile", org_id=user.organisation_id))

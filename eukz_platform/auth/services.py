@@ -6,6 +6,7 @@ import logging
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import mailing, tasks
 from ..core.models import Invitation
 from ..database import utcnow
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..links import site_url
 from . import standing, tokens
@@ -24,16 +26,31 @@ logger = logging.getLogger(__name__)
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class LoginRefused(Exception):
+RESET_LINK = tokens.LinkRefusals(_l("This reset link is not valid any more. Ask for a new one."))
+INVITATION_LINK = tokens.LinkRefusals(
+    _l("This invitation is not valid any more. Ask your organisation's admin for a new one.")
+)
+
+
+class LoginRefused(DomainError):
     """Wrong email or password, or an account that may not log in now."""
 
+    status = 403
+    field = "password"
+
     def __init__(self, reason: str):
-        super().__init__(reason)
+        super().__init__(
+            _("The email or password is not right.")
+            if reason == "credentials"
+            else standing.message(reason)
+        )
         self.reason = reason
 
 
-class EmailTaken(Exception):
+class EmailTaken(Conflict):
     """Another user already has this email."""
+
+    message = _l("An account already uses this email. Log in instead.")
 
 
 def find_by_email(email: str) -> User | None:
@@ -48,9 +65,7 @@ def authenticate(email: str, password: str) -> User:
         raise LoginRefused("credentials")
     if not user.check_password(password):
         raise LoginRefused("credentials")
-    refusal = standing.sign_in_refusal(user)
-    if refusal:
-        raise LoginRefused(refusal)
+    check_may_sign_in(user)
     user.last_login_at = utcnow()
     db.session.commit()
     return user
@@ -70,12 +85,18 @@ def send_confirmation(user: User) -> bool:
     )
 
 
-def confirm_email(token: str) -> User:
-    """Mark the email in the token as confirmed; InvalidToken if it is not a current one."""
-    payload = tokens.read("confirm-email", token, current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
+def confirm_email(token: str, by: User | None = None) -> User:
+    """Mark the email in the token as confirmed; InvalidToken if it is not a current one,
+    telling ``by`` (signed in, not yet confirmed) how to get a new one."""
+    refusals = tokens.CONFIRMATION_LINK
+    if by is not None and by.is_authenticated and not by.email_confirmed:
+        hint = _("Use the button above to get a new one.")
+        refusals = tokens.LinkRefusals(*(f"{words} {hint}" for words in refusals))
+    max_age = current_app.config["EMAIL_CONFIRMATION_MAX_AGE"]
+    payload = tokens.read("confirm-email", token, max_age, refusals)
     user = db.session.get(User, payload.get("uid"))
     if user is None or user.email != payload.get("email"):
-        raise tokens.InvalidToken()
+        raise tokens.InvalidToken(refusals.invalid)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         db.session.commit()
@@ -115,11 +136,19 @@ def _send_password_reset(email: str) -> None:
 
 
 def user_for_reset_token(token: str) -> User:
-    payload = tokens.read("reset-password", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    payload = tokens.read("reset-password", token, max_age, RESET_LINK)
     user = db.session.get(User, payload.get("uid"))
     if user is None or payload.get("fp") != _password_fingerprint(user):
-        raise tokens.InvalidToken()
+        raise tokens.InvalidToken(RESET_LINK.invalid)
     return user
+
+
+def check_may_sign_in(user: User) -> None:
+    """LoginRefused if this person may not sign in now (``standing``)."""
+    refusal = standing.sign_in_refusal(user)
+    if refusal:
+        raise LoginRefused(refusal)
 
 
 def reset_password(token: str, password: str) -> User:
@@ -127,9 +156,7 @@ def reset_password(token: str, password: str) -> User:
 
     LoginRefused if the person may not sign in now (nothing is changed then)."""
     user = user_for_reset_token(token)
-    refusal = standing.sign_in_refusal(user)
-    if refusal:
-        raise LoginRefused(refusal)
+    check_may_sign_in(user)
     user.set_password(password)
     # Following the mailed link proves the address.
     if user.email_confirmed_at is None:
@@ -146,15 +173,23 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_for_token(token: str) -> Invitation:
-    payload = tokens.read("invitation", token, current_app.config["INVITATION_MAX_AGE"])
+    max_age = current_app.config["INVITATION_MAX_AGE"]
+    payload = tokens.read("invitation", token, max_age, INVITATION_LINK)
     invitation = db.session.get(Invitation, payload.get("iid"))
     if (
         invitation is None
         or invitation.accepted_at is not None
         or invitation.email != payload.get("email")
     ):
-        raise tokens.InvalidToken()
+        raise tokens.InvalidToken(INVITATION_LINK.invalid)
     return invitation
+
+
+def check_may_join(invitation: Invitation) -> None:
+    """LoginRefused if nobody may join the invitation's organisation now (``standing``)."""
+    refusal = standing.joining_refusal(invitation.organisation)
+    if refusal:
+        raise LoginRefused(refusal)
 
 
 def logout(user: User) -> None:
@@ -166,9 +201,7 @@ def logout(user: User) -> None:
 def accept_invitation(token: str, full_name: str, password: str) -> User:
     """Create the invited colleague's account as a member of the organisation."""
     invitation = invitation_for_token(token)
-    refusal = standing.joining_refusal(invitation.organisation)
-    if refusal:
-        raise LoginRefused(refusal)
+    check_may_join(invitation)
     if find_by_email(invitation.email) is not None:
         raise EmailTaken()
     now = utcnow()

@@ -1,14 +1,34 @@
 """Signed, time-limited tokens for the links the platform mails."""
 
+from typing import NamedTuple
+
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ..errors import DomainError
 
-class InvalidToken(Exception):
-    """The link is malformed, tampered with, or expired."""
 
-    def __init__(self, expired: bool = False):
-        super().__init__("expired" if expired else "invalid")
+class LinkRefusals(NamedTuple):
+    """What a person who followed a link of one kind is told when it does not work."""
+
+    invalid: str
+    expired: str | None = None  # None: the same words as ``invalid``
+
+
+CONFIRMATION_LINK = LinkRefusals(
+    _l("This confirmation link is not valid."), _l("This confirmation link has expired.")
+)
+ANY_LINK = LinkRefusals(_l("This link is not valid."), _l("This link has expired."))
+
+
+class InvalidToken(DomainError):
+    """The link is malformed, tampered with, expired, or no longer a current one."""
+
+    message = ANY_LINK.invalid
+
+    def __init__(self, message: str | None = None, expired: bool = False):
+        super().__init__(message)
         self.expired = expired
 
 
@@ -20,14 +40,14 @@ def make(purpose: str, payload: dict) -> str:
     return _serializer(purpose).dumps(payload)
 
 
-def read(purpose: str, token: str, max_age: int) -> dict:
-    """The payload of a token made for this purpose, or InvalidToken."""
+def read(purpose: str, token: str, max_age: int | None, refusals: LinkRefusals = ANY_LINK) -> dict:
+    """The payload of a token made for this purpose, or InvalidToken with ``refusals``' words."""
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as e:
-        raise InvalidToken(expired=True) from e
+        raise InvalidToken(refusals.expired or refusals.invalid, expired=True) from e
     except BadSignature as e:
-        raise InvalidToken() from e
+        raise InvalidToken(refusals.invalid) from e
     if not isinstance(payload, dict):
-        raise InvalidToken()
+        raise InvalidToken(refusals.invalid)
     return payload

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import String, any_, bindparam, func, insert, update
 from sqlalchemy.dialects import postgresql
 
 from .. import audit
 from ..database import serialise, utcnow
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..permissions import NotAllowed
 from . import services as contact_services
@@ -62,16 +64,28 @@ class FileProblem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The file cannot be read as a contacts CSV; ``problems`` says why."""
 
+    status = 422
+    field = "file"
+
     def __init__(self, *problems: FileProblem):
-        super().__init__(", ".join(p.code for p in problems))
+        super().__init__()
         self.problems = list(problems)
 
+    @property
+    def message(self) -> str:
+        return " ".join(self.field_errors()["file"])
 
-class AlreadyApplied(Exception):
+    def field_errors(self) -> dict[str, list[str]]:
+        return {"file": [file_problem_message(p) for p in self.problems]}
+
+
+class AlreadyApplied(Conflict):
     """The batch was applied before; it is applied only once."""
+
+    message = _l("This import was applied before; nothing changed this time.")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 
 from .. import audit
 from ..database import serialise
+from ..errors import DomainError
 from ..extensions import db
 from ..forms import is_single_line
 from ..permissions import NotAllowed
@@ -77,12 +78,24 @@ def problem_message(problem: Problem) -> str:
     return messages[problem.code]()
 
 
-class InvalidContact(Exception):
+class InvalidContact(DomainError):
     """Values that cannot be saved; ``problems`` says which and why."""
 
+    status = 422
+
     def __init__(self, problems: list[Problem]):
-        super().__init__(", ".join(f"{p.field}:{p.code}" for p in problems))
+        super().__init__()
         self.problems = problems
+
+    @property
+    def message(self) -> str:
+        return " ".join(problem_message(p) for p in self.problems)
+
+    def field_errors(self) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        for problem in self.problems:
+            errors.setdefault(problem.field, []).append(problem_message(problem))
+        return errors
 
 
 def _text(value: Any) -> str | None:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -19,8 +21,9 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..auth.models import User
 from ..core.models import Organisation, OrganisationName, name_key
-from ..core.vocabulary import OrganisationStatus, Side
+from ..core.vocabulary import SIDE_LABELS, OrganisationStatus, Side
 from ..database import locked, utcnow
+from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from . import membership as membership_rules
 from .models import (
@@ -42,56 +45,79 @@ SEARCH_LIMIT = 20
 NotAllowed = membership_rules.NotAllowed
 
 
-class SlugInvalid(Exception):
+class SlugInvalid(DomainError):
     """The slug is not lowercase kebab-case, or is reserved."""
 
+    status = 422
+    field = "slug"
+    message = _l("This short name cannot be used; choose another.")
 
-class SlugTaken(Exception):
+
+class SlugTaken(Conflict):
     """Another working group (archived ones included) has this slug."""
 
+    field = "slug"
+    message = _l("Another working group already uses this short name.")
 
-class PriorityTaken(Exception):
+
+class PriorityTaken(Conflict):
     """A working group that is not archived already carries this priority number."""
 
-
-class OrganisationNotFound(Exception):
-    pass
-
-
-class NotVerified(Exception):
-    """The organisation is not verified, so it cannot be added to a group."""
+    field = "priority"
+    message = _l("A working group that is not archived already carries this priority number.")
 
 
-class AlreadyMember(Exception):
-    """The organisation is already an active member of the group."""
+class AlreadyArchived(Conflict):
+    category = "info"
+    message = _l("The group was already archived.")
 
 
-class GroupArchived(Exception):
-    """An archived group takes no new members."""
+class NotArchived(Conflict):
+    category = "info"
+    message = _l("The group is not archived.")
 
 
-class NotArchived(Exception):
-    pass
+class CannotChair(Conflict):
+    """The person cannot be appointed co-chair of the group."""
+
+    field = "user_id"
 
 
-class NotAMember(Exception):
+class NotOfMember(CannotChair):
     """The person's organisation is not an active member of the group."""
 
+    message = _l(
+        "Co-chairs are people of organisations that are active members of the "
+        "group; this person's organisation is not."
+    )
 
-class WrongSide(Exception):
+
+class WrongSide(CannotChair):
     """Co-chairs come from the EU side or the Kazakhstan side; this organisation is on neither."""
 
+    message = _l(
+        "Co-chairs come from the EU side or the Kazakhstan side; this person's "
+        "organisation is on neither."
+    )
 
-class SlotTaken(Exception):
+
+class SlotTaken(CannotChair):
     """The group already has a co-chair for this side."""
 
     def __init__(self, side: str):
-        super().__init__(side)
+        super().__init__(
+            _(
+                "The group already has a co-chair for the %(side)s side: remove them first.",
+                side=SIDE_LABELS[Side(side)],
+            )
+        )
         self.side = side
 
 
-class AlreadyCoordinator(Exception):
+class AlreadyCoordinator(CannotChair):
     """The person already co-chairs this group."""
+
+    message = _l("This person already co-chairs the group.")
 
 
 @dataclass(frozen=True)
@@ -289,14 +315,13 @@ def _check_slug(slug: str) -> None:
         raise SlugTaken()
 
 
-def _check_priority(priority: int, exclude_id: int | None = None) -> None:
+def _priority_taken(priority: int, exclude_id: int | None = None) -> bool:
     same = select(WorkingGroup.id).where(
         WorkingGroup.priority == priority, WorkingGroup.archived_at.is_(None)
     )
     if exclude_id is not None:
         same = same.where(WorkingGroup.id != exclude_id)
-    if db.session.scalar(same) is not None:
-        raise PriorityTaken()
+    return db.session.scalar(same) is not None
 
 
 def create_group(
@@ -310,7 +335,8 @@ def create_group(
     _require_secretariat(by)
     slug = slug.strip()
     _check_slug(slug)
-    _check_priority(priority)
+    if _priority_taken(priority):
+        raise PriorityTaken()
     group = WorkingGroup(slug=slug, priority=priority, moderated=moderated)
     _apply_texts(group, texts)
     db.session.add(group)
@@ -361,7 +387,7 @@ def archive_group(group: WorkingGroup, by: User) -> WorkingGroup:
     """The group stays readable but takes no new members."""
     _require_secretariat(by)
     if locked(db.session, group) is None or group.archived_at is not None:
-        raise GroupArchived()
+        raise AlreadyArchived()
     group.archived_at = utcnow()
     audit.record(
         by,
@@ -381,7 +407,13 @@ def reopen_group(group: WorkingGroup, by: User) -> WorkingGroup:
     _require_secretariat(by)
     if locked(db.session, group) is None or group.archived_at is None:
         raise NotArchived()
-    _check_priority(group.priority, exclude_id=group.id)
+    if _priority_taken(group.priority, exclude_id=group.id):
+        raise PriorityTaken(
+            _(
+                "Another working group now carries priority %(n)s, so this one cannot be reopened.",
+                n=group.priority,
+            )
+        )
     before = group.archived_at
     group.archived_at = None
     audit.record(
@@ -402,15 +434,8 @@ def add_organisation(group: WorkingGroup, organisation_id: int, by: User) -> Mem
     _require_secretariat(by)
     org = db.session.get(Organisation, organisation_id)
     if org is None:
-        raise OrganisationNotFound()
-    try:
-        return membership_rules.add_directly(org, group, by)
-    except membership_rules.NotYetVerified as e:
-        raise NotVerified() from e
-    except membership_rules.GroupArchived as e:
-        raise GroupArchived() from e
-    except membership_rules.InvalidTransition as e:
-        raise AlreadyMember() from e
+        raise NotFound()
+    return membership_rules.add_directly(org, group, by)
 
 
 def _coordinator_summary(user: User, group: WorkingGroup, side: str) -> dict:
@@ -428,7 +453,7 @@ def appoint_coordinator(group: WorkingGroup, user_id: int, by: User) -> Coordina
     _require_secretariat(by)
     user = db.session.get(User, user_id)
     if user is None or user.organisation is None or not user.active:
-        raise NotAMember()
+        raise NotOfMember()
     org = user.organisation
     membership = membership_rules.get_membership(org.id, group.id)
     if (
@@ -436,7 +461,7 @@ def appoint_coordinator(group: WorkingGroup, user_id: int, by: User) -> Coordina
         or membership.status != MembershipStatus.ACTIVE
         or org.status != OrganisationStatus.VERIFIED
     ):
-        raise NotAMember()
+        raise NotOfMember()
     side = org.side.value
     if side not in COORDINATOR_SIDES:
         raise WrongSide()

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -25,6 +26,7 @@ from ..auth.models import User
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..links import site_url
 from . import notifications
@@ -87,28 +89,51 @@ TIMEZONES = (
 DEFAULT_TIMEZONE = TIMEZONES[0]
 
 
-class MeetingInPast(Exception):
+class BadTimes(DomainError):
+    """The meeting's start or end cannot be accepted."""
+
+    status = 422
+
+
+class MeetingInPast(BadTimes):
     """A meeting cannot be scheduled to start in the past."""
 
+    field = "starts_at"
+    message = _l("The meeting cannot start in the past.")
 
-class EndsBeforeStart(Exception):
+
+class EndsBeforeStart(BadTimes):
     """A meeting must end after it starts."""
 
-
-class MeetingCancelled(Exception):
-    """The meeting is cancelled: it cannot be changed or registered for."""
-
-
-class RegistrationClosed(Exception):
-    """The meeting takes no registrations (not open, or already started)."""
+    field = "ends_at"
+    message = _l("The end must be after the start.")
 
 
-class AlreadyRegistered(Exception):
+class MeetingCancelled(Conflict):
+    """The meeting is cancelled: it cannot be changed."""
+
+    category = "info"
+    message = _l("This meeting is cancelled and can no longer be changed.")
+
+
+class RegistrationClosed(Conflict):
+    """The meeting takes no registrations (cancelled, not open, or already started)."""
+
+    message = _l("This meeting takes no registrations.")
+
+
+class AlreadyRegistered(Conflict):
     """The user is already registered or on the waiting list."""
 
+    category = "info"
+    message = _l("You are already registered for this meeting.")
 
-class NotRegistered(Exception):
+
+class NotRegistered(Conflict):
     """The user has no registration to cancel."""
+
+    category = "info"
+    message = _l("You are not registered for this meeting.")
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -260,7 +285,7 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
     if not can_moderate(by, meeting.group):
         raise NotAllowed()
     if _cancelled_now(meeting):
-        raise MeetingCancelled()
+        raise MeetingCancelled(_("This meeting was already cancelled."))
     before = _snapshot(meeting)
     meeting.cancelled_at = utcnow()
     audit.record(
@@ -343,9 +368,7 @@ def register(meeting: Meeting, user: User, attendance: str) -> MeetingRegistrati
     """Register for a meeting, or join its waiting list when it is full."""
     if not can_register(user, meeting.group):
         raise NotAllowed()
-    if meeting.cancelled_at is not None:
-        raise MeetingCancelled()
-    if not is_open_for_registration(meeting):
+    if meeting.cancelled_at is not None or not is_open_for_registration(meeting):
         raise RegistrationClosed()
     mode = MeetingMode(attendance)
     if mode not in attendance_choices(meeting):

@@ -17,6 +17,7 @@ the others find it made.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +27,7 @@ from ..auth.models import User
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked
+from ..errors import Conflict
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed
@@ -35,16 +37,42 @@ from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, 
 Status = MembershipStatus
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Conflict):
     """The membership is not in a state this action applies to."""
 
+    category = "info"
 
-class NotYetVerified(Exception):
+
+class AlreadyMember(InvalidTransition):
+    message = _l("Your organisation is already a member or has a request pending.")
+
+
+class NoPendingRequest(InvalidTransition):
+    message = _l("There is no pending request to withdraw.")
+
+
+class NotAMember(InvalidTransition):
+    message = _l("Your organisation is not a member of this working group.")
+
+
+class AlreadyDecided(InvalidTransition):
+    message = _l("This request has already been decided or withdrawn.")
+
+
+class NotYetVerified(Conflict):
     """The organisation awaits verification, so its request cannot be approved yet."""
 
+    category = "warning"
+    message = _l(
+        "Only verified organisations can be added to a working group. "
+        "Verify the organisation first."
+    )
 
-class GroupArchived(Exception):
+
+class GroupArchived(Conflict):
     """An archived group takes no new members."""
+
+    message = _l("This working group is archived and takes no new members.")
 
 
 def _is_org_admin(user: User | None, org_id: int) -> bool:
@@ -116,11 +144,9 @@ def get_membership(org_id: int, group_id: int, lock: bool = False) -> Membership
     return db.session.scalar(query)
 
 
-def _locked(membership: Membership) -> Membership:
-    """The membership with its row locked and its state read afresh (database.locked)."""
-    if locked(db.session, membership) is None:
-        raise InvalidTransition()
-    return membership
+def _status_now(membership: Membership) -> Status | None:
+    """The membership's state read afresh with its row locked (database.locked); None if gone."""
+    return None if locked(db.session, membership) is None else membership.status
 
 
 def _transition(
@@ -174,7 +200,7 @@ def request_membership(
             return existing
         return membership
     if membership.status in (Status.PENDING, Status.ACTIVE):
-        raise InvalidTransition()
+        raise AlreadyMember()
     membership.motivation = motivation or None
     _transition(membership, target, by)
     db.session.commit()
@@ -184,8 +210,8 @@ def request_membership(
 def withdraw(membership: Membership, by: User) -> Membership:
     if not _is_org_admin(by, membership.organisation_id):
         raise NotAllowed()
-    if _locked(membership).status != Status.PENDING:
-        raise InvalidTransition()
+    if _status_now(membership) != Status.PENDING:
+        raise NoPendingRequest()
     _transition(membership, Status.WITHDRAWN, by)
     db.session.commit()
     return membership
@@ -194,8 +220,8 @@ def withdraw(membership: Membership, by: User) -> Membership:
 def leave(membership: Membership, by: User) -> Membership:
     if not _is_org_admin(by, membership.organisation_id):
         raise NotAllowed()
-    if _locked(membership).status != Status.ACTIVE:
-        raise InvalidTransition()
+    if _status_now(membership) != Status.ACTIVE:
+        raise NotAMember()
     _transition(membership, Status.LEFT, by)
     db.session.commit()
     return membership
@@ -207,7 +233,7 @@ def withdraw_request(org: Organisation, group: WorkingGroup, by: User) -> Member
         raise NotAllowed()
     membership = get_membership(org.id, group.id)
     if membership is None:
-        raise InvalidTransition()
+        raise NoPendingRequest()
     return withdraw(membership, by)
 
 
@@ -217,7 +243,7 @@ def leave_group(org: Organisation, group: WorkingGroup, by: User) -> Membership:
         raise NotAllowed()
     membership = get_membership(org.id, group.id)
     if membership is None:
-        raise InvalidTransition()
+        raise NotAMember()
     return leave(membership, by)
 
 
@@ -225,10 +251,16 @@ def approve(membership: Membership, by: User, message: str | None = None) -> Mem
     """A coordinator (or the secretariat) accepts a pending request of a verified organisation."""
     if not can_moderate(by, membership.group):
         raise NotAllowed()
-    if _locked(membership).status != Status.PENDING:
-        raise InvalidTransition()
+    if _status_now(membership) != Status.PENDING:
+        raise AlreadyDecided()
     if membership.organisation.status != OrganisationStatus.VERIFIED:
-        raise NotYetVerified()
+        raise NotYetVerified(
+            _(
+                "%(org)s awaits verification by the secretariat; its request can be approved "
+                "once it is verified.",
+                org=membership.organisation.name,
+            )
+        )
     _transition(membership, Status.ACTIVE, by, message)
     _audit_decision(membership, by, "membership.approve", Status.PENDING)
     db.session.commit()
@@ -239,8 +271,8 @@ def approve(membership: Membership, by: User, message: str | None = None) -> Mem
 def decline(membership: Membership, by: User, message: str | None = None) -> Membership:
     if not can_moderate(by, membership.group):
         raise NotAllowed()
-    if _locked(membership).status != Status.PENDING:
-        raise InvalidTransition()
+    if _status_now(membership) != Status.PENDING:
+        raise AlreadyDecided()
     _transition(membership, Status.DECLINED, by, message)
     _audit_decision(membership, by, "membership.decline", Status.PENDING)
     db.session.commit()
@@ -266,7 +298,7 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
         )
         db.session.add(membership)
     elif membership.status == Status.ACTIVE:
-        raise InvalidTransition()
+        raise AlreadyMember(_("This organisation is already a member of the group."))
     else:
         _transition(membership, Status.ACTIVE, by)
     try:
@@ -274,7 +306,7 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
     except IntegrityError as e:
         # A simultaneous addition or request made the row first.
         db.session.rollback()
-        raise InvalidTransition() from e
+        raise AlreadyMember(_("This organisation is already a member of the group.")) from e
     audit.record(
         by,
         "membership.add",

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
+from ..errors import domain_errors
 from ..extensions import csrf, db
-from ..navigation import redirect_next
+from ..navigation import next_url
 from . import announcements, bp, ics, meetings, notifications, services, templating  # noqa: F401
 from . import membership as memberships
 from .forms import (
@@ -63,30 +64,24 @@ def join(slug: str, org_id: int):
     form = JoinForm()
     if not form.validate_on_submit():
         return _detail_page(group, form, 422)
-    try:
+    back = next_url("groups.detail", slug=group.slug)
+    with domain_errors(back=back):
         membership = memberships.request_membership(
             org, group, by=current_user, motivation=form.motivation.data
         )
-    except memberships.NotAllowed:
-        abort(403)
-    except memberships.GroupArchived:
-        flash(_("This working group is archived and takes no new members."), "error")
-    except memberships.InvalidTransition:
-        flash(_("Your organisation is already a member or has a request pending."), "info")
+    if membership.status == MembershipStatus.ACTIVE:
+        flash(_("%(org)s is now a member of this working group.", org=org.name), "success")
+    elif org.status != OrganisationStatus.VERIFIED:
+        flash(
+            _(
+                "Your request is sent. The co-chairs can approve it once the secretariat "
+                "has verified your organisation."
+            ),
+            "success",
+        )
     else:
-        if membership.status == MembershipStatus.ACTIVE:
-            flash(_("%(org)s is now a member of this working group.", org=org.name), "success")
-        elif org.status != OrganisationStatus.VERIFIED:
-            flash(
-                _(
-                    "Your request is sent. The co-chairs can approve it once the secretariat "
-                    "has verified your organisation."
-                ),
-                "success",
-            )
-        else:
-            flash(_("Your request is sent to the co-chairs."), "success")
-    return redirect_next("groups.detail", slug=group.slug)
+        flash(_("Your request is sent to the co-chairs."), "success")
+    return redirect(back)
 
 
 @bp.post("/<slug>/organisations/<int:org_id>/withdraw")
@@ -95,11 +90,7 @@ def withdraw(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
     org = db.get_or_404(Organisation, org_id)
     return _change_membership(
-        group,
-        org,
-        memberships.withdraw_request,
-        not_possible=_("There is no pending request to withdraw."),
-        done=_("The request to join is withdrawn."),
+        group, org, memberships.withdraw_request, done=_("The request to join is withdrawn.")
     )
 
 
@@ -112,22 +103,17 @@ def leave(slug: str, org_id: int):
         group,
         org,
         memberships.leave_group,
-        not_possible=_("Your organisation is not a member of this working group."),
         done=_("%(org)s has left the working group.", org=org.name),
     )
 
 
-def _change_membership(group, org, change, not_possible: str, done: str):
+def _change_membership(group, org, change, done: str):
     """An organisation's own change to its membership of a group, said back to the user."""
-    try:
+    back = next_url("groups.detail", slug=group.slug)
+    with domain_errors(back=back):
         change(org, group, by=current_user)
-    except memberships.NotAllowed:
-        abort(403)
-    except memberships.InvalidTransition:
-        flash(not_possible, "info")
-    else:
-        flash(done, "success")
-    return redirect_next("groups.detail", slug=group.slug)
+    flash(done, "success")
+    return redirect(back)
 
 
 # Moderation -----------------------------------------------------------------------------
@@ -138,10 +124,7 @@ def _decision_form(membership_id: int) -> DecisionForm:
 
 
 def _requests_page(group, bound: DecisionForm | None = None, bound_id: int | None = None):
-    try:
-        pending = services.pending_requests(group, by=current_user)
-    except memberships.NotAllowed:
-        abort(403)
+    pending = services.pending_requests(group, by=current_user)
     forms = {m.id: _decision_form(m.id) for m in pending}
     if bound is not None and bound_id in forms:
         forms[bound_id] = bound
@@ -171,27 +154,14 @@ def decide(slug: str, membership_id: int):
         abort(400)
     decide_with = memberships.approve if approving else memberships.decline
     name = membership.organisation.name
-    try:
+    back = url_for("groups.requests", slug=group.slug)
+    with domain_errors(back=back):
         decide_with(membership, by=current_user, message=form.message.data)
-    except memberships.NotAllowed:
-        abort(403)
-    except memberships.NotYetVerified:
-        flash(
-            _(
-                "%(org)s awaits verification by the secretariat; its request can be approved "
-                "once it is verified.",
-                org=name,
-            ),
-            "warning",
-        )
-    except memberships.InvalidTransition:
-        flash(_("This request has already been decided or withdrawn."), "info")
+    if approving:
+        flash(_("%(org)s is now a member of the working group.", org=name), "success")
     else:
-        if approving:
-            flash(_("%(org)s is now a member of the working group.", org=name), "success")
-        else:
-            flash(_("The request of %(org)s is declined.", org=name), "success")
-    return redirect(url_for("groups.requests", slug=group.slug))
+        flash(_("The request of %(org)s is declined.", org=name), "success")
+    return redirect(back)
 
 
 # Announcements ----------------------------------------------------------------------------
@@ -209,23 +179,13 @@ def new_announcement(slug: str):
     _require_moderator(group)
     form = AnnouncementForm()
     if form.validate_on_submit():
-        try:
-            announcements.post(group, by=current_user, title=form.title.data, body=form.body.data)
-        except memberships.NotAllowed:
-            abort(403)
+        announcements.post(group, by=current_user, title=form.title.data, body=form.body.data)
         flash(_("The announcement is posted."), "success")
         return redirect(url_for("groups.detail", slug=group.slug, _anchor="announcements"))
     return render_template("groups/announcement_form.html", group=group, form=form), _status(form)
 
 
 # Meetings ---------------------------------------------------------------------------------
-
-
-def _meeting_errors(form: MeetingForm, e: Exception) -> None:
-    if isinstance(e, meetings.MeetingInPast):
-        form.starts_at.errors.append(_("The meeting cannot start in the past."))
-    elif isinstance(e, meetings.EndsBeforeStart):
-        form.ends_at.errors.append(_("The end must be after the start."))
 
 
 @bp.route("/<slug>/meetings/new", methods=["GET", "POST"])
@@ -237,10 +197,8 @@ def new_meeting(slug: str):
     if form.validate_on_submit():
         try:
             meeting = meetings.create(group, by=current_user, data=form.meeting_data())
-        except memberships.NotAllowed:
-            abort(403)
-        except (meetings.MeetingInPast, meetings.EndsBeforeStart) as e:
-            _meeting_errors(form, e)
+        except meetings.BadTimes as e:
+            form.show(e)
         else:
             flash(_("The meeting is scheduled."), "success")
             return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
@@ -270,23 +228,19 @@ def edit_meeting(slug: str, meeting_id: int):
     group = services.get_by_slug_or_404(slug)
     _require_moderator(group)
     meeting = meetings.get_or_404(group, meeting_id)
-    if meeting.cancelled_at is not None:
-        flash(_("This meeting is cancelled and can no longer be changed."), "info")
-        return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
-    form = MeetingForm(data=None if request.method == "POST" else _initial(meeting))
-    if form.validate_on_submit():
-        try:
-            meetings.update(meeting, by=current_user, data=form.meeting_data())
-        except memberships.NotAllowed:
-            abort(403)
-        except (meetings.MeetingInPast, meetings.EndsBeforeStart) as e:
-            _meeting_errors(form, e)
-        except meetings.MeetingCancelled:
-            flash(_("This meeting is cancelled and can no longer be changed."), "info")
-            return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
-        else:
-            flash(_("The meeting is updated."), "success")
-            return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    with domain_errors(back=back):
+        if meeting.cancelled_at is not None:
+            raise meetings.MeetingCancelled()
+        form = MeetingForm(data=None if request.method == "POST" else _initial(meeting))
+        if form.validate_on_submit():
+            try:
+                meetings.update(meeting, by=current_user, data=form.meeting_data())
+            except meetings.BadTimes as e:
+                form.show(e)
+            else:
+                flash(_("The meeting is updated."), "success")
+                return redirect(back)
     return render_template(
         "groups/meeting_form.html", group=group, form=form, meeting=meeting
     ), _status(form)
@@ -297,15 +251,11 @@ def edit_meeting(slug: str, meeting_id: int):
 def cancel_meeting(slug: str, meeting_id: int):
     group = services.get_by_slug_or_404(slug)
     meeting = meetings.get_or_404(group, meeting_id)
-    try:
+    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    with domain_errors(back=back):
         meetings.cancel(meeting, by=current_user)
-    except memberships.NotAllowed:
-        abort(403)
-    except meetings.MeetingCancelled:
-        flash(_("This meeting was already cancelled."), "info")
-    else:
-        flash(_("The meeting is cancelled."), "success")
-    return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+    flash(_("The meeting is cancelled."), "success")
+    return redirect(back)
 
 
 def _meeting_page(group, meeting, form=None, status: int = 200):
@@ -340,20 +290,14 @@ def register(slug: str, meeting_id: int):
     form = RegistrationForm(modes=meetings.attendance_choices(meeting))
     if not form.validate_on_submit():
         return _meeting_page(group, meeting, form, 422)
-    try:
+    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    with domain_errors(back=back):
         registration = meetings.register(meeting, current_user, form.attendance.data)
-    except memberships.NotAllowed:
-        abort(403)
-    except (meetings.RegistrationClosed, meetings.MeetingCancelled):
-        flash(_("This meeting takes no registrations."), "error")
-    except meetings.AlreadyRegistered:
-        flash(_("You are already registered for this meeting."), "info")
+    if registration.status.value == "waiting":
+        flash(_("The meeting is full: you are on the waiting list."), "info")
     else:
-        if registration.status.value == "waiting":
-            flash(_("The meeting is full: you are on the waiting list."), "info")
-        else:
-            flash(_("You are registered."), "success")
-    return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+        flash(_("You are registered."), "success")
+    return redirect(back)
 
 
 @bp.post("/<slug>/meetings/<int:meeting_id>/unregister")
@@ -361,13 +305,11 @@ def register(slug: str, meeting_id: int):
 def unregister(slug: str, meeting_id: int):
     group = services.get_by_slug_or_404(slug)
     meeting = meetings.get_or_404(group, meeting_id)
-    try:
+    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    with domain_errors(back=back):
         meetings.unregister(meeting, current_user)
-    except meetings.NotRegistered:
-        flash(_("You are not registered for this meeting."), "info")
-    else:
-        flash(_("Your registration is cancelled."), "success")
-    return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+    flash(_("Your registration is cancelled."), "success")
+    return redirect(back)
 
 
 @bp.get("/<slug>/meetings/<int:meeting_id>/attendees.csv")
@@ -375,10 +317,7 @@ def unregister(slug: str, meeting_id: int):
 def attendees_csv(slug: str, meeting_id: int):
     group = services.get_by_slug_or_404(slug)
     meeting = meetings.get_or_404(group, meeting_id)
-    try:
-        text = meetings.attendees_csv(meeting, by=current_user)
-    except memberships.NotAllowed:
-        abort(403)
+    text = meetings.attendees_csv(meeting, by=current_user)
     return Response(
         text,
         mimetype="text/csv",

@@ -24,6 +24,7 @@ from ..contacts.models import Contact, Visibility
 from ..core.models import Organisation, OrganisationName
 from ..core.name_keys import same_name
 from ..core.vocabulary import OTHER_COUNTRY, language_choices
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..forms import Form, empty_to_none, strip
 from ..phones import to_e164
@@ -81,12 +82,19 @@ class OtherNameForm(Form):
 # Services
 
 
-class InvalidPhone(ValueError):
+class InvalidPhone(DomainError):
     """The phone number cannot be read as a number of any country."""
 
+    status = 422
+    field = "phone"
+    message = _l("Enter a phone number we can read, with its country code such as +7 or +32.")
 
-class NameTaken(ValueError):
+
+class NameTaken(Conflict):
     """The organisation already has this name, as its own or as another name."""
+
+    field = "name"
+    message = _l("The organisation already has this name.")
 
 
 def phone_region(org: Organisation) -> str | None:
@@ -102,7 +110,7 @@ def _apply(contact: Contact, org: Organisation, values: dict) -> None:
     phone = values.get("phone")
     e164 = to_e164(phone, phone_region(org)) if phone else None
     if phone and e164 is None:
-        raise InvalidPhone(phone)
+        raise InvalidPhone()
     contact.name = values["name"]
     contact.role = values.get("role")
     contact.email = values.get("email")
@@ -165,14 +173,14 @@ def add_other_name(org: Organisation, name: str, language: str | None, by: User)
     """Record the organisation's name in another language or script."""
     services.require_admin(org, by)
     if any(same_name(name, known) for known in (org.name, *(n.name for n in org.other_names))):
-        raise NameTaken(name)
+        raise NameTaken()
     other = OrganisationName(organisation_id=org.id, name=name, language=language or None)
     db.session.add(other)
     try:
         db.session.flush()
     except IntegrityError as e:
         db.session.rollback()
-        raise NameTaken(name) from e
+        raise NameTaken() from e
     audit.record(
         by,
         "organisation.other_name_add",
@@ -220,10 +228,7 @@ def organisation_contacts(org: Organisation) -> list[Contact]:
 
 def _admin_org_or_403(org_id: int) -> Organisation:
     org = services.get_or_404(org_id)
-    try:
-        services.require_admin(org, current_user)
-    except services.NotAllowed:
-        abort(403)
+    services.require_admin(org, current_user)
     return org
 
 
@@ -260,11 +265,8 @@ def _save(org: Organisation, form: ContactForm, contact: Contact | None):
             add_contact(org, form.values(), by=current_user)
         else:
             update_contact(org, contact, form.values(), by=current_user)
-    except InvalidPhone:
-        db.session.rollback()
-        form.phone.errors.append(
-            _("Enter a phone number we can read, with its country code such as +7 or +32.")
-        )
+    except InvalidPhone as e:
+        form.show(e)
         return 422
     return None
 
@@ -321,8 +323,8 @@ def other_names(org_id: int):
     if form.validate_on_submit():
         try:
             add_other_name(org, form.name.data, form.language.data, by=current_user)
-        except NameTaken:
-            form.name.errors.append(_("The organisation already has this name."))
+        except NameTaken as e:
+            form.show(e)
         else:
             flash(_("The name %(name)s is added.", name=form.name.data), "success")
             return redirect(url_for("organisations.other_names", org_id=org.id))

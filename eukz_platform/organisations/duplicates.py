@@ -43,6 +43,7 @@ from ..auth import tokens
 from ..core.models import AskToJoinRequest, Organisation
 from ..core.name_keys import same_name
 from ..database import utcnow
+from ..errors import Conflict, NotFound, domain_errors
 from ..extensions import db, limiter
 from ..forms import Form, empty_to_none, lower, strip
 from ..links import site_url
@@ -163,15 +164,22 @@ class AskToJoinForm(Form):
 TOKEN_PURPOSE = "ask-to-join"  # nosec B105 # a token salt's name, not a password
 
 
-class AlreadyForwarded(Exception):
+class AlreadyForwarded(Conflict):
     """The request reached the organisation's admins before: it is forwarded once."""
 
+    category = "info"
+
     def __init__(self, request: AskToJoinRequest):
-        super().__init__(request.id)
+        super().__init__(
+            _(
+                "Your request was already sent to the admins of %(organisation)s.",
+                organisation=request.organisation.name,
+            )
+        )
         self.request = request
 
 
-class NotListed(Exception):
+class NotListed(NotFound):
     """The organisation is no longer shown on the platform (rejected or suspended since)."""
 
 
@@ -212,10 +220,10 @@ def forward(org_id: int, token: str) -> AskToJoinRequest:
     InvalidToken for a link that is not a current one of this organisation, NotListed when
     the organisation is no longer shown, AlreadyForwarded when the link was followed before.
     """
-    payload = tokens.read(TOKEN_PURPOSE, token, _max_age())
+    payload = tokens.read(TOKEN_PURPOSE, token, _max_age(), tokens.CONFIRMATION_LINK)
     asked = db.session.get(AskToJoinRequest, payload.get("rid"))
     if asked is None or asked.email != payload.get("email") or asked.organisation_id != org_id:
-        raise tokens.InvalidToken()
+        raise tokens.InvalidToken(tokens.CONFIRMATION_LINK.invalid)
     org = asked.organisation
     if not visibility.is_listed(org):
         raise NotListed()
@@ -291,27 +299,8 @@ def ask_to_join_view(org_id: int):
 
 @bp.get("/<int:org_id>/ask-to-join/<token>", endpoint="confirm_ask_to_join")
 def confirm_ask_to_join_view(org_id: int, token: str):
-    try:
+    with domain_errors(back=url_for("organisations.ask_to_join", org_id=org_id)):
         asked = forward(org_id, token)
-    except tokens.InvalidToken as e:
-        flash(
-            _("This confirmation link has expired.")
-            if e.expired
-            else _("This confirmation link is not valid."),
-            "error",
-        )
-        return redirect(url_for("organisations.ask_to_join", org_id=org_id))
-    except NotListed:
-        abort(404)
-    except AlreadyForwarded as e:
-        flash(
-            _(
-                "Your request was already sent to the admins of %(organisation)s.",
-                organisation=e.request.organisation.name,
-            ),
-            "info",
-        )
-        return redirect(url_for("organisations.profile", org_id=org_id))
     flash(
         _(
             "Thank you: your email address is confirmed, and we sent your request to the "

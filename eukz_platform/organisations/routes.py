@@ -5,22 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from .. import visibility
+from ..errors import domain_errors
 from ..extensions import limiter
 from . import bp, duplicates, services
 from .forms import EditOrganisationForm, InviteForm, RegistrationForm, RoleForm
-
-CONFLICT_MESSAGES = {
-    "name": lambda: _("An organisation with this name is already registered."),
-    "registration_number": lambda: _(
-        "An organisation with this registration number is already registered."
-    ),
-    "email": lambda: _("An account already uses this email. Log in, or use another address."),
-}
-
-
-def _show_conflicts(form, conflict: services.Conflict) -> None:
-    for field in conflict.fields:
-        getattr(form, field).errors.append(CONFLICT_MESSAGES[field]())
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -38,8 +26,8 @@ def register():
             user = services.register(
                 form.profile_data(), form.full_name.data, form.email.data, form.password.data
             )
-        except services.Conflict as e:
-            _show_conflicts(form, e)
+        except services.Taken as e:
+            form.show(e)
         else:
             login_user(user)
             flash(
@@ -73,16 +61,13 @@ def profile(org_id: int):
 @login_required
 def edit(org_id: int):
     org = services.get_or_404(org_id)
-    try:
-        services.require_admin(org, current_user, correcting=True)
-    except services.NotAllowed:
-        abort(403)
+    services.require_admin(org, current_user, correcting=True)
     form = EditOrganisationForm(obj=org)
     if form.validate_on_submit():
         try:
             services.update_profile(org, form.profile_data(), by=current_user)
-        except services.Conflict as e:
-            _show_conflicts(form, e)
+        except services.Taken as e:
+            form.show(e)
         else:
             flash(_("The profile is saved."), "success")
             return redirect(url_for("organisations.profile", org_id=org.id))
@@ -116,26 +101,16 @@ def _people_page(org, invite_form, status: int = 200):
 def invite(org_id: int):
     org = services.get_or_404(org_id)
     form = InviteForm()
-    try:
-        services.require_admin(org, current_user)
-    except services.NotAllowed:
-        abort(403)
+    services.require_admin(org, current_user)
     if form.validate_on_submit():
         try:
             services.invite(org, form.email.data, by=current_user)
-        except services.AlreadyUser:
-            form.email.errors.append(_("Someone already has an account with this email."))
+        except services.AlreadyUser as e:
+            form.show(e)
         else:
             flash(_("We sent an invitation to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("organisations.people", org_id=org.id))
     return _people_page(org, form, 422)
-
-
-def _flash_last_admin() -> None:
-    flash(
-        _("An organisation always needs at least one admin: make someone else admin first."),
-        "error",
-    )
 
 
 @bp.post("/<int:org_id>/people/<int:user_id>/role")
@@ -145,38 +120,30 @@ def set_role(org_id: int, user_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    back = url_for("organisations.people", org_id=org.id)
+    with domain_errors(back=back):
         colleague = services.set_role(org, user_id, form.role.data, by=current_user)
-    except services.NotAllowed:
-        abort(403)
-    except services.LastAdmin:
-        _flash_last_admin()
+    if colleague.is_org_admin:
+        flash(_("%(name)s is now an admin.", name=colleague.full_name), "success")
     else:
-        if colleague.is_org_admin:
-            flash(_("%(name)s is now an admin.", name=colleague.full_name), "success")
-        else:
-            flash(_("%(name)s is now a member.", name=colleague.full_name), "success")
-    return redirect(url_for("organisations.people", org_id=org.id))
+        flash(_("%(name)s is now a member.", name=colleague.full_name), "success")
+    return redirect(back)
 
 
 @bp.post("/<int:org_id>/people/<int:user_id>/remove")
 @login_required
 def remove_colleague(org_id: int, user_id: int):
     org = services.get_or_404(org_id)
-    try:
+    back = url_for("organisations.people", org_id=org.id)
+    with domain_errors(back=back):
         colleague = services.remove_colleague(org, user_id, by=current_user)
-    except services.NotAllowed:
-        abort(403)
-    except services.LastAdmin:
-        _flash_last_admin()
-    else:
-        flash(
-            _(
-                "%(name)s is removed from the organisation and signed out everywhere.",
-                name=colleague.full_name,
-            ),
-            "success",
-        )
-        if colleague.id == current_user.id:
-            return redirect(url_for("main.index"))
-    return redirect(url_for("organisations.people", org_id=org.id))
+    flash(
+        _(
+            "%(name)s is removed from the organisation and signed out everywhere.",
+            name=colleague.full_name,
+        ),
+        "success",
+    )
+    if colleague.id == current_user.id:
+        return redirect(url_for("main.index"))
+    return redirect(back)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,25 +19,46 @@ from ..auth import standing
 from ..auth.models import Role, User
 from ..core.models import ConfirmationState, Invitation, Organisation, name_key, name_skeleton
 from ..database import utcnow
+from ..errors import Conflict
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed, is_admin_of, require_admin
 
+TAKEN_MESSAGES = {
+    "name": _l("An organisation with this name is already registered."),
+    "registration_number": _l(
+        "An organisation with this registration number is already registered."
+    ),
+    "email": _l("An account already uses this email. Log in, or use another address."),
+}
 
-class Conflict(Exception):
+
+class Taken(Conflict):
     """Values another organisation or user already has; ``fields`` names them."""
 
     def __init__(self, fields: set[str]):
-        super().__init__(", ".join(sorted(fields)))
+        super().__init__()
         self.fields = fields
 
+    @property
+    def message(self) -> str:
+        return " ".join(str(TAKEN_MESSAGES[name]) for name in sorted(self.fields))
 
-class LastAdmin(Exception):
+    def field_errors(self) -> dict[str, list[str]]:
+        return {name: [str(TAKEN_MESSAGES[name])] for name in self.fields}
+
+
+class LastAdmin(Conflict):
     """The organisation would be left without an admin."""
 
+    message = _l("An organisation always needs at least one admin: make someone else admin first.")
 
-class AlreadyUser(Exception):
+
+class AlreadyUser(Conflict):
     """The invited address already has an account."""
+
+    field = "email"
+    message = _l("Someone already has an account with this email.")
 
 
 def get_or_404(org_id: int) -> Organisation:
@@ -85,7 +107,7 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
     email = email.strip().lower()
     taken = _taken(data, email=email)
     if taken:
-        raise Conflict(taken)
+        raise Taken(taken)
     org = Organisation()
     _apply_profile(org, data)
     now = utcnow()
@@ -102,7 +124,7 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
         db.session.commit()
     except IntegrityError as e:
         db.session.rollback()
-        raise Conflict(_taken(data, email=email) or {"name"}) from e
+        raise Taken(_taken(data, email=email) or {"name"}) from e
     auth_services.send_confirmation(user)
     return user
 
@@ -112,7 +134,7 @@ def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
     require_admin(org, by, correcting=True)
     taken = _taken(data, exclude_id=org.id)
     if taken:
-        raise Conflict(taken)
+        raise Taken(taken)
     _apply_profile(org, data)
     if is_admin_of(by, org):  # an admin saving the profile confirms it
         mark_confirmed(org)
@@ -120,7 +142,7 @@ def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
         db.session.commit()
     except IntegrityError as e:
         db.session.rollback()
-        raise Conflict(_taken(data, exclude_id=org.id) or {"name"}) from e
+        raise Taken(_taken(data, exclude_id=org.id) or {"name"}) from e
     return org
 
 

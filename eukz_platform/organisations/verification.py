@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit, mailing
@@ -17,8 +18,9 @@ from ..auth import standing
 from ..auth.models import User
 from ..contacts.models import Contact
 from ..core.models import Invitation, Organisation, OrganisationName, name_key
-from ..core.vocabulary import OrganisationStatus
+from ..core.vocabulary import STATUS_LABELS, OrganisationStatus
 from ..database import locked, utcnow
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..groups.models import Membership, MembershipEvent, MembershipStatus
 from ..links import site_url
@@ -37,24 +39,39 @@ PROFILE_FIELDS = (
 ).split()
 
 
-class InvalidTransition(Exception):
+class WrongStatus(Conflict):
     """The organisation is not in a status this action applies to."""
 
+    def __init__(self, org: Organisation, message: str | None = None):
+        super().__init__(
+            message
+            or _(
+                "%(name)s is %(status)s now: this action no longer applies.",
+                name=org.name,
+                status=STATUS_LABELS[org.status],
+            )
+        )
 
-class ReasonRequired(Exception):
+
+class ReasonRequired(DomainError):
     """A rejection or suspension needs a reason, which the organisation is told."""
 
+    status = 422
+    field = "reason"
+    message = _l("Give the reason: the organisation's admins are told it.")
 
-class SameOrganisation(Exception):
+
+class SameOrganisation(DomainError):
     """An organisation cannot be merged into itself."""
 
+    message = _l("An organisation cannot be merged into itself.")
 
-def _status_now(org: Organisation) -> Status:
+
+def _status_now(org: Organisation) -> Status | None:
     """The organisation's status, read with its row locked: of two decisions taken at the
-    same moment, the second finds the first one's result (and is refused)."""
-    if locked(db.session, org) is None:
-        raise InvalidTransition()  # merged into another organisation meanwhile
-    return org.status
+    same moment, the second finds the first one's result (and is refused). None if it was
+    merged into another organisation meanwhile."""
+    return None if locked(db.session, org) is None else org.status
 
 
 def _require_secretariat(by: User) -> None:
@@ -106,7 +123,7 @@ def verify(org: Organisation, by: User) -> Organisation:
     become active in the same transaction."""
     _require_secretariat(by)
     if _status_now(org) != Status.PENDING:
-        raise InvalidTransition()
+        raise WrongStatus(org)
     _change_status(org, Status.VERIFIED, by, "organisation.verify")
     org.verified_at = utcnow()
     organisation_verified.send(org, by=by)  # the working groups react (groups.membership)
@@ -125,7 +142,7 @@ def reject(org: Organisation, reason: str, by: User) -> Organisation:
     _require_secretariat(by)
     reason = _clean_reason(reason)
     if _status_now(org) != Status.PENDING:
-        raise InvalidTransition()
+        raise WrongStatus(org)
     _change_status(org, Status.REJECTED, by, "organisation.reject", reason)
     standing.end_sessions(org.users)
     db.session.commit()
@@ -143,7 +160,7 @@ def ask_again(org: Organisation, by: User) -> Organisation:
     if not is_admin_of(by, org, correcting=True):
         raise NotAllowed()
     if _status_now(org) != Status.REJECTED:
-        raise InvalidTransition()
+        raise WrongStatus(org, _("Only a rejected organisation can ask for verification again."))
     _change_status(org, Status.PENDING, by, "organisation.ask_again")
     db.session.commit()
     return org
@@ -154,7 +171,7 @@ def suspend(org: Organisation, reason: str, by: User) -> Organisation:
     _require_secretariat(by)
     reason = _clean_reason(reason)
     if _status_now(org) not in (Status.VERIFIED, Status.PENDING):
-        raise InvalidTransition()
+        raise WrongStatus(org)
     _change_status(org, Status.SUSPENDED, by, "organisation.suspend", reason)
     # Signed out everywhere at once; its co-chairs stop acting (groups.membership).
     standing.end_sessions(org.users)
@@ -172,7 +189,7 @@ def reinstate(org: Organisation, by: User) -> Organisation:
     """Lift a suspension: back to verified if it ever was, else to awaiting verification."""
     _require_secretariat(by)
     if _status_now(org) != Status.SUSPENDED:
-        raise InvalidTransition()
+        raise WrongStatus(org)
     to = Status.VERIFIED if org.verified_at is not None else Status.PENDING
     _change_status(org, to, by, "organisation.reinstate")
     db.session.commit()
