@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .auth import standing
+from .core.models import Organisation
 from .errors import NotAllowed
+from .extensions import db
 
 if TYPE_CHECKING:
     from .auth.models import User
-    from .core.models import Organisation
 
-__all__ = ["NotAllowed", "is_admin_of", "require_admin"]
+__all__ = ["NotAllowed", "is_admin_of", "organisation_to_manage", "require_admin"]
 
 
 def is_admin_of(user: User | None, org: Organisation, *, correcting: bool = False) -> bool:
@@ -33,3 +34,10 @@ def require_admin(org: Organisation, by: User, *, correcting: bool = False) -> N
         is_admin_of(by, org, correcting=correcting) or (by.is_authenticated and by.is_secretariat)
     ):
         raise NotAllowed()
+
+
+def organisation_to_manage(org_id: int, by: User) -> Organisation:
+    """The organisation with this id (else 404), if ``by`` may manage it (else NotAllowed)."""
+    org = db.get_or_404(Organisation, org_id)
+    require_admin(org, by)
+    return org

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from .core import vocabulary
 from .groups import templating as groups
-from .organisations import contacts as organisation_contacts
+from .organisations import services as organisations
 from .search import MAX_QUERY_LENGTH
 
 
@@ -34,7 +34,7 @@ def register_template_helpers(app: Flask) -> None:
         privacy_hint=privacy_hint,
         website_link=website_link,
         search_max_length=MAX_QUERY_LENGTH,
-        organisation_contacts=organisation_contacts.organisation_contacts,
+        organisation_contacts=organisations.organisation_contacts,
         organisation_memberships=groups.organisation_memberships,
         membership_status=groups.membership_status,
         coordinator_role=groups.coordinator_role,

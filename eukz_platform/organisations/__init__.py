@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("organisations", __name__)
 
-from . import confirmation, contacts, duplicates, routes  # noqa: E402, F401 - the routes on bp
+from . import routes  # noqa: E402, F401 - the routes on bp

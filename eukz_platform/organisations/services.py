@@ -10,14 +10,24 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, mailing
+from .. import audit, mailing, visibility
 from ..auth import services as auth_services
 from ..auth import standing
 from ..auth.models import Role, User
-from ..core.models import ConfirmationState, Invitation, Organisation, name_key, name_skeleton
+from ..contacts.models import Contact
+from ..core.models import (
+    ConfirmationState,
+    Invitation,
+    Organisation,
+    OrganisationName,
+    name_key,
+    name_skeleton,
+)
+from ..core.name_keys import same_name
 from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
@@ -281,3 +291,67 @@ def confirm_profile(org: Organisation, by: User) -> Organisation:
     )
     db.session.commit()
     return org
+
+
+# Names in other languages and scripts, and the contact people a viewer sees -----------
+
+
+class NameTaken(Conflict):
+    """The organisation already has this name, as its own or as another name."""
+
+    field = "name"
+    message = _l("The organisation already has this name.")
+
+
+def add_other_name(org: Organisation, name: str, language: str | None, by: User):
+    """Record the organisation's name in another language or script."""
+    require_admin(org, by)
+    if any(same_name(name, known) for known in (org.name, *(n.name for n in org.other_names))):
+        raise NameTaken()
+    other = OrganisationName(organisation_id=org.id, name=name, language=language or None)
+    db.session.add(other)
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        db.session.rollback()
+        raise NameTaken() from e
+    audit.record(
+        by,
+        "organisation.other_name_add",
+        "organisation",
+        org.id,
+        f"Added the other name {name} to {org.name}",
+        after={"name": name, "language": language or None},
+    )
+    db.session.commit()
+    return other
+
+
+def remove_other_name(org: Organisation, other: OrganisationName, by: User) -> None:
+    require_admin(org, by)
+    audit.record(
+        by,
+        "organisation.other_name_remove",
+        "organisation",
+        org.id,
+        f"Removed the other name {other.name} from {org.name}",
+        before={"name": other.name, "language": other.language},
+    )
+    db.session.delete(other)
+    db.session.commit()
+
+
+def visible_contacts_of(org: Organisation, viewer) -> list[Contact]:
+    """The organisation's contact people the viewer may see, by name."""
+    return list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.organisation_id == org.id, visibility.visible_contacts(viewer))
+            .order_by(Contact.name, Contact.id)
+        )
+    )
+
+
+def organisation_contacts(org: Organisation) -> list[Contact]:
+    """The organisation's contact people the current user may see (its profile page)."""
+    return visible_contacts_of(org, current_user)
