@@ -118,7 +118,7 @@ def _retry_after_seconds(e: HTTPException) -> int | None:
 def handle_domain(e: DomainError):
     """A DomainError no view caught: the error page (or JSON) with its message and status."""
     db.session.rollback()
-    known = default_exceptions.get(e.status)
+    known = default_exceptions[e.status]() if e.status in default_exceptions else None
     name = known.name if known else HTTP_STATUS_CODES.get(e.status, "Error")
     return _render(e.status, name, str(e.message) or (known.description if known else ""))
 
