@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
+from flask_login import current_user
 from markupsafe import Markup
 
 from .core import vocabulary
@@ -24,6 +25,11 @@ def website_link(url: str) -> Markup:
     return Markup('<a class="ecl-link" href="{}" rel="nofollow noopener">{}</a>').format(url, url)
 
 
+def organisation_contacts(org) -> list:
+    """The organisation's contact people the current user may see (its profile page)."""
+    return organisations.visible_contacts_of(org, current_user)
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add every template global and filter, and the site's languages and vocabulary."""
     app.jinja_env.globals.update(
@@ -34,7 +40,7 @@ def register_template_helpers(app: Flask) -> None:
         privacy_hint=privacy_hint,
         website_link=website_link,
         search_max_length=MAX_QUERY_LENGTH,
-        organisation_contacts=organisations.organisation_contacts,
+        organisation_contacts=organisation_contacts,
         organisation_memberships=groups.organisation_memberships,
         membership_status=groups.membership_status,
         coordinator_role=groups.coordinator_role,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -350,8 +349,3 @@ def visible_contacts_of(org: Organisation, viewer) -> list[Contact]:
             .order_by(Contact.name, Contact.id)
         )
     )
-
-
-def organisation_contacts(org: Organisation) -> list[Contact]:
-    """The organisation's contact people the current user may see (its profile page)."""
-    return visible_contacts_of(org, current_user)
