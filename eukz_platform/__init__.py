@@ -4,7 +4,6 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
@@ -27,6 +26,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
+    from .templating import register_template_helpers
+
     register_template_helpers(app)
     from .errors import register_error_handlers
     from .security import register_input_guard, register_security_headers
@@ -176,71 +177,23 @@ def register_url_converters(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
 
 
-# Each feature: its package, URL prefix, and the modules whose routes use its blueprint.
-# The route modules are imported here, not by the packages, so that importing a
-# feature's models never pulls in its views.
-FEATURES = (
-    ("main", None, ("views",)),
-    ("auth", "/auth", ("views",)),
-    ("organisations", "/organisations", ("views", "confirmation", "contacts", "duplicates")),
-    ("groups", "/working-groups", ("views",)),
-    ("directory", "/directory", ("views", "exports")),
-    (
-        "admin",
-        "/admin",
-        ("views", "organisations", "groups", "contacts", "dashboard", "audit_log"),
-    ),
-    ("api", "/api/v1", ("views",)),
-)
-
-
 def register_blueprints(app: Flask) -> None:
-    for package, prefix, modules in FEATURES:
-        for module in modules:
-            import_module(f"{__name__}.{package}.{module}")
-        bp = import_module(f"{__name__}.{package}").bp
-        if package == "api":
-            # The read API has GET routes only: nothing there for CSRF to protect.
-            csrf.exempt(bp)
-        app.register_blueprint(bp, url_prefix=prefix)
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .contacts import bp as contacts_bp
+    from .directory import bp as directory_bp
+    from .groups import bp as groups_bp
+    from .main import bp as main_bp
+    from .organisations import bp as organisations_bp
 
-
-def register_template_helpers(app: Flask) -> None:
-    from flask import url_for
-    from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
-    from markupsafe import Markup
-
-    from .organisations import vocabulary
-    from .search import MAX_QUERY_LENGTH
-
-    def privacy_hint() -> Markup:
-        return Markup('<a class="ecl-link" href="{}">{}</a>').format(
-            url_for("main.privacy"), gettext("Read the privacy notice")
-        )
-
-    def website_link(url: str) -> Markup:
-        return Markup('<a class="ecl-link" href="{}" rel="nofollow noopener">{}</a>').format(
-            url, url
-        )
-
-    app.jinja_env.globals.update(
-        format_date=format_date,
-        format_datetime=format_datetime,
-        format_number=format_number,
-        get_locale=get_locale,
-        privacy_hint=privacy_hint,
-        website_link=website_link,
-        search_max_length=MAX_QUERY_LENGTH,
-    )
-    app.jinja_env.filters.update(
-        country_name=vocabulary.country_name,
-        language_name=vocabulary.language_name,
-        sector_label=lambda s: vocabulary.SECTOR_LABELS[s],
-    )
-
-    @app.context_processor
-    def inject_site():
-        return {
-            "site_languages": list(app.config["LANGUAGES"].items()),
-            "vocabulary": vocabulary,
-        }
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(organisations_bp, url_prefix="/organisations")
+    app.register_blueprint(contacts_bp, url_prefix="/organisations")
+    app.register_blueprint(groups_bp, url_prefix="/working-groups")
+    app.register_blueprint(directory_bp, url_prefix="/directory")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    # The read API has GET routes only: nothing there for CSRF to protect.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -66,15 +66,15 @@ def import_contacts_command(file: str, yes: bool):
     from flask import current_app
     from flask_babel import force_locale
 
-    from .directory import contacts_import
+    from .contacts import importing
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:
-            parsed = contacts_import.parse(Path(file).read_bytes())
-        except contacts_import.ImportFileError as e:
+            parsed = importing.parse(Path(file).read_bytes())
+        except importing.ImportFileError as e:
             raise click.ClickException(e.message) from e
-        planned = contacts_import.plan(parsed.rows)
-        totals = contacts_import.counts(planned)
+        planned = importing.plan(parsed.rows)
+        totals = importing.counts(planned)
         separator = {",": "commas", ";": "semicolons", "\t": "tabs"}[parsed.separator]
         click.echo(
             f"import-contacts: {len(planned)} rows read ({parsed.encoding}, {separator}): "
@@ -83,7 +83,7 @@ def import_contacts_command(file: str, yes: bool):
         )
         for row in planned:
             if row["action"] == "refuse":
-                reasons = "; ".join(contacts_import.reason_message(r) for r in row["reasons"])
+                reasons = "; ".join(importing.reason_message(r) for r in row["reasons"])
                 click.echo(f"  line {row['line']} refused: {reasons}")
         if not (totals["create"] or totals["update"]):
             click.echo("import-contacts: nothing to apply")
@@ -91,9 +91,7 @@ def import_contacts_command(file: str, yes: bool):
         if not yes:
             click.confirm("Apply the import?", abort=True)
         with click.progressbar(length=len(parsed.rows), label="Importing contacts") as bar:
-            totals = contacts_import.import_rows(
-                parsed.rows, source=Path(file).name, advance=bar.update
-            )
+            totals = importing.import_rows(parsed.rows, source=Path(file).name, advance=bar.update)
     click.echo(
         f"import-contacts: {totals['create']} created, {totals['update']} updated, "
         f"{totals['unchanged']} unchanged, {totals['refuse']} refused"

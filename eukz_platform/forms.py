@@ -21,7 +21,6 @@ from wtforms import (
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .auth.passwords import MIN_LENGTH, is_common
 from .database import INTEGER_MAX, INTEGER_MIN
 from .errors import DomainError
 from .extensions import db
@@ -141,16 +140,3 @@ def empty_to_none(value):
 
 def lower(value):
     return value.strip().lower() if isinstance(value, str) else value
-
-
-class StrongPassword:
-    """At least MIN_LENGTH characters and not in the list of common passwords."""
-
-    def __call__(self, form, field):
-        password = field.data or ""
-        if len(password) < MIN_LENGTH:
-            raise ValidationError(_l("Use at least %(n)d characters.", n=MIN_LENGTH))
-        if is_common(password):
-            raise ValidationError(
-                _l("This password is too common; choose one that is harder to guess.")
-            )

@@ -19,14 +19,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit, mailing
-from .auth.models import User
+from .core.models import ConfirmationState, Organisation
+from .core.vocabulary import OrganisationStatus
 from .database import utcnow
 from .extensions import db
 from .links import site_url
-from .organisations import services as organisation_services
-from .organisations.models import ConfirmationState, Organisation
-from .organisations.vocabulary import OrganisationStatus
-from .permissions import NotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -41,38 +38,6 @@ class Result:
     reminded: int = 0
     flagged: int = 0
     hidden: int = 0
-
-
-def mark_confirmed(org: Organisation) -> None:
-    """The profile is confirmed now: the yearly cycle starts again. The caller commits."""
-    org.profile_confirmed_at = utcnow()
-    org.confirmation_reminded_at = None
-    org.confirmation_state = State.CURRENT
-
-
-def note_profile_saved(org: Organisation, by: User) -> None:
-    """An admin of the organisation saving its profile confirms it; the caller commits."""
-    if organisation_services.is_admin_of(by, org):
-        mark_confirmed(org)
-
-
-def confirm_profile(org: Organisation, by: User) -> Organisation:
-    """An admin of the organisation confirms that its profile is up to date."""
-    if not organisation_services.is_admin_of(by, org):
-        raise NotAllowed()
-    before = org.confirmation_state
-    mark_confirmed(org)
-    audit.record(
-        by,
-        "organisation.confirm_profile",
-        "organisation",
-        org.id,
-        f"{org.name}: profile confirmed",
-        {"confirmation_state": before},
-        {"confirmation_state": org.confirmation_state},
-    )
-    db.session.commit()
-    return org
 
 
 def run(now: datetime | None = None) -> Result:

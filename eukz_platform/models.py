@@ -2,7 +2,14 @@
 
 from .audit import AuditEntry
 from .auth.models import User
-from .directory.models import Contact, ContactImportBatch
+from .contacts.models import Contact, ContactImportBatch
+from .core.models import (
+    AskToJoinRequest,
+    Invitation,
+    Organisation,
+    OrganisationName,
+    OrganisationSector,
+)
 from .groups.models import (
     Announcement,
     Coordinator,
@@ -12,13 +19,6 @@ from .groups.models import (
     MembershipEvent,
     WorkingGroup,
     WorkingGroupTranslation,
-)
-from .organisations.models import (
-    AskToJoinRequest,
-    Invitation,
-    Organisation,
-    OrganisationName,
-    OrganisationSector,
 )
 from .seeding import SeedRecord
 

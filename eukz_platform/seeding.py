@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .contacts.models import Contact, Visibility
 from .database import UTCDateTime, utcnow
-from .directory.models import Contact, Visibility
 from .extensions import db
 from .groups.models import WorkingGroup, WorkingGroupTranslation
 from .phones import to_e164

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, or_, select, true
 
-from .directory.models import Contact, Visibility
-from .organisations.models import ConfirmationState, Organisation
-from .organisations.vocabulary import OrganisationStatus
+from .contacts.models import Contact, Visibility
+from .core.models import ConfirmationState, Organisation
+from .core.vocabulary import OrganisationStatus
 
 if TYPE_CHECKING:
     from .auth.models import User

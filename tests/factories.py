@@ -3,11 +3,11 @@
 from itertools import count
 
 from eukz_platform.auth.models import Role, User
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
-from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import db
-from eukz_platform.organisations.models import Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 PASSWORD = "correct horse battery staple"
 _seq = count(1)

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
-from eukz_platform.directory.models import Contact, ContactImportBatch, Visibility
+from eukz_platform.contacts.models import Contact, ContactImportBatch, Visibility
 from eukz_platform.extensions import db
 
 from .factories import login, make_org, make_user

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from eukz_platform.admin import dashboard
 from eukz_platform.auth.models import Role
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Membership, MembershipStatus, WorkingGroup
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user

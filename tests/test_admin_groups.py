@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role, User
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups import admin_services as services
 from eukz_platform.groups.admin_services import GroupTexts
@@ -16,7 +17,6 @@ from eukz_platform.groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user

@@ -9,8 +9,15 @@ from sqlalchemy import func, select
 
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role, User
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import (
+    ConfirmationState,
+    Invitation,
+    Organisation,
+    OrganisationName,
+)
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
-from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
     Membership,
@@ -19,13 +26,6 @@ from eukz_platform.groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
-from eukz_platform.organisations.models import (
-    ConfirmationState,
-    Invitation,
-    Organisation,
-    OrganisationName,
-)
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import login, make_org, make_user
 

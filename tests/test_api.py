@@ -4,7 +4,9 @@ import pytest
 from openapi_spec_validator import validate
 
 from eukz_platform.auth.models import Role
-from eukz_platform.directory.models import Contact
+from eukz_platform.contacts.models import Contact
+from eukz_platform.core.models import Organisation, OrganisationName
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
     Coordinator,
@@ -13,8 +15,6 @@ from eukz_platform.groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
-from eukz_platform.organisations.models import Organisation, OrganisationName
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_contacts_of_every_visibility, make_org, make_user

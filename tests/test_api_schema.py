@@ -8,9 +8,9 @@ import pytest
 import schemathesis
 from hypothesis import settings
 
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Membership, MembershipStatus, WorkingGroup
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import make_contacts_of_every_visibility, make_org

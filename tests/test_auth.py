@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from eukz_platform.auth.models import User
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import PASSWORD, login, make_org, make_user, registration_form
 

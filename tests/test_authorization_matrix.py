@@ -33,9 +33,15 @@ from eukz_platform.auth import models as auth_models
 from eukz_platform.auth import services as auth_services
 from eukz_platform.auth import tokens
 from eukz_platform.auth.models import Role, User
+from eukz_platform.contacts import importing as contacts_import
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import (
+    AskToJoinRequest,
+    Invitation,
+    Organisation,
+    OrganisationName,
+)
 from eukz_platform.database import utcnow
-from eukz_platform.directory import contacts_import
-from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import cache, db
 from eukz_platform.groups import notifications
 from eukz_platform.groups.models import (
@@ -48,12 +54,6 @@ from eukz_platform.groups.models import (
 )
 from eukz_platform.organisations import verification
 from eukz_platform.organisations.duplicates import TOKEN_PURPOSE as ASK_TO_JOIN
-from eukz_platform.organisations.models import (
-    AskToJoinRequest,
-    Invitation,
-    Organisation,
-    OrganisationName,
-)
 
 from .conftest import empty_all_tables
 from .factories import PASSWORD, make_contacts_of_every_visibility, make_org, make_user
@@ -539,30 +539,30 @@ ROUTES = [
     ),
     Route("organisations.ask_again", "POST", NO_ONE_HERE, home_url),
     Route("organisations.confirm_profile", "POST", NO_ONE_HERE, home_url),
-    Route("organisations.contacts", "GET", secretariat(OK), home_url),
-    Route("organisations.new_contact", "GET", secretariat(OK), home_url),
+    Route("contacts.index", "GET", secretariat(OK), home_url),
+    Route("contacts.new_contact", "GET", secretariat(OK), home_url),
     Route(
-        "organisations.new_contact",
+        "contacts.new_contact",
         "POST",
         secretariat(done()),
         home_url,
         lambda w: {"name": "Aliya Contact", "email": "aliya@example.kz", "visibility": "members"},
     ),
     Route(
-        "organisations.edit_contact",
+        "contacts.edit_contact",
         "GET",
         secretariat(OK),
         lambda w: {"org_id": w.home, "contact_id": w.members_contact},
     ),
     Route(
-        "organisations.edit_contact",
+        "contacts.edit_contact",
         "POST",
         secretariat(done()),
         lambda w: {"org_id": w.home, "contact_id": w.members_contact},
         lambda w: {"name": "Renamed Person", "visibility": "members"},
     ),
     Route(
-        "organisations.delete_contact",
+        "contacts.delete_contact",
         "POST",
         secretariat(done()),
         lambda w: {"org_id": w.home, "contact_id": w.members_contact},

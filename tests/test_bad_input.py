@@ -17,12 +17,12 @@ from werkzeug.routing import IntegerConverter
 
 from eukz_platform import create_app
 from eukz_platform.auth.models import Role, User
-from eukz_platform.directory.models import Contact, ContactImportBatch
+from eukz_platform.contacts.models import Contact, ContactImportBatch
+from eukz_platform.core.models import Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.forms import Form, is_plain_text, is_single_line
 from eukz_platform.groups.models import Announcement, Meeting
-from eukz_platform.organisations.models import Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.search.folding import fold
 
 from .conftest import pg_database_for
@@ -533,7 +533,7 @@ def test_a_name_saved_with_a_line_break_no_longer_stops_the_mail(app, client, pe
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_plain_ascii_names_take_the_short_way_to_the_same_keys(text):
     """ASCII names skip decomposition: the keys are what the full rule gives."""
-    from eukz_platform.organisations import name_keys
+    from eukz_platform.core import name_keys
 
     full = "".join(
         c

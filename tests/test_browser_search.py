@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from eukz_platform.organisations.vocabulary import OrganisationStatus
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .browser import live_server, needs_chromium, page  # noqa: F401 - fixtures

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from eukz_platform.auth.models import Role, User
-from eukz_platform.directory.models import Contact
+from eukz_platform.contacts.models import Contact
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import WorkingGroup, WorkingGroupTranslation
 

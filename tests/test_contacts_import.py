@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
-from eukz_platform.directory import contacts_import
-from eukz_platform.directory.contact_services import normalise_email
-from eukz_platform.directory.models import Contact, ContactImportBatch, Visibility
+from eukz_platform.contacts import importing as contacts_import
+from eukz_platform.contacts.models import Contact, ContactImportBatch, Visibility
+from eukz_platform.contacts.services import normalise_email
 from eukz_platform.extensions import db
 
 from .browser import live_server, needs_chromium, page  # noqa: F401 - fixtures

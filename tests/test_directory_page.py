@@ -6,10 +6,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from eukz_platform import models  # noqa: F401 - every model, in an order free of import cycles
-from eukz_platform.directory.models import Contact, Visibility
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
-from eukz_platform.organisations.models import Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.search import MAX_QUERY_LENGTH
 from eukz_platform.seeding import ensure_groups_and_contacts
 

@@ -11,10 +11,10 @@ from flask import url_for
 from wtforms import StringField
 
 import eukz_platform
+from eukz_platform.core.models import Organisation
 from eukz_platform.errors import Conflict, DomainError, NotAllowed, NotFound, domain_errors
 from eukz_platform.extensions import db
 from eukz_platform.forms import Form
-from eukz_platform.organisations.models import Organisation
 
 # Exceptions that are not refusals of a rule, with the reason they are not DomainErrors.
 NOT_DOMAIN_ERRORS = {

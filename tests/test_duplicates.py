@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from eukz_platform import create_app
 from eukz_platform.auth.models import Role, User
+from eukz_platform.core.models import Invitation, Organisation, OrganisationName
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.organisations.duplicates import folded_key, website_domain
-from eukz_platform.organisations.models import Invitation, Organisation, OrganisationName
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import login, make_org, make_user, registration_form
 

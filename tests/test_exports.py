@@ -6,10 +6,10 @@ import io
 import pytest
 
 from eukz_platform.auth.models import Role
+from eukz_platform.contacts.models import Contact
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.directory import exports
-from eukz_platform.directory.models import Contact
 from eukz_platform.extensions import db
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_contacts_of_every_visibility, make_org, make_user

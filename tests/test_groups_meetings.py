@@ -9,6 +9,7 @@ import pytest
 
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
+from eukz_platform.core.models import Organisation
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups import meetings
@@ -18,7 +19,6 @@ from eukz_platform.groups.models import (
     RegistrationStatus,
     WorkingGroup,
 )
-from eukz_platform.organisations.models import Organisation
 
 from .factories import login, make_org, make_user
 from .test_groups_support import (

@@ -5,9 +5,9 @@ import re
 
 from eukz_platform import create_app
 from eukz_platform.auth.models import User
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Announcement, Membership, MembershipStatus
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import login, make_org, make_user
 from .test_groups_support import (

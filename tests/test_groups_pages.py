@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from eukz_platform.auth.models import Role, User
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
-from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
     Announcement,
@@ -17,7 +18,6 @@ from eukz_platform.groups.models import (
     WorkingGroup,
 )
 from eukz_platform.groups.models import MembershipStatus as S
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user

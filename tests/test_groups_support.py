@@ -5,6 +5,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from eukz_platform.auth.models import Role
+from eukz_platform.core.models import Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
@@ -17,8 +19,6 @@ from eukz_platform.groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
-from eukz_platform.organisations.models import Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import make_org, make_user
 

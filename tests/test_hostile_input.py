@@ -36,14 +36,14 @@ from werkzeug.routing import IntegerConverter
 from eukz_platform.auth import services as auth_services
 from eukz_platform.auth import tokens as auth_tokens
 from eukz_platform.auth.models import Role, User
+from eukz_platform.contacts import importing as contacts_import
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import Invitation, OrganisationName
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
-from eukz_platform.directory import contacts_import
-from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Coordinator, Membership, MembershipStatus
 from eukz_platform.groups.notifications import unsubscribe_token
-from eukz_platform.organisations.models import Invitation, OrganisationName
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import PASSWORD, login, make_org, make_user
 from .test_groups_support import add_member, make_coordinator, make_group, make_meeting

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from eukz_platform import housekeeping
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
+from eukz_platform.core.models import ConfirmationState, Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
-from eukz_platform.organisations.models import ConfirmationState, Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import login, make_org, make_user
 

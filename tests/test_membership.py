@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
+from eukz_platform.core.models import Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups import membership as m
 from eukz_platform.groups.models import Membership, MembershipEvent, MembershipStatus
 from eukz_platform.organisations import verification
-from eukz_platform.organisations.models import Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import make_org, make_user
 from .test_groups_support import (

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
-from eukz_platform.directory.models import Contact, Visibility
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import OrganisationName
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
-from eukz_platform.organisations.models import OrganisationName
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import login, make_contacts_of_every_visibility, make_org, make_user
 

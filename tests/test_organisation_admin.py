@@ -5,8 +5,8 @@ import re
 from sqlalchemy import select
 
 from eukz_platform.auth.models import Role, User
+from eukz_platform.core.models import Organisation
 from eukz_platform.extensions import db
-from eukz_platform.organisations.models import Organisation
 
 from .factories import PASSWORD, login, make_org, make_user
 

@@ -19,8 +19,10 @@ from sqlalchemy import func, select
 from eukz_platform import create_app
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role, User
-from eukz_platform.directory import contacts_import
-from eukz_platform.directory.models import Contact
+from eukz_platform.contacts import importing as contacts_import
+from eukz_platform.contacts.models import Contact
+from eukz_platform.core.models import Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
     Coordinator,
@@ -30,8 +32,6 @@ from eukz_platform.groups.models import (
     MembershipStatus,
     RegistrationStatus,
 )
-from eukz_platform.organisations.models import Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.search.models import SearchDocument
 
 from .conftest import empty_all_tables

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from eukz_platform.auth.models import Role, User
+from eukz_platform.core.models import Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus, Side
 from eukz_platform.extensions import db
 from eukz_platform.organisations import services
-from eukz_platform.organisations.models import Organisation
 from eukz_platform.organisations.registration_numbers import bin_is_valid
-from eukz_platform.organisations.vocabulary import OrganisationStatus, Side
 
 from .factories import make_org, make_user, registration_form
 

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from eukz_platform.auth.models import Role
+from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import Organisation, OrganisationName
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
-from eukz_platform.directory.models import Contact, Visibility
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Membership, MembershipStatus, WorkingGroup
-from eukz_platform.organisations.models import Organisation, OrganisationName
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.search import (
     COUNT_CAP,
     MAX_QUERY_LENGTH,
@@ -483,7 +483,7 @@ def test_demo_data_is_reproducible_and_covers_every_country_and_sector(ctx):
     chunks = list(demo.generate(2000, seed=7))
     countries = {o["country"] for c in chunks for o in c.organisations}
     sectors = {s["sector"] for c in chunks for s in c.sectors}
-    from eukz_platform.organisations.vocabulary import COUNTRY_CODES, Sector
+    from eukz_platform.core.vocabulary import COUNTRY_CODES, Sector
 
     assert countries == set(COUNTRY_CODES)
     assert sectors == {s.value for s in Sector}

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import pytest
 
 from eukz_platform import create_app
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 from eukz_platform.search import MAX_QUERY_LENGTH, MAX_WORDS
 from eukz_platform.search.service import CLOSE_MAX_WORDS
 from eukz_platform.seeding import ensure_groups_and_contacts

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from eukz_platform import create_app
 from eukz_platform.auth.models import Role, User
-from eukz_platform.directory.models import Contact
+from eukz_platform.contacts.models import Contact
+from eukz_platform.core.models import Invitation, Organisation
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Announcement, Membership, MembershipStatus
 from eukz_platform.organisations import verification
-from eukz_platform.organisations.models import Invitation, Organisation
-from eukz_platform.organisations.vocabulary import OrganisationStatus
 
 from .factories import PASSWORD, login, make_org, make_user
 from .test_groups_support import add_member, make_coordinator, make_group, make_meeting

@@ -4,7 +4,7 @@ import pytest
 
 from eukz_platform import create_app
 from eukz_platform.auth.models import Role
-from eukz_platform.organisations.vocabulary import OrganisationStatus
+from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user, registration_form

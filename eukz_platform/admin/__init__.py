@@ -3,3 +3,12 @@
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
+
+from . import (  # noqa: E402, F401 - the routes on bp
+    audit_log,
+    contacts,
+    dashboard,
+    groups,
+    organisations,
+    routes,
+)

@@ -11,9 +11,9 @@ from wtforms import EmailField, RadioField, SearchField, StringField, SubmitFiel
 from wtforms.validators import DataRequired, Length
 
 from ..auth.decorators import secretariat_required
-from ..directory import contact_services
-from ..directory import contacts_import as importing
-from ..directory.models import Visibility
+from ..contacts import importing
+from ..contacts import services as contact_services
+from ..contacts.models import Visibility
 from ..errors import domain_errors, handle_http
 from ..forms import Form, strip
 from ..navigation import page_number

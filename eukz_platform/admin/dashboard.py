@@ -20,11 +20,8 @@ from sqlalchemy import case, func, select
 
 from .. import charts
 from ..auth.decorators import secretariat_required
-from ..database import utcnow
-from ..extensions import db
-from ..groups.models import Membership, MembershipStatus, WorkingGroup
-from ..organisations.models import Organisation
-from ..organisations.vocabulary import (
+from ..core.models import Organisation
+from ..core.vocabulary import (
     SIDE_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
@@ -33,6 +30,9 @@ from ..organisations.vocabulary import (
     Side,
     country_name,
 )
+from ..database import utcnow
+from ..extensions import db
+from ..groups.models import Membership, MembershipStatus, WorkingGroup
 from . import bp
 
 WEEKS = 12

@@ -8,12 +8,12 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..auth.decorators import secretariat_required
+from ..core.vocabulary import SIDE_LABELS, Side
 from ..errors import domain_errors
 from ..forms import DatabaseInteger, Form, strip
 from ..groups import admin_services as services
 from ..groups.admin_services import GroupTexts
 from ..groups.models import LOCALES, WorkingGroup
-from ..organisations.vocabulary import SIDE_LABELS, Side
 from . import bp
 
 TITLE_MAX = 300

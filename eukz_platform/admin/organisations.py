@@ -17,8 +17,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ..audit import AuditEntry
 from ..auth.decorators import secretariat_required
 from ..auth.models import User
+from ..contacts.models import Contact
+from ..core.models import ConfirmationState, Organisation, OrganisationName, name_key
+from ..core.vocabulary import (
+    SIDE_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    OrganisationStatus,
+    country_choices,
+)
 from ..database import parse_id
-from ..directory.models import Contact
 from ..errors import domain_errors
 from ..extensions import db
 from ..forms import Form, strip
@@ -26,14 +34,6 @@ from ..groups.models import Membership
 from ..navigation import page_number
 from ..organisations import services as organisation_services
 from ..organisations import verification
-from ..organisations.models import ConfirmationState, Organisation, OrganisationName, name_key
-from ..organisations.vocabulary import (
-    SIDE_LABELS,
-    STATUS_LABELS,
-    TYPE_LABELS,
-    OrganisationStatus,
-    country_choices,
-)
 from . import bp
 
 PER_PAGE = 50

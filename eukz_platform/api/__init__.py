@@ -6,3 +6,5 @@ Read-only (GET only), so it is exempt from CSRF; it shows only what the caller m
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
+
+from . import routes  # noqa: E402, F401 - the routes on bp

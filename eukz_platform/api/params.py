@@ -15,15 +15,15 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import db
-from ..groups.models import WorkingGroup
-from ..organisations.vocabulary import (
+from ..core.vocabulary import (
     COUNTRY_CODES,
     EESCGroup,
     OrganisationType,
     Sector,
     Side,
 )
+from ..extensions import db
+from ..groups.models import WorkingGroup
 from ..search import MAX_OFFSET, MAX_QUERY_LENGTH, SearchQuery
 
 KINDS = ("organisation", "contact")

@@ -14,12 +14,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import search, visibility
 from ..auth.models import User
-from ..directory.models import Contact
+from ..contacts.models import Contact
+from ..core.models import Organisation, OrganisationSector
+from ..core.vocabulary import OrganisationStatus, Side
 from ..extensions import db
 from ..groups.membership import acting_coordinators
 from ..groups.models import Coordinator, Membership, MembershipStatus, WorkingGroup
-from ..organisations.models import Organisation, OrganisationSector
-from ..organisations.vocabulary import OrganisationStatus, Side
 from . import params
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, String, cast, inspect, literal, select, union_all
 
 from .. import visibility
-from ..directory.models import Contact
+from ..contacts.models import Contact
+from ..core.models import Organisation, OrganisationSector
+from ..core.vocabulary import OrganisationStatus
 from ..extensions import db
 from ..groups.models import Membership, MembershipStatus, WorkingGroup
 from ..links import site_url
-from ..organisations.models import Organisation, OrganisationSector
-from ..organisations.vocabulary import OrganisationStatus
 from ..search.records import ContactRecord, OrganisationRecord
 
 

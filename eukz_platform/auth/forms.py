@@ -2,9 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 
-from ..forms import Form, StrongPassword, lower, strip
+from ..forms import Form, lower, strip
+from .passwords import MIN_LENGTH, is_common
 
 
 class LoginForm(Form):
@@ -19,6 +27,19 @@ class ForgotPasswordForm(Form):
         _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
     )
     submit = SubmitField(_l("Send me a reset link"))
+
+
+class StrongPassword:
+    """At least MIN_LENGTH characters and not in the list of common passwords."""
+
+    def __call__(self, form, field):
+        password = field.data or ""
+        if len(password) < MIN_LENGTH:
+            raise ValidationError(_l("Use at least %(n)d characters.", n=MIN_LENGTH))
+        if is_common(password):
+            raise ValidationError(
+                _l("This password is too common; choose one that is harder to guess.")
+            )
 
 
 def new_password_field() -> PasswordField:

@@ -16,7 +16,7 @@ from ..database import UTCDateTime, str_enum, utcnow
 from ..extensions import db
 
 if TYPE_CHECKING:
-    from ..organisations.models import Organisation
+    from ..core.models import Organisation
 
 
 class Role(StrEnum):

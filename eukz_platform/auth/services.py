@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import mailing, tasks
+from ..core.models import Invitation
 from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..links import site_url
-from ..organisations.models import Invitation
 from . import standing, tokens
 from .models import Role, User
 

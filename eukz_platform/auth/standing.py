@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
-from ..organisations.vocabulary import OrganisationStatus
+from ..core.vocabulary import OrganisationStatus
 from .models import new_session_token
 
 if TYPE_CHECKING:
-    from ..organisations.models import Organisation
+    from ..core.models import Organisation
     from .models import User
 
 # Organisations whose people cannot sign in at all.

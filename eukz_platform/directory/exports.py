@@ -23,10 +23,10 @@ from flask_login import current_user
 
 from .. import search, visibility
 from ..api import params, serialise
+from ..contacts.models import Contact
 from ..database import utcnow
 from ..extensions import db, limiter
 from . import bp
-from .models import Contact
 
 EXPORT_CAP = 5000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -20,11 +20,11 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..auth.models import User
+from ..core.models import Organisation, OrganisationName, name_key
+from ..core.vocabulary import SIDE_LABELS, OrganisationStatus, Side
 from ..database import locked, utcnow
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
-from ..organisations.models import Organisation, OrganisationName, name_key
-from ..organisations.vocabulary import SIDE_LABELS, OrganisationStatus, Side
 from . import membership as membership_rules
 from .models import (
     LOCALES,

@@ -23,12 +23,12 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, mailing
 from ..auth.models import User
+from ..core.models import Organisation
+from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..links import site_url
-from ..organisations.models import Organisation
-from ..organisations.vocabulary import OrganisationStatus
 from . import notifications
 from .membership import NotAllowed, can_moderate, is_coordinator
 from .models import (

@@ -24,13 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, mailing
 from ..auth import standing
 from ..auth.models import User
+from ..core.models import Organisation
+from ..core.vocabulary import OrganisationStatus
 from ..database import locked
 from ..errors import Conflict
 from ..extensions import db
 from ..links import site_url
-from ..organisations.models import Organisation
-from ..organisations.vocabulary import OrganisationStatus
 from ..permissions import NotAllowed
+from ..signals import organisation_verified
 from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, WorkingGroup
 
 Status = MembershipStatus
@@ -319,6 +320,7 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
     return membership
 
 
+@organisation_verified.connect
 def on_organisation_verified(org: Organisation, by: User | None) -> int:
     """Move the pending requests of a newly verified organisation on; the caller commits."""
     moved = 0

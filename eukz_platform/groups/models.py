@@ -15,7 +15,7 @@ from ..extensions import db
 
 if TYPE_CHECKING:
     from ..auth.models import User
-    from ..organisations.models import Organisation
+    from ..core.models import Organisation
 
 LOCALES = ("en", "ru", "kk")
 

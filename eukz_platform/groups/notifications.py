@@ -17,10 +17,10 @@ from sqlalchemy import select
 from .. import mailing
 from ..auth import tokens
 from ..auth.models import User
+from ..core.models import Organisation
+from ..core.vocabulary import OrganisationStatus
 from ..extensions import db
 from ..links import site_url
-from ..organisations.models import Organisation
-from ..organisations.vocabulary import OrganisationStatus
 from .models import Announcement, Meeting, Membership, MembershipStatus, WorkingGroup
 
 logger = logging.getLogger(__name__)

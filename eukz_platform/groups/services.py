@@ -17,11 +17,11 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import visibility
 from ..auth.models import User
+from ..contacts.models import Contact
+from ..core.models import Organisation
+from ..core.vocabulary import Side
 from ..database import utcnow
-from ..directory.models import Contact
 from ..extensions import db
-from ..organisations.models import Organisation
-from ..organisations.vocabulary import Side
 from .membership import NotAllowed, acting_coordinators, can_moderate
 from .models import (
     Announcement,

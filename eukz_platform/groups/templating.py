@@ -1,4 +1,4 @@
-"""Template filters and globals of the working groups, available on every page."""
+"""Template filters and globals of the working groups (registered by ``templating.py``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..charts import bar_chart
-from ..organisations.vocabulary import SIDE_LABELS
-from . import bp, services
+from ..core.vocabulary import SIDE_LABELS
+from . import services
 from .announcements import linkify
 from .meetings import local_time
 from .models import Meeting
@@ -18,13 +18,11 @@ DATE_TIME = "EEEE d MMMM y, HH:mm"
 TIME = "HH:mm"
 
 
-@bp.app_template_filter("linkify")
-def linkify_filter(text: str | None) -> Markup:
+def linkify_text(text: str | None) -> Markup:
     """Plain text, escaped, with its web addresses as links."""
     return linkify(text)
 
 
-@bp.app_template_filter("meeting_when")
 def meeting_when(meeting: Meeting) -> str:
     """Start and end in the meeting's own time zone, with the zone's name and UTC offset."""
     starts = local_time(meeting.starts_at, meeting.timezone)
@@ -39,30 +37,25 @@ def meeting_when(meeting: Meeting) -> str:
     )
 
 
-@bp.app_template_global("organisation_memberships")
 def organisation_memberships(org) -> list:
     """The organisation's memberships the current user may see (its profile page)."""
     return services.organisation_memberships(org, current_user)
 
 
-@bp.app_template_global("membership_status")
 def membership_status(status) -> tuple[str, str]:
     """The text of a membership state and the ECL label variant that goes with it."""
     return services.STATUS_LABELS[status], services.STATUS_VARIANTS[status]
 
 
-@bp.app_template_global("coordinator_role")
 def coordinator_role(coordinator) -> str:
     return str(services.COORDINATOR_LABELS.get(coordinator.side, _("Co-chair")))
 
 
-@bp.app_template_global("side_counts")
 def side_counts(counts: dict) -> list[tuple[str, int]]:
     """(side label, number) in the order EU, Kazakhstan, other."""
     return [(str(SIDE_LABELS[side]), counts.get(side, 0)) for side in services.SIDE_ORDER]
 
 
-@bp.app_template_global("side_chart")
 def side_chart(group, counts: dict) -> Markup:
     """A bar chart of the group's member organisations per side."""
     return bar_chart(

@@ -22,33 +22,22 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
-    abort,
     current_app,
-    flash,
-    redirect,
-    render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
-from wtforms import EmailField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length
 
 from .. import mailing, search, visibility
 from ..auth import tokens
+from ..core.models import AskToJoinRequest, Organisation
+from ..core.name_keys import same_name
 from ..database import utcnow
-from ..errors import Conflict, NotFound, domain_errors
-from ..extensions import db, limiter
-from ..forms import Form, empty_to_none, lower, strip
+from ..errors import Conflict, NotFound
+from ..extensions import db
 from ..links import site_url
 from ..search.folding import fold
-from . import bp, services
-from .models import AskToJoinRequest, Organisation
-from .name_keys import same_name
 
 logger = logging.getLogger(__name__)
 
@@ -144,21 +133,6 @@ def matches_to_confirm(form) -> list[Organisation]:
 
 
 # Asking to be added to an existing organisation
-
-
-class AskToJoinForm(Form):
-    full_name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
-    email = EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
-    )
-    message = TextAreaField(
-        _l("Message to the organisation's admins"),
-        filters=[empty_to_none],
-        validators=[Length(max=1000)],
-    )
-    submit = SubmitField(_l("Ask to be added"))
 
 
 TOKEN_PURPOSE = "ask-to-join"  # nosec B105 # a token salt's name, not a password
@@ -257,57 +231,3 @@ def forward(org_id: int, token: str) -> AskToJoinRequest:
         "Request %s to join organisation %s sent to %d admins", asked.id, org.id, len(admins)
     )
     return asked
-
-
-def _limit_message() -> str:
-    return _(
-        "You have asked to be added to organisations several times in a short while. To keep "
-        "unwanted email from their admins, please wait before asking again."
-    )
-
-
-@bp.route("/<int:org_id>/ask-to-join", methods=["GET", "POST"], endpoint="ask_to_join")
-@limiter.limit(
-    lambda: current_app.config.get("RATELIMIT_ASK_TO_JOIN", "5 per hour"),
-    methods=["POST"],
-    error_message=_limit_message,
-)
-def ask_to_join_view(org_id: int):
-    org = services.get_or_404(org_id)
-    if not visibility.is_listed(org):
-        abort(404)
-    if current_user.is_authenticated:
-        flash(_("You already belong to an organisation on the platform."), "info")
-        return redirect(url_for("organisations.profile", org_id=org.id))
-    form = AskToJoinForm()
-    if form.validate_on_submit():
-        asked = ask_to_join(org, form.full_name.data, form.email.data, form.message.data)
-        flash(
-            _(
-                "We sent a link to %(email)s. Open it to confirm your email address, and we "
-                "will pass your request on to the admins of %(organisation)s.",
-                email=asked.email,
-                organisation=org.name,
-            ),
-            "success",
-        )
-        return redirect(url_for("organisations.profile", org_id=org.id))
-    return render_template("organisations/ask_to_join.html", org=org, form=form), (
-        422 if form.errors else 200
-    )
-
-
-@bp.get("/<int:org_id>/ask-to-join/<token>", endpoint="confirm_ask_to_join")
-def confirm_ask_to_join_view(org_id: int, token: str):
-    with domain_errors(back=url_for("organisations.ask_to_join", org_id=org_id)):
-        asked = forward(org_id, token)
-    flash(
-        _(
-            "Thank you: your email address is confirmed, and we sent your request to the "
-            "admins of %(organisation)s. If they invite you, you will get an email with a link "
-            "to join.",
-            organisation=asked.organisation.name,
-        ),
-        "success",
-    )
-    return redirect(url_for("organisations.profile", org_id=org_id))

@@ -13,16 +13,16 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth.forms import confirm_password_field, new_password_field
-from ..forms import Form, MultiCheckboxField, empty_to_none, lower, strip
-from . import registration_numbers
-from .models import NAME_MAX, name_keys_fit
-from .vocabulary import (
+from ..core.models import NAME_MAX, name_keys_fit
+from ..core.vocabulary import (
     EESC_GROUP_LABELS,
     SECTOR_LABELS,
     TYPE_LABELS,
     country_choices,
     language_choices,
 )
+from ..forms import Form, MultiCheckboxField, empty_to_none, lower, strip
+from . import registration_numbers
 
 DESCRIPTION_MAX = 2000
 
@@ -144,3 +144,32 @@ class RoleForm(Form):
     """Make a colleague an admin, or a member again."""
 
     role = SelectField(choices=[("admin", _l("Admin")), ("member", _l("Member"))])
+
+
+class OtherNameForm(Form):
+    name = StringField(
+        _l("Name in another language or script"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=200)],
+    )
+    language = SelectField(_l("Language"), validators=[Optional()])
+    submit = SubmitField(_l("Add the name"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [("", _l("Not said"))] + language_choices()
+
+
+class AskToJoinForm(Form):
+    full_name = StringField(
+        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
+    )
+    email = EmailField(
+        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    message = TextAreaField(
+        _l("Message to the organisation's admins"),
+        filters=[empty_to_none],
+        validators=[Length(max=1000)],
+    )
+    submit = SubmitField(_l("Ask to be added"))

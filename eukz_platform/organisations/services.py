@@ -13,16 +13,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, housekeeping, mailing
+from .. import audit, mailing, visibility
 from ..auth import services as auth_services
 from ..auth import standing
 from ..auth.models import Role, User
+from ..contacts.models import Contact
+from ..core.models import (
+    ConfirmationState,
+    Invitation,
+    Organisation,
+    OrganisationName,
+    name_key,
+    name_skeleton,
+)
+from ..core.name_keys import same_name
 from ..database import utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..links import site_url
-from ..permissions import NotAllowed
-from .models import Invitation, Organisation, name_key, name_skeleton
+from ..permissions import NotAllowed, is_admin_of, require_admin
 
 TAKEN_MESSAGES = {
     "name": _l("An organisation with this name is already registered."),
@@ -136,33 +145,14 @@ def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
     if taken:
         raise Taken(taken)
     _apply_profile(org, data)
-    housekeeping.note_profile_saved(org, by)
+    if is_admin_of(by, org):  # an admin saving the profile confirms it
+        mark_confirmed(org)
     try:
         db.session.commit()
     except IntegrityError as e:
         db.session.rollback()
         raise Taken(_taken(data, exclude_id=org.id) or {"name"}) from e
     return org
-
-
-def is_admin_of(user: User | None, org: Organisation, *, correcting: bool = False) -> bool:
-    """An admin of this organisation who may act now (``standing.may_act``)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.organisation_id == org.id
-        and user.is_org_admin
-        and standing.may_act(user, correcting=correcting)
-    )
-
-
-def require_admin(org: Organisation, by: User, *, correcting: bool = False) -> None:
-    """NotAllowed unless ``by`` is an acting admin of the organisation or the secretariat;
-    ``correcting``: a rejected organisation's admins may correct its profile."""
-    if not (
-        is_admin_of(by, org, correcting=correcting) or (by.is_authenticated and by.is_secretariat)
-    ):
-        raise NotAllowed()
 
 
 def can_see_people(user: User | None, org: Organisation) -> bool:
@@ -271,3 +261,91 @@ def remove_colleague(org: Organisation, user_id: int, by: User) -> User:
     standing.end_sessions([colleague])
     db.session.commit()
     return colleague
+
+
+# The annual confirmation (housekeeping.py reminds, flags and hides) ---------------------
+
+
+def mark_confirmed(org: Organisation) -> None:
+    """The profile is confirmed now: the yearly cycle starts again. The caller commits."""
+    org.profile_confirmed_at = utcnow()
+    org.confirmation_reminded_at = None
+    org.confirmation_state = ConfirmationState.CURRENT
+
+
+def confirm_profile(org: Organisation, by: User) -> Organisation:
+    """An admin of the organisation confirms that its profile is up to date."""
+    if not is_admin_of(by, org):
+        raise NotAllowed()
+    before = org.confirmation_state
+    mark_confirmed(org)
+    audit.record(
+        by,
+        "organisation.confirm_profile",
+        "organisation",
+        org.id,
+        f"{org.name}: profile confirmed",
+        {"confirmation_state": before},
+        {"confirmation_state": org.confirmation_state},
+    )
+    db.session.commit()
+    return org
+
+
+# Names in other languages and scripts, and the contact people a viewer sees -----------
+
+
+class NameTaken(Conflict):
+    """The organisation already has this name, as its own or as another name."""
+
+    field = "name"
+    message = _l("The organisation already has this name.")
+
+
+def add_other_name(org: Organisation, name: str, language: str | None, by: User):
+    """Record the organisation's name in another language or script."""
+    require_admin(org, by)
+    if any(same_name(name, known) for known in (org.name, *(n.name for n in org.other_names))):
+        raise NameTaken()
+    other = OrganisationName(organisation_id=org.id, name=name, language=language or None)
+    db.session.add(other)
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        db.session.rollback()
+        raise NameTaken() from e
+    audit.record(
+        by,
+        "organisation.other_name_add",
+        "organisation",
+        org.id,
+        f"Added the other name {name} to {org.name}",
+        after={"name": name, "language": language or None},
+    )
+    db.session.commit()
+    return other
+
+
+def remove_other_name(org: Organisation, other: OrganisationName, by: User) -> None:
+    require_admin(org, by)
+    audit.record(
+        by,
+        "organisation.other_name_remove",
+        "organisation",
+        org.id,
+        f"Removed the other name {other.name} from {org.name}",
+        before={"name": other.name, "language": other.language},
+    )
+    db.session.delete(other)
+    db.session.commit()
+
+
+def visible_contacts_of(org: Organisation, viewer) -> list[Contact]:
+    """The organisation's contact people the viewer may see, by name."""
+    return list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.organisation_id == org.id, visibility.visible_contacts(viewer))
+            .order_by(Contact.name, Contact.id)
+        )
+    )

@@ -16,17 +16,17 @@ from sqlalchemy import select
 from .. import audit, mailing
 from ..auth import standing
 from ..auth.models import User
+from ..contacts.models import Contact
+from ..core.models import Invitation, Organisation, OrganisationName, name_key
+from ..core.vocabulary import STATUS_LABELS, OrganisationStatus
 from ..database import locked, utcnow
-from ..directory.models import Contact
 from ..errors import Conflict, DomainError
 from ..extensions import db
-from ..groups import membership as memberships
 from ..groups.models import Membership, MembershipEvent, MembershipStatus
 from ..links import site_url
 from ..permissions import NotAllowed
-from .models import Invitation, Organisation, OrganisationName, name_key
+from ..signals import organisation_verified
 from .services import is_admin_of
-from .vocabulary import STATUS_LABELS, OrganisationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -126,9 +126,9 @@ def verify(org: Organisation, by: User) -> Organisation:
         raise WrongStatus(org)
     _change_status(org, Status.VERIFIED, by, "organisation.verify")
     org.verified_at = utcnow()
-    moved = memberships.on_organisation_verified(org, by)
+    organisation_verified.send(org, by=by)  # the working groups react (groups.membership)
     db.session.commit()
-    logger.info("Organisation %s verified; %s memberships moved on", org.id, moved)
+    logger.info("Organisation %s verified", org.id)
     _notify(
         org,
         _("%(name)s is verified on the EU–Kazakhstan Civil Society Platform", name=org.name),

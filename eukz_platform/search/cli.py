@@ -14,8 +14,8 @@ def reindex_command():
     """Rebuild the search index from the organisations and contacts."""
     from sqlalchemy import func, select
 
-    from ..directory.models import Contact
-    from ..organisations.models import Organisation
+    from ..contacts.models import Contact
+    from ..core.models import Organisation
     from . import indexing
 
     started = time.perf_counter()

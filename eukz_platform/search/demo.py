@@ -18,12 +18,10 @@ from operator import itemgetter
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from ..database import UTCDateTime
-from ..directory.models import Contact
-from ..groups.models import Membership, MembershipEvent, WorkingGroup
-from ..organisations.models import Organisation, OrganisationName, OrganisationSector, name_key
-from ..organisations.name_keys import name_skeleton
-from ..organisations.vocabulary import (
+from ..contacts.models import Contact
+from ..core.models import Organisation, OrganisationName, OrganisationSector, name_key
+from ..core.name_keys import name_skeleton
+from ..core.vocabulary import (
     EU_MEMBER_STATES,
     KAZAKHSTAN,
     OTHER_CENTRAL_ASIA,
@@ -33,6 +31,8 @@ from ..organisations.vocabulary import (
     Sector,
     side_of,
 )
+from ..database import UTCDateTime
+from ..groups.models import Membership, MembershipEvent, WorkingGroup
 from . import indexing
 from .folding import fold_words
 

@@ -25,10 +25,10 @@ from sqlalchemy import and_ as sa_and
 from sqlalchemy import text as sa_text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..directory.models import Contact
+from ..contacts.models import Contact
+from ..core.models import Organisation, OrganisationName, OrganisationSector
+from ..core.vocabulary import OTHER_COUNTRY, Sector
 from ..groups.models import Membership, MembershipStatus, WorkingGroup, WorkingGroupTranslation
-from ..organisations.models import Organisation, OrganisationName, OrganisationSector
-from ..organisations.vocabulary import OTHER_COUNTRY, Sector
 from . import synonyms
 from .folding import fold_words, index_tokens
 from .models import SearchDocument, SearchIndexState
@@ -246,7 +246,7 @@ def add_terms(conn: Connection, documents: Iterable[dict]) -> None:
 
 def bump_generation(conn: Connection) -> None:
     """Mark the index as changed, for what is cached of searches: facet counts (service.py)
-    and visitors' directory pages (directory/views.py)."""
+    and visitors' directory pages (directory/routes.py)."""
     values = {"id": 1, "generation": secrets.randbits(62)}
     state = SearchIndexState.__table__
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)

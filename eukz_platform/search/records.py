@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..directory.models import Visibility
-from ..organisations.models import ConfirmationState
-from ..organisations.vocabulary import EESCGroup, OrganisationStatus, OrganisationType, Sector, Side
+from ..contacts.models import Visibility
+from ..core.models import ConfirmationState
+from ..core.vocabulary import EESCGroup, OrganisationStatus, OrganisationType, Sector, Side
 from .indexing import SECTOR_BITS
 
 

@@ -35,16 +35,16 @@ from markupsafe import Markup
 from sqlalchemy.sql import visitors
 
 from .. import visibility
-from ..directory.models import Contact
-from ..extensions import db
-from ..organisations.models import Organisation
-from ..organisations.vocabulary import (
+from ..contacts.models import Contact
+from ..core.models import Organisation
+from ..core.vocabulary import (
     COUNTRY_CODES,
     EESCGroup,
     OrganisationType,
     Sector,
     Side,
 )
+from ..extensions import db
 from . import (
     COUNT_CAP,
     KINDS,

@@ -14,7 +14,7 @@ space, which no key holds otherwise, so that the secretariat can merge or rename
 import sqlalchemy as sa
 from alembic import op
 
-from eukz_platform.organisations.name_keys import name_key, name_skeleton
+from eukz_platform.core.name_keys import name_key, name_skeleton
 
 revision = "0008"
 down_revision = "0007"

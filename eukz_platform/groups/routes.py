@@ -4,11 +4,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.models import Organisation
+from ..core.vocabulary import OrganisationStatus
 from ..errors import domain_errors
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..navigation import next_url
-from ..organisations import services as organisations
-from ..organisations.vocabulary import OrganisationStatus
 from . import announcements, bp, ics, meetings, notifications, services, templating  # noqa: F401
 from . import membership as memberships
 from .forms import (
@@ -58,7 +58,7 @@ def detail(slug: str):
 @login_required
 def join(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
-    org = organisations.get_or_404(org_id)
+    org = db.get_or_404(Organisation, org_id)
     if not memberships.can_act_for(current_user, org.id):
         abort(403)
     form = JoinForm()
@@ -88,7 +88,7 @@ def join(slug: str, org_id: int):
 @login_required
 def withdraw(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
-    org = organisations.get_or_404(org_id)
+    org = db.get_or_404(Organisation, org_id)
     return _change_membership(
         group, org, memberships.withdraw_request, done=_("The request to join is withdrawn.")
     )
@@ -98,7 +98,7 @@ def withdraw(slug: str, org_id: int):
 @login_required
 def leave(slug: str, org_id: int):
     group = services.get_by_slug_or_404(slug)
-    org = organisations.get_or_404(org_id)
+    org = db.get_or_404(Organisation, org_id)
     return _change_membership(
         group,
         org,

@@ -18,8 +18,8 @@ from werkzeug.datastructures import MultiDict
 
 from .. import search
 from ..api import params
+from ..core import vocabulary
 from ..extensions import cache
-from ..organisations import vocabulary
 from . import bp
 
 # Query-string names of the facets, in the order the page shows them.

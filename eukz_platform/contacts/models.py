@@ -8,9 +8,9 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import Organisation
 from ..database import UTCDateTime, str_enum, utcnow
 from ..extensions import db
-from ..organisations.models import Organisation
 
 
 class Visibility(StrEnum):

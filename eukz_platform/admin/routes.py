@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..auth.decorators import secretariat_required
+from ..core.models import ConfirmationState, Organisation
+from ..core.vocabulary import OrganisationStatus
 from ..extensions import db
-from ..organisations.models import ConfirmationState, Organisation
-from ..organisations.vocabulary import OrganisationStatus
 from . import bp
 
 # Organisations awaiting verification named on the home page, oldest first.

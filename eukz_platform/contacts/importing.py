@@ -31,9 +31,9 @@ from ..database import serialise, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..permissions import NotAllowed
-from . import contact_services
-from .contact_services import DEFAULT_VISIBILITY, Problem
+from . import services as contact_services
 from .models import Contact, ContactImportBatch
+from .services import DEFAULT_VISIBILITY, Problem
 
 if TYPE_CHECKING:
     from ..auth.models import User

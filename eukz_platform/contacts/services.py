@@ -1,9 +1,12 @@
-"""The EESC's contacts, kept by the secretariat: add, edit, hide and delete.
+"""Contacts: the EESC's, kept by the secretariat, and each organisation's contact people,
+kept by its admins. Every change is one transaction with its audit entry.
 
-These are the contacts outside any registered organisation (``organisation_id`` is NULL),
-such as the two EESC staff named in the opinion. Every change is one transaction with its
-audit entry. Values are checked here, so that the form and the CSV import refuse the same
-things with the same messages.
+The EESC's contacts are outside any registered organisation (``organisation_id`` is NULL), such
+as the two EESC staff named in the opinion; their values are checked here, so that the form and
+the CSV import refuse the same things with the same messages. An organisation's contact people
+have a name, role, email and phone (kept as written and in E.164, read with the organisation's
+country as a hint), each with a visibility (members by default). Who sees a contact is decided
+by ``visibility.py``.
 """
 
 from __future__ import annotations
@@ -16,19 +19,22 @@ from typing import TYPE_CHECKING, Any
 from email_validator import EmailNotValidError, validate_email
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from .. import audit
+from ..core.vocabulary import OTHER_COUNTRY
 from ..database import serialise
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import is_single_line
-from ..permissions import NotAllowed
+from ..permissions import NotAllowed, require_admin
 from ..phones import to_e164
 from .models import Contact, Visibility
 
 if TYPE_CHECKING:
     from ..auth.models import User
+    from ..core.models import Organisation
 
 DEFAULT_ORGANISATION = "EESC"
 DEFAULT_VISIBILITY = Visibility.PUBLIC
@@ -235,8 +241,8 @@ def list_contacts(query: str | None, page: int, per_page: int = 50) -> tuple[lis
     return list(items), total
 
 
-def _snapshot(contact: Contact) -> dict[str, Any]:
-    return {name: getattr(contact, name) for name in AUDITED}
+def _snapshot(contact: Contact, fields: tuple[str, ...] = AUDITED) -> dict[str, Any]:
+    return {name: getattr(contact, name) for name in fields}
 
 
 def _require_secretariat(by: User) -> None:
@@ -265,15 +271,15 @@ def create(values: dict[str, Any], by: User) -> Contact:
     cleaned = _check({name: values.get(name) for name in FIELDS})
     cleaned["visibility"] = cleaned["visibility"] or DEFAULT_VISIBILITY
     contact = Contact(organisation_id=None, **cleaned)
+    return _add(contact, by, f"Contact {contact.name} added", AUDITED)
+
+
+def _add(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) -> Contact:
+    """Save a new contact, with the audit entry of what it is."""
     db.session.add(contact)
     db.session.flush()
     audit.record(
-        by,
-        "contact.create",
-        "contact",
-        contact.id,
-        f"Contact {contact.name} added",
-        after=_snapshot(contact),
+        by, "contact.create", "contact", contact.id, summary, after=_snapshot(contact, audited)
     )
     db.session.commit()
     return contact
@@ -325,14 +331,93 @@ def hide(contact: Contact, by: User) -> Contact:
 def delete(contact: Contact, by: User) -> None:
     """Remove the contact; a seeded one stays removed, as the seed remembers its key."""
     _require_secretariat(by)
-    before = _snapshot(contact)
-    audit.record(
-        by,
-        "contact.delete",
-        "contact",
-        contact.id,
-        f"Contact {contact.name} deleted",
-        before=before,
-    )
+    _remove(contact, by, f"Contact {contact.name} deleted", AUDITED)
+
+
+def _remove(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) -> None:
+    """Delete the contact, with the audit entry of what it was."""
+    before = _snapshot(contact, audited)
+    audit.record(by, "contact.delete", "contact", contact.id, summary, before=before)
     db.session.delete(contact)
     db.session.commit()
+
+
+# An organisation's contact people ---------------------------------------------------------
+
+# What the audit log keeps of an organisation's contact person.
+ORGANISATION_AUDITED = ("name", "role", "email", "phone", "phone_e164", "visibility")
+
+
+class InvalidPhone(DomainError):
+    """The phone number cannot be read as a number of any country."""
+
+    status = 422
+    field = "phone"
+    message = _l("Enter a phone number we can read, with its country code such as +7 or +32.")
+
+
+def phone_region(org: Organisation) -> str | None:
+    """The region a phone number without its country code is read in: the org's country."""
+    return None if org.country == OTHER_COUNTRY else org.country
+
+
+def _apply(contact: Contact, org: Organisation, values: dict) -> None:
+    phone = values.get("phone")
+    e164 = to_e164(phone, phone_region(org)) if phone else None
+    if phone and e164 is None:
+        raise InvalidPhone()
+    contact.name = values["name"]
+    contact.role = values.get("role")
+    contact.email = values.get("email")
+    contact.phone = phone
+    contact.phone_e164 = e164
+    contact.visibility = Visibility(values.get("visibility") or Visibility.MEMBERS)
+
+
+def add_contact(org: Organisation, values: dict, by: User) -> Contact:
+    """An admin of the organisation (or the secretariat) adds a contact person."""
+    require_admin(org, by)
+    contact = Contact(organisation_id=org.id)
+    _apply(contact, org, values)
+    return _add(contact, by, f"Added contact {contact.name} to {org.name}", ORGANISATION_AUDITED)
+
+
+def update_contact(org: Organisation, contact: Contact, values: dict, by: User) -> Contact:
+    """An admin of the organisation (or the secretariat) changes a contact person."""
+    require_admin(org, by)
+    before = _snapshot(contact, ORGANISATION_AUDITED)
+    _apply(contact, org, values)
+    audit.record(
+        by,
+        "contact.update",
+        "contact",
+        contact.id,
+        f"Edited contact {contact.name} of {org.name}",
+        before=before,
+        after=_snapshot(contact, ORGANISATION_AUDITED),
+    )
+    db.session.commit()
+    return contact
+
+
+def remove_contact(org: Organisation, contact: Contact, by: User) -> None:
+    """An admin of the organisation (or the secretariat) removes a contact person."""
+    require_admin(org, by)
+    _remove(contact, by, f"Removed contact {contact.name} from {org.name}", ORGANISATION_AUDITED)
+
+
+def contact_of_or_404(org: Organisation, contact_id: int) -> Contact:
+    """The organisation's contact person with this id, else 404."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.organisation_id != org.id:
+        abort(404)
+    return contact
+
+
+def contacts_of(org: Organisation) -> list[Contact]:
+    """All the organisation's contact people, by name (its admins' list)."""
+    return list(
+        db.session.scalars(
+            select(Contact).where(Contact.organisation_id == org.id).order_by(Contact.name)
+        )
+    )

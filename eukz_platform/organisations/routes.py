@@ -5,10 +5,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from .. import visibility
+from ..core.models import Organisation, OrganisationName
 from ..errors import domain_errors
-from ..extensions import limiter
-from . import bp, duplicates, services
-from .forms import EditOrganisationForm, InviteForm, RegistrationForm, RoleForm
+from ..extensions import db, limiter
+from ..permissions import organisation_to_manage
+from . import bp, duplicates, services, verification
+from .forms import (
+    AskToJoinForm,
+    EditOrganisationForm,
+    InviteForm,
+    OtherNameForm,
+    RegistrationForm,
+    RoleForm,
+)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -147,3 +156,116 @@ def remove_colleague(org_id: int, user_id: int):
     if colleague.id == current_user.id:
         return redirect(url_for("main.index"))
     return redirect(back)
+
+
+def _names_page(org: Organisation, form: OtherNameForm, status: int = 200):
+    return render_template("organisations/other_names.html", org=org, form=form), status
+
+
+@bp.route("/<int:org_id>/names", methods=["GET", "POST"])
+@login_required
+def other_names(org_id: int):
+    org = organisation_to_manage(org_id, current_user)
+    form = OtherNameForm()
+    if form.validate_on_submit():
+        try:
+            services.add_other_name(org, form.name.data, form.language.data, by=current_user)
+        except services.NameTaken as e:
+            form.show(e)
+        else:
+            flash(_("The name %(name)s is added.", name=form.name.data), "success")
+            return redirect(url_for("organisations.other_names", org_id=org.id))
+    return _names_page(org, form, 422 if form.errors else 200)
+
+
+@bp.post("/<int:org_id>/names/<int:name_id>/delete")
+@login_required
+def delete_other_name(org_id: int, name_id: int):
+    org = organisation_to_manage(org_id, current_user)
+    other = db.session.get(OrganisationName, name_id)
+    if other is None or other.organisation_id != org.id:
+        abort(404)
+    name = other.name
+    services.remove_other_name(org, other, by=current_user)
+    flash(_("The name %(name)s is removed.", name=name), "success")
+    return redirect(url_for("organisations.other_names", org_id=org.id))
+
+
+# An organisation's admins: ask for verification again, confirm the profile each year
+
+
+@bp.post("/<int:org_id>/ask-again")
+@login_required
+def ask_again(org_id: int):
+    org = services.get_or_404(org_id)
+    back = url_for("organisations.profile", org_id=org.id)
+    with domain_errors(back=back):
+        verification.ask_again(org, by=current_user)
+    flash(_("Thank you. The secretariat will look at your organisation again."), "success")
+    return redirect(back)
+
+
+@bp.post("/<int:org_id>/confirm-profile")
+@login_required
+def confirm_profile(org_id: int):
+    org = services.get_or_404(org_id)
+    services.confirm_profile(org, by=current_user)
+    flash(_("Thank you: the profile is confirmed for another year."), "success")
+    return redirect(url_for("organisations.profile", org_id=org.id))
+
+
+# Asking to be added to an existing organisation (duplicates.py)
+
+
+def _limit_message() -> str:
+    return _(
+        "You have asked to be added to organisations several times in a short while. To keep "
+        "unwanted email from their admins, please wait before asking again."
+    )
+
+
+@bp.route("/<int:org_id>/ask-to-join", methods=["GET", "POST"], endpoint="ask_to_join")
+@limiter.limit(
+    lambda: current_app.config.get("RATELIMIT_ASK_TO_JOIN", "5 per hour"),
+    methods=["POST"],
+    error_message=_limit_message,
+)
+def ask_to_join_view(org_id: int):
+    org = services.get_or_404(org_id)
+    if not visibility.is_listed(org):
+        abort(404)
+    if current_user.is_authenticated:
+        flash(_("You already belong to an organisation on the platform."), "info")
+        return redirect(url_for("organisations.profile", org_id=org.id))
+    form = AskToJoinForm()
+    if form.validate_on_submit():
+        asked = duplicates.ask_to_join(org, form.full_name.data, form.email.data, form.message.data)
+        flash(
+            _(
+                "We sent a link to %(email)s. Open it to confirm your email address, and we "
+                "will pass your request on to the admins of %(organisation)s.",
+                email=asked.email,
+                organisation=org.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("organisations.profile", org_id=org.id))
+    return render_template("organisations/ask_to_join.html", org=org, form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/<int:org_id>/ask-to-join/<token>", endpoint="confirm_ask_to_join")
+def confirm_ask_to_join_view(org_id: int, token: str):
+    with domain_errors(back=url_for("organisations.ask_to_join", org_id=org_id)):
+        asked = duplicates.forward(org_id, token)
+    flash(
+        _(
+            "Thank you: your email address is confirmed, and we sent your request to the "
+            "admins of %(organisation)s. If they invite you, you will get an email with a link "
+            "to join.",
+            organisation=asked.organisation.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("organisations.profile", org_id=org_id))

@@ -1,0 +1,63 @@
+"""Every template helper: globals, filters and the site's context, registered in one place."""
+
+from __future__ import annotations
+
+from flask import Flask, url_for
+from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
+from flask_login import current_user
+from markupsafe import Markup
+
+from .core import vocabulary
+from .groups import templating as groups
+from .organisations import services as organisations
+from .search import MAX_QUERY_LENGTH
+
+
+def privacy_hint() -> Markup:
+    """A link to the privacy notice, shown beside the forms that ask for personal data."""
+    return Markup('<a class="ecl-link" href="{}">{}</a>').format(
+        url_for("main.privacy"), gettext("Read the privacy notice")
+    )
+
+
+def website_link(url: str) -> Markup:
+    """An organisation's website as a link that passes no ranking and no opener."""
+    return Markup('<a class="ecl-link" href="{}" rel="nofollow noopener">{}</a>').format(url, url)
+
+
+def organisation_contacts(org) -> list:
+    """The organisation's contact people the current user may see (its profile page)."""
+    return organisations.visible_contacts_of(org, current_user)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add every template global and filter, and the site's languages and vocabulary."""
+    app.jinja_env.globals.update(
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_number=format_number,
+        get_locale=get_locale,
+        privacy_hint=privacy_hint,
+        website_link=website_link,
+        search_max_length=MAX_QUERY_LENGTH,
+        organisation_contacts=organisation_contacts,
+        organisation_memberships=groups.organisation_memberships,
+        membership_status=groups.membership_status,
+        coordinator_role=groups.coordinator_role,
+        side_counts=groups.side_counts,
+        side_chart=groups.side_chart,
+    )
+    app.jinja_env.filters.update(
+        country_name=vocabulary.country_name,
+        language_name=vocabulary.language_name,
+        sector_label=lambda s: vocabulary.SECTOR_LABELS[s],
+        linkify=groups.linkify_text,
+        meeting_when=groups.meeting_when,
+    )
+
+    @app.context_processor
+    def inject_site():
+        return {
+            "site_languages": list(app.config["LANGUAGES"].items()),
+            "vocabulary": vocabulary,
+        }
