@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import search
-from . import params
+from ..search import query as params
 
 VERSION = "1.0.0"
 # Ids are 32-bit integers in the database.

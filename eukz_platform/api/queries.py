@@ -20,7 +20,6 @@ from ..groups.membership import acting_coordinators
 from ..groups.models import Coordinator, Membership, MembershipStatus, WorkingGroup
 from ..organisations.models import Organisation, OrganisationSector
 from ..organisations.vocabulary import OrganisationStatus, Side
-from . import params
 
 
 @dataclass
@@ -74,6 +73,17 @@ def organisation_filters(query: search.SearchQuery, viewer) -> list[ColumnElemen
     return where
 
 
+def require_known_groups(slugs: list[str]) -> None:
+    """BadParameter unless every slug is a working group's (the search service checks this
+    itself, in its own statement)."""
+    if not slugs:
+        return
+    known = set(db.session.scalars(select(WorkingGroup.slug).where(WorkingGroup.slug.in_(slugs))))
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        raise search.BadParameter("group", f"no working group has the slug {unknown[0]!r}.")
+
+
 def _organisation_order(sort: str):
     if sort == "newest":
         return (Organisation.created_at.desc(), Organisation.id.desc())
@@ -84,7 +94,7 @@ def organisations(query: search.SearchQuery, viewer) -> Listing:
     """Organisations, filtered by facets; ranked by the search service when there is text."""
     if query.q:
         return searched(query, viewer, kinds=["organisation"])
-    params.require_known_groups(query.groups)
+    require_known_groups(query.groups)
     where = and_(*organisation_filters(query, viewer))
     total = db.session.scalar(select(func.count(Organisation.id)).where(where))
     items = db.session.scalars(

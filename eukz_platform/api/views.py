@@ -15,7 +15,14 @@ from flask_login import current_user
 
 from .. import search
 from ..links import site_url
-from . import bp, openapi, params, queries, serialise
+from ..search.query import (
+    CONTACT_PARAMS,
+    GROUP_PARAMS,
+    ORGANISATION_PARAMS,
+    SEARCH_PARAMS,
+    SLUG,
+)
+from . import bp, openapi, queries, serialise
 from .serialise import (
     contact_item,
     organisation_item,
@@ -41,10 +48,8 @@ def _json(payload: dict) -> Response:
 
 
 def _query(allowed) -> search.SearchQuery:
-    try:
-        return params.parse(request.args, allowed)
-    except params.BadParameter as e:
-        abort(400, description=str(e))
+    """The search the query string asks for; a parameter not allowed is a 400 (BadParameter)."""
+    return search.SearchQuery.from_args(request.args, allowed)
 
 
 def _listing(items: list, listing: queries.Listing, **extra) -> dict:
@@ -58,14 +63,6 @@ def _listing(items: list, listing: queries.Listing, **extra) -> dict:
     if listing.total_is_lower_bound:
         payload["total_is_lower_bound"] = True
     return payload
-
-
-def _run(fn, *args, **kwargs) -> queries.Listing:
-    """A listing; a query the search service (or a facet check) refuses is a 400."""
-    try:
-        return fn(*args, **kwargs)
-    except (search.BadQuery, params.BadParameter) as e:
-        abort(400, description=str(e))
 
 
 def _items(objects: list) -> list[dict]:
@@ -82,16 +79,16 @@ def _facets(facets: dict) -> dict:
 @bp.get("/search", endpoint="search")
 @search.rate_limit()
 def search_all():
-    query = _query(params.SEARCH_PARAMS)
-    listing = _run(queries.searched, query, current_user)
+    query = _query(SEARCH_PARAMS)
+    listing = queries.searched(query, current_user)
     return _json(_listing(_items(listing.items), listing, facets=_facets(listing.facets)))
 
 
 @bp.get("/organisations")
 @search.rate_limit()
 def organisations():
-    query = _query(params.ORGANISATION_PARAMS)
-    listing = _run(queries.organisations, query, current_user)
+    query = _query(ORGANISATION_PARAMS)
+    listing = queries.organisations(query, current_user)
     return _json(_listing(_items(listing.items), listing))
 
 
@@ -113,8 +110,8 @@ def organisation(org_id: int):
 @bp.get("/contacts")
 @search.rate_limit()
 def contacts():
-    query = _query(params.CONTACT_PARAMS)
-    listing = _run(queries.contacts, query, current_user)
+    query = _query(CONTACT_PARAMS)
+    listing = queries.contacts(query, current_user)
     return _json(_listing(_items(listing.items), listing))
 
 
@@ -149,7 +146,7 @@ def _group_item(group, facts: queries.GroupFacts) -> dict:
 
 @bp.get("/working-groups")
 def working_groups():
-    query = _query(params.GROUP_PARAMS)
+    query = _query(GROUP_PARAMS)
     groups, total = queries.groups(query.page, query.per_page)
     facts = queries.group_facts([g.id for g in groups], current_user)
     listing = queries.Listing(groups, total, query.page, query.per_page)
@@ -160,7 +157,7 @@ def working_groups():
 def working_group(slug: str):
     _query(())
     # Only a slug's characters reach the database (not, say, a NUL byte).
-    group = queries.group_by_slug(slug) if params.SLUG.match(slug) else None
+    group = queries.group_by_slug(slug) if SLUG.match(slug) else None
     if group is None:
         abort(404, description=f"No working group has the slug {slug!r}.")
     facts = queries.group_facts([group.id], current_user)

@@ -22,7 +22,7 @@ from flask import Response, abort, current_app, request
 from flask_login import current_user
 
 from .. import search, visibility
-from ..api import params, serialise
+from ..api import serialise
 from ..database import utcnow
 from ..extensions import db, limiter
 from . import bp
@@ -74,10 +74,7 @@ def _collect(query: search.SearchQuery) -> tuple[list[dict], int, bool]:
     items: list[dict] = []
     total, lower_bound = 0, False
     while len(items) < EXPORT_CAP:
-        try:
-            result = search.search(query, current_user)
-        except search.BadQuery as e:
-            abort(400, description=str(e))
+        result = search.search(query, current_user)
         if query.page == 1:
             total, lower_bound = result.total, result.total_is_lower_bound
         items += serialise.items([hit.obj for hit in result.items], current_user)
@@ -113,10 +110,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @bp.get("/export.<any(csv, json):fmt>")
 @limiter.limit(lambda: current_app.config.get("RATELIMIT_EXPORT", "30 per minute"))
 def export(fmt: str):
-    try:
-        query = params.parse(request.args, params.SEARCH_PARAMS, strict=False)
-    except params.BadParameter as e:
-        abort(400, description=str(e))
+    query = search.SearchQuery.from_args(request.args, strict=False)
     items, total, capped = _collect(query)
     stem = f"eukz-directory-{utcnow():%Y%m%d}" + (f"-first-{EXPORT_CAP}" if capped else "")
     if fmt == "csv":
