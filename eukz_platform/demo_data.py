@@ -18,12 +18,12 @@ from operator import itemgetter
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from ..database import UTCDateTime
-from ..directory.models import Contact
-from ..groups.models import Membership, MembershipEvent, WorkingGroup
-from ..organisations.models import Organisation, OrganisationName, OrganisationSector, name_key
-from ..organisations.name_keys import name_skeleton
-from ..organisations.vocabulary import (
+from .database import UTCDateTime
+from .directory.models import Contact
+from .groups.models import Membership, MembershipEvent, WorkingGroup
+from .organisations.models import Organisation, OrganisationName, OrganisationSector, name_key
+from .organisations.name_keys import name_skeleton
+from .organisations.vocabulary import (
     EU_MEMBER_STATES,
     KAZAKHSTAN,
     OTHER_CENTRAL_ASIA,
@@ -33,8 +33,8 @@ from ..organisations.vocabulary import (
     Sector,
     side_of,
 )
-from . import indexing
-from .folding import fold_words
+from .search import indexing
+from .search.folding import fold_words
 
 # Kazakhstan's cities, with how often organisations are based there and the forms their
 # names are written in (Latin, Russian, Kazakh).
