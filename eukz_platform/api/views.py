@@ -147,10 +147,9 @@ def _group_item(group, facts: queries.GroupFacts) -> dict:
 @bp.get("/working-groups")
 def working_groups():
     query = _query(GROUP_PARAMS)
-    groups, total = queries.groups(query.page, query.per_page)
-    facts = queries.group_facts([g.id for g in groups], current_user)
-    listing = queries.Listing(groups, total, query.page, query.per_page)
-    return _json(_listing([_group_item(g, facts) for g in groups], listing))
+    listing = queries.groups(query)
+    facts = queries.group_facts([g.id for g in listing.items], current_user)
+    return _json(_listing([_group_item(g, facts) for g in listing.items], listing))
 
 
 @bp.get("/working-groups/<slug>")
