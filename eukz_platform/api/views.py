@@ -22,7 +22,7 @@ from ..search.query import (
     SEARCH_PARAMS,
     SLUG,
 )
-from . import bp, openapi, queries, serialise
+from . import bp, openapi, queries, schemas, serialise
 from .serialise import (
     contact_item,
     organisation_item,
@@ -65,13 +65,13 @@ def _listing(items: list, listing: queries.Listing, **extra) -> dict:
     return payload
 
 
-def _items(objects: list) -> list[dict]:
+def _items(objects: list) -> list[schemas.Organisation | schemas.Contact]:
     return serialise.items(objects, current_user)
 
 
 def _facets(facets: dict) -> dict:
     return {
-        name: [{"value": str(value), "count": count} for value, count in values]
+        name: [schemas.FacetCount(value=str(value), count=count) for value, count in values]
         for name, values in facets.items()
     }
 
@@ -102,7 +102,9 @@ def organisation(org_id: int):
     related = related_for([org], contacts)
     item = organisation_item(org, related)
     item["description"] = org.description
-    item["other_names"] = [{"name": n.name, "language": n.language} for n in org.other_names]
+    item["other_names"] = [
+        schemas.OtherName(name=n.name, language=n.language) for n in org.other_names
+    ]
     item["contacts"] = [contact_item(c, related, current_user) for c in contacts]
     return _json(item)
 
@@ -115,33 +117,33 @@ def contacts():
     return _json(_listing(_items(listing.items), listing))
 
 
-def _group_item(group, facts: queries.GroupFacts) -> dict:
-    return {
-        "slug": group.slug,
-        "kind": "working_group",
-        "name": group.title,
-        "url": site_url("groups.detail", slug=group.slug),
-        "priority": group.priority,
-        "purpose": group.purpose,
-        "moderated": group.moderated,
-        "coordinators": [
-            {
-                "name": c["name"],
-                "side": c["side"],
-                "organisation": (
-                    {
-                        "id": c["organisation_id"],
-                        "name": c["organisation"],
-                        "url": organisation_url(c["organisation_id"]),
-                    }
+def _group_item(group, facts: queries.GroupFacts) -> schemas.WorkingGroup:
+    return schemas.WorkingGroup(
+        slug=group.slug,
+        kind="working_group",
+        name=group.title,
+        url=site_url("groups.detail", slug=group.slug),
+        priority=group.priority,
+        purpose=group.purpose,
+        moderated=group.moderated,
+        coordinators=[
+            schemas.Coordinator(
+                name=c["name"],
+                side=c["side"],
+                organisation=(
+                    schemas.OrganisationRef(
+                        id=c["organisation_id"],
+                        name=c["organisation"],
+                        url=organisation_url(c["organisation_id"]),
+                    )
                     if c["organisation_id"]
                     else None
                 ),
-            }
+            )
             for c in facts.coordinators[group.id]
         ],
-        "members_by_side": facts.members_by_side[group.id],
-    }
+        members_by_side=facts.members_by_side[group.id],
+    )
 
 
 @bp.get("/working-groups")
@@ -162,13 +164,13 @@ def working_group(slug: str):
     facts = queries.group_facts([group.id], current_user)
     item = _group_item(group, facts)
     item["members"] = [
-        {
-            "id": org.id,
-            "name": org.name,
-            "url": organisation_url(org.id),
-            "country": org.country,
-            "side": org.side.value,
-        }
+        schemas.Member(
+            id=org.id,
+            name=org.name,
+            url=organisation_url(org.id),
+            country=org.country,
+            side=org.side.value,
+        )
         for org in queries.group_members(group, current_user)
     ]
     return _json(item)
