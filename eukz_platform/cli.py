@@ -1,5 +1,7 @@
 """Command-line interface: ``flask --app eukz_platform <command>``."""
 
+import time
+
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
@@ -16,6 +18,36 @@ def seed_command():
     from .seeding import ensure_groups_and_contacts
 
     click.echo(f"seed: {ensure_groups_and_contacts()} rows added")
+
+
+@click.command("demo-data")
+@click.option(
+    "--organisations",
+    "count",
+    type=click.IntRange(1, 1_000_000),
+    required=True,
+    help="How many organisations to add.",
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed, the same data."
+)
+@with_appcontext
+def demo_data_command(count: int, seed: int):
+    """Add synthetic organisations and contacts (reproducible), in one transaction."""
+    from . import demo_data
+    from .extensions import db
+    from .seeding import ensure_groups_and_contacts
+
+    ensure_groups_and_contacts()
+    started = time.perf_counter()
+    conn = db.session.connection()
+    with click.progressbar(length=count, label="Adding organisations") as bar:
+        orgs, contacts = demo_data.load(conn, count, seed=seed, progress=bar.update)
+    db.session.commit()
+    click.echo(
+        f"demo-data: {orgs} organisations and {contacts} contacts added "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @click.command("create-secretariat")
@@ -101,7 +133,8 @@ def import_contacts_command(file: str, yes: bool):
 def register_commands(app: Flask) -> None:
     from .search.cli import register as register_search_commands
 
-    register_search_commands(app)  # reindex, demo-data
+    register_search_commands(app)  # reindex
+    app.cli.add_command(demo_data_command)
     app.cli.add_command(import_contacts_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(create_secretariat_command)

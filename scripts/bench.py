@@ -314,11 +314,11 @@ def postgres_database(url: str):
 def queries(app) -> list[str]:
     """200 queries: 50 very common words, 50 frequent ones (cities, sectors, prefixes) and
     100 specific ones taken from the data (names of organisations and people, acronyms)."""
+    from eukz_platform.directory.models import Contact
+    from eukz_platform.organisations.models import Organisation
     from sqlalchemy import select
 
-    from eukz_platform.directory.models import Contact
     from eukz_platform.extensions import db
-    from eukz_platform.organisations.models import Organisation
 
     rng = random.Random(SEED)
     with app.app_context():
@@ -362,10 +362,10 @@ def measure_service(url: str) -> dict:
     chosen = queries(app)
     figures = {}
     with app.test_request_context():
+        from eukz_platform.organisations.models import Organisation
         from sqlalchemy import func, select, text
 
         from eukz_platform.extensions import db
-        from eukz_platform.organisations.models import Organisation
 
         organisations = db.session.scalar(select(func.count()).select_from(Organisation))
         almaty = db.session.scalar(

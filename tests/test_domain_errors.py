@@ -17,12 +17,7 @@ from eukz_platform.extensions import db
 from eukz_platform.forms import Form
 
 # Exceptions that are not refusals of a rule, with the reason they are not DomainErrors.
-NOT_DOMAIN_ERRORS = {
-    "eukz_platform.search.BadQuery": "the search's own parameter error, answered by its views",
-    "eukz_platform.search.QueryTooLong": "the search's own parameter error (a BadQuery)",
-    "eukz_platform.api.params.BadParameter": "the search's parameter error, answered as a 400",
-    "eukz_platform.api.params.SearchTextTooLong": "the search's parameter error (BadParameter)",
-}
+NOT_DOMAIN_ERRORS: dict[str, str] = {}
 
 
 def exception_classes() -> list[type[BaseException]]:

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+import vobject
 
 from eukz_platform.auth.models import Role
 from eukz_platform.contacts.models import Contact
@@ -207,6 +208,21 @@ def test_vcard_escapes_and_folds_long_lines():
         assert len(line.encode("utf-8")) <= 75
     unfolded = text.replace("\r\n ", "")
     assert "Қазақстан" in unfolded
+
+
+def test_a_vcard_reads_back_as_written():
+    contact = Contact(
+        name="Алия Бекова-Нұрланқызы",
+        role="Chair; board, Almaty",
+        organisation_name="Қазақстан жастары",
+        phone="+7 727 123 45 67",
+    )
+    card = vobject.readOne(exports.vcard(contact))
+    assert card.fn.value == contact.name
+    assert (card.n.value.family, card.n.value.given) == ("Бекова-Нұрланқызы", "Алия")
+    assert card.title.value == "Chair; board, Almaty"
+    assert card.org.value == ["Қазақстан жастары"]
+    assert card.tel.value == "+7 727 123 45 67"
 
 
 def test_no_vcard_of_a_contact_of_a_hidden_organisation(app, client):

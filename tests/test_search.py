@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select, text
 
+from eukz_platform import demo_data
 from eukz_platform.auth.models import Role
 from eukz_platform.contacts.models import Contact, Visibility
 from eukz_platform.core.models import Organisation, OrganisationName
@@ -22,7 +23,6 @@ from eukz_platform.search import (
     BadQuery,
     QueryTooLong,
     SearchQuery,
-    demo,
     search,
 )
 from eukz_platform.search.models import SearchDocument
@@ -475,40 +475,10 @@ def test_reindex_rebuilds_the_index(app, directory, runner):
 # Many records -------------------------------------------------------------------------------
 
 
-def test_demo_data_is_reproducible_and_covers_every_country_and_sector(ctx):
-    first = [o["name"] for chunk in demo.generate(300, seed=7) for o in chunk.organisations]
-    again = [o["name"] for chunk in demo.generate(300, seed=7) for o in chunk.organisations]
-    other = [o["name"] for chunk in demo.generate(300, seed=8) for o in chunk.organisations]
-    assert first == again and first != other
-    chunks = list(demo.generate(2000, seed=7))
-    countries = {o["country"] for c in chunks for o in c.organisations}
-    sectors = {s["sector"] for c in chunks for s in c.sectors}
-    from eukz_platform.core.vocabulary import COUNTRY_CODES, Sector
-
-    assert countries == set(COUNTRY_CODES)
-    assert sectors == {s.value for s in Sector}
-    scripts = " ".join(o["name"] for c in chunks for o in c.organisations)
-    assert "қ" in scripts.lower() and "и" in scripts.lower() and "a" in scripts.lower()
-
-
-def test_demo_data_command(app, runner):
-    result = runner.invoke(args=["demo-data", "--organisations", "40", "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    assert "demo-data: 40 organisations" in result.output
-    with app.test_request_context():
-        assert db.session.scalar(select(func.count()).select_from(Organisation)) == 40
-        documents = db.session.scalar(select(func.count()).select_from(SearchDocument))
-        contacts = db.session.scalar(select(func.count()).select_from(Contact))
-        assert documents == 40 + contacts
-        assert db.session.scalar(select(func.count()).select_from(Membership)) > 0
-        some = db.session.scalar(select(Organisation).where(Organisation.status == "verified"))
-        assert some.name in names(find(some.name, kinds=["organisation"], per_page=100))
-
-
 def test_broad_searches_count_up_to_a_cap_and_rank_names_first(ctx):
     ensure_groups_and_contacts()
     conn = db.session.connection()
-    demo.load(conn, 3000, seed=11)
+    demo_data.load(conn, 3000, seed=11)
     db.session.commit()
     named = {"Kazakhstan Youth Network", "Қазақстан жастары", "Союз молодёжи Казахстана"}
     for name in named:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..forms import Form, lower
 from ..navigation import page_number
 from . import bp
-from .organisations import Page, contains
+from .organisations import contains
 
 PER_PAGE = 50
 
@@ -57,7 +58,7 @@ def _start_of(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def search_entries(filters: dict, page: int = 1, per_page: int = PER_PAGE) -> Page:
+def search_entries(filters: dict, page: int = 1, per_page: int = PER_PAGE) -> Pagination:
     """Audit entries matching the filters, newest first; dates are whole days in UTC."""
     conditions = []
     if "action" in filters:
@@ -74,15 +75,12 @@ def search_entries(filters: dict, page: int = 1, per_page: int = PER_PAGE) -> Pa
         conditions.append(AuditEntry.at >= _start_of(filters["date_from"]))
     if "date_to" in filters:
         conditions.append(AuditEntry.at < _start_of(filters["date_to"] + timedelta(days=1)))
-    total = db.session.scalar(select(func.count(AuditEntry.id)).where(*conditions))
-    items = db.session.scalars(
-        select(AuditEntry)
-        .where(*conditions)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(items), total, page, per_page)
+    return db.paginate(
+        select(AuditEntry).where(*conditions).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
 
 
 @bp.get("/audit")

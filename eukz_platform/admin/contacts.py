@@ -86,15 +86,13 @@ def _upload_limit_mb() -> int:
 @secretariat_required
 def contacts():
     search = ContactSearchForm(request.args)
-    page = page_number()
-    items, total = contact_services.list_contacts(search.q.data, page, PER_PAGE)
+    listed = contact_services.list_contacts(search.q.data, page_number(), PER_PAGE)
     return render_template(
         "admin/contacts/list.html",
         search=search,
-        contacts=items,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        contacts=listed.items,
+        total=listed.total,
+        listed=listed,
     )
 
 

@@ -3,12 +3,11 @@ suspension and merging of duplicates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -45,18 +44,6 @@ CONFIRMATION_LABELS = {
     ConfirmationState.FLAGGED: _l("Not confirmed this year"),
     ConfirmationState.HIDDEN: _l("Hidden until confirmed"),
 }
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def contains(text: str) -> str:
@@ -161,7 +148,7 @@ def _matches(q: str):
 
 def search_organisations(
     filters: dict, page: int = 1, per_page: int = PER_PAGE, exclude_id: int | None = None
-) -> Page:
+) -> Pagination:
     """Every organisation (rejected and suspended too) matching the search and filters."""
     conditions = [
         column == filters[name] for name, column in FILTER_COLUMNS.items() if name in filters
@@ -170,31 +157,28 @@ def search_organisations(
         conditions.append(_matches(filters["q"]))
     if exclude_id is not None:
         conditions.append(Organisation.id != exclude_id)
-    total = db.session.scalar(select(func.count(Organisation.id)).where(*conditions))
-    items = db.session.scalars(
+    return db.paginate(
         select(Organisation)
         .where(*conditions)
         .options(selectinload(Organisation.users))
-        .order_by(Organisation.name_key, Organisation.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(items), total, page, per_page)
+        .order_by(Organisation.name_key, Organisation.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
 
 
-def awaiting_verification(page: int = 1, per_page: int = PER_PAGE) -> Page:
+def awaiting_verification(page: int = 1, per_page: int = PER_PAGE) -> Pagination:
     """Organisations awaiting verification, oldest first."""
-    where = Organisation.status == OrganisationStatus.PENDING
-    total = db.session.scalar(select(func.count(Organisation.id)).where(where))
-    items = db.session.scalars(
+    return db.paginate(
         select(Organisation)
-        .where(where)
+        .where(Organisation.status == OrganisationStatus.PENDING)
         .options(selectinload(Organisation.users))
-        .order_by(Organisation.created_at, Organisation.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(items), total, page, per_page)
+        .order_by(Organisation.created_at, Organisation.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
 
 
 def first_admin(org: Organisation) -> User | None:

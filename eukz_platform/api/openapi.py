@@ -1,17 +1,16 @@
-"""The OpenAPI 3.1 description of the read API, built from the same vocabularies it checks."""
+"""The OpenAPI 3.1 description of the read API: its parameters from the limits and vocabularies
+that ``SearchQuery.from_args`` checks, its schemas from the types its responses are built as
+(``schemas``)."""
 
 from __future__ import annotations
 
 from .. import search
-from . import params
+from ..search import query as params
+from . import schemas
 
 VERSION = "1.0.0"
 # Ids are 32-bit integers in the database.
 MAX_ID = 2**31 - 1
-
-
-def _nullable(kind: str, **extra) -> dict:
-    return {"type": [kind, "null"], **extra}
 
 
 def _ref(name: str) -> dict:
@@ -115,226 +114,6 @@ def _parameters(group_slugs: list[str]) -> dict:
     for name in params.FACETS:
         found[name] = _array_param(name, PARAMETER_DOCS[name], _facet_values(name, group_slugs))
     return found
-
-
-def _schemas() -> dict:
-    organisation_ref = {
-        "type": "object",
-        "required": ["id", "name", "url"],
-        "properties": {
-            "id": _nullable("integer"),
-            "name": {"type": "string"},
-            "url": _nullable("string", format="uri"),
-        },
-    }
-    organisation = {
-        "type": "object",
-        "required": [
-            "id",
-            "kind",
-            "name",
-            "url",
-            "acronym",
-            "country",
-            "side",
-            "city",
-            "type",
-            "eesc_group",
-            "sectors",
-            "website",
-            "verified",
-            "groups",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"const": "organisation"},
-            "name": {"type": "string"},
-            "url": {"type": "string", "format": "uri", "description": "Its HTML page."},
-            "acronym": _nullable("string"),
-            "country": {"type": "string", "enum": list(params.FACETS["country"][1])},
-            "side": {"type": "string", "enum": list(params.FACETS["side"][1])},
-            "city": _nullable("string"),
-            "type": {"type": "string", "enum": list(params.FACETS["type"][1])},
-            "eesc_group": {"type": "string", "enum": list(params.FACETS["eesc_group"][1])},
-            "sectors": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(params.FACETS["sector"][1])},
-            },
-            "website": _nullable("string"),
-            "verified": {"type": "boolean"},
-            "groups": {
-                "type": "array",
-                "description": "Slugs of the working groups it is an active member of.",
-                "items": {"type": "string"},
-            },
-        },
-    }
-    contact = {
-        "type": "object",
-        "required": ["id", "kind", "name", "url", "role", "organisation", "vcard_url"],
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"const": "contact"},
-            "name": {"type": "string"},
-            "url": {"type": "string", "format": "uri"},
-            "role": _nullable("string"),
-            "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
-            "email": {"type": "string", "description": "Only where the caller may see it."},
-            "phone": {"type": "string", "description": "As written."},
-            "phone_e164": _nullable("string", description="E.164, for tel: links."),
-            "vcard_url": {"type": "string", "format": "uri"},
-        },
-    }
-    organisation_detail = {
-        "allOf": [
-            _ref("Organisation"),
-            {
-                "type": "object",
-                "required": ["description", "other_names", "contacts"],
-                "properties": {
-                    "description": _nullable("string"),
-                    "other_names": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["name", "language"],
-                            "properties": {
-                                "name": {"type": "string"},
-                                "language": _nullable("string"),
-                            },
-                        },
-                    },
-                    "contacts": {"type": "array", "items": _ref("Contact")},
-                },
-            },
-        ]
-    }
-    sides = list(params.FACETS["side"][1])
-    working_group = {
-        "type": "object",
-        "required": [
-            "slug",
-            "kind",
-            "name",
-            "url",
-            "priority",
-            "purpose",
-            "moderated",
-            "coordinators",
-            "members_by_side",
-        ],
-        "properties": {
-            "slug": {"type": "string"},
-            "kind": {"const": "working_group"},
-            "name": {"type": "string", "description": "Its title, in the caller's language."},
-            "url": {"type": "string", "format": "uri"},
-            "priority": {"type": "integer", "description": "The Action Plan's priority."},
-            "purpose": {"type": "string"},
-            "moderated": {"type": "boolean"},
-            "coordinators": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["name", "side", "organisation"],
-                    "properties": {
-                        "name": {"type": "string"},
-                        "side": {"type": "string", "enum": ["eu", "kz"]},
-                        "organisation": {"oneOf": [_ref("OrganisationRef"), {"type": "null"}]},
-                    },
-                },
-            },
-            "members_by_side": {
-                "type": "object",
-                "required": sides,
-                "properties": {s: {"type": "integer", "minimum": 0} for s in sides},
-            },
-        },
-    }
-    working_group_detail = {
-        "allOf": [
-            _ref("WorkingGroup"),
-            {
-                "type": "object",
-                "required": ["members"],
-                "properties": {
-                    "members": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["id", "name", "url", "country", "side"],
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "name": {"type": "string"},
-                                "url": {"type": "string", "format": "uri"},
-                                "country": {"type": "string"},
-                                "side": {"type": "string", "enum": sides},
-                            },
-                        },
-                    }
-                },
-            },
-        ]
-    }
-
-    def listing(item: dict, extra: dict | None = None) -> dict:
-        schema = {
-            "type": "object",
-            "required": ["items", "total", "page", "per_page"],
-            "properties": {
-                "items": {"type": "array", "items": item},
-                "total": {"type": "integer", "minimum": 0},
-                "page": {"type": "integer", "minimum": 1},
-                "per_page": {"type": "integer", "minimum": 1},
-            },
-        }
-        if extra:
-            schema["properties"].update(extra)
-        return schema
-
-    facets = {
-        "type": "object",
-        "description": "Counts per facet value for the whole result (not only the page).",
-        "additionalProperties": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["value", "count"],
-                "properties": {
-                    "value": {"type": "string"},
-                    "count": {"type": "integer", "minimum": 0},
-                },
-            },
-        },
-    }
-    search_list = listing(
-        {"oneOf": [_ref("Organisation"), _ref("Contact")]},
-        {
-            "facets": facets,
-            "total_is_lower_bound": {
-                "type": "boolean",
-                "description": "Present (true) when the total was capped: there are at least "
-                "that many.",
-            },
-        },
-    )
-    search_list["required"].append("facets")
-    return {
-        "Error": {
-            "type": "object",
-            "required": ["error", "message"],
-            "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-        },
-        "OrganisationRef": organisation_ref,
-        "Organisation": organisation,
-        "OrganisationDetail": organisation_detail,
-        "Contact": contact,
-        "WorkingGroup": working_group,
-        "WorkingGroupDetail": working_group_detail,
-        "SearchList": search_list,
-        "OrganisationList": listing(_ref("Organisation")),
-        "ContactList": listing(_ref("Contact")),
-        "WorkingGroupList": listing(_ref("WorkingGroup")),
-    }
 
 
 def _ok(schema: str, description: str, limited: bool = False) -> dict:
@@ -443,7 +222,7 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
         },
         "components": {
             "parameters": _parameters(group_slugs),
-            "schemas": _schemas(),
+            "schemas": schemas.json_schemas(),
             "headers": {
                 "ETag": {
                     "description": "A hash of the body.",

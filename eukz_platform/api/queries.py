@@ -20,7 +20,6 @@ from ..core.vocabulary import OrganisationStatus, Side
 from ..extensions import db
 from ..groups.membership import acting_coordinators
 from ..groups.models import Coordinator, Membership, MembershipStatus, WorkingGroup
-from . import params
 
 
 @dataclass
@@ -33,8 +32,10 @@ class Listing:
     facets: dict = field(default_factory=dict)
 
 
-def _offset(query: search.SearchQuery) -> int:
-    return (query.page - 1) * query.per_page
+def _page(statement, query: search.SearchQuery) -> Listing:
+    """One page of the statement's rows, and how many there are (beyond the last page: none)."""
+    page = db.paginate(statement, page=query.page, per_page=query.per_page, error_out=False)
+    return Listing(page.items, page.total or 0, query.page, query.per_page)
 
 
 def organisation_filters(query: search.SearchQuery, viewer) -> list[ColumnElement[bool]]:
@@ -74,6 +75,17 @@ def organisation_filters(query: search.SearchQuery, viewer) -> list[ColumnElemen
     return where
 
 
+def require_known_groups(slugs: list[str]) -> None:
+    """BadParameter unless every slug is a working group's (the search service checks this
+    itself, in its own statement)."""
+    if not slugs:
+        return
+    known = set(db.session.scalars(select(WorkingGroup.slug).where(WorkingGroup.slug.in_(slugs))))
+    unknown = [s for s in slugs if s not in known]
+    if unknown:
+        raise search.BadParameter("group", f"no working group has the slug {unknown[0]!r}.")
+
+
 def _organisation_order(sort: str):
     if sort == "newest":
         return (Organisation.created_at.desc(), Organisation.id.desc())
@@ -84,17 +96,11 @@ def organisations(query: search.SearchQuery, viewer) -> Listing:
     """Organisations, filtered by facets; ranked by the search service when there is text."""
     if query.q:
         return searched(query, viewer, kinds=["organisation"])
-    params.require_known_groups(query.groups)
+    require_known_groups(query.groups)
     where = and_(*organisation_filters(query, viewer))
-    total = db.session.scalar(select(func.count(Organisation.id)).where(where))
-    items = db.session.scalars(
-        select(Organisation)
-        .where(where)
-        .order_by(*_organisation_order(query.sort))
-        .limit(query.per_page)
-        .offset(_offset(query))
-    ).all()
-    return Listing(list(items), total or 0, query.page, query.per_page)
+    return _page(
+        select(Organisation).where(where).order_by(*_organisation_order(query.sort)), query
+    )
 
 
 def contacts(query: search.SearchQuery, viewer) -> Listing:
@@ -107,11 +113,7 @@ def contacts(query: search.SearchQuery, viewer) -> Listing:
         if query.sort == "newest"
         else (Contact.name, Contact.id)
     )
-    total = db.session.scalar(select(func.count(Contact.id)).where(where))
-    items = db.session.scalars(
-        select(Contact).where(where).order_by(*order).limit(query.per_page).offset(_offset(query))
-    ).all()
-    return Listing(list(items), total or 0, query.page, query.per_page)
+    return _page(select(Contact).where(where).order_by(*order), query)
 
 
 def searched(query: search.SearchQuery, viewer, kinds: list[str] | None = None) -> Listing:
@@ -138,23 +140,15 @@ class GroupFacts:
     members_by_side: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
-def groups(page: int, per_page: int) -> tuple[list[WorkingGroup], int]:
+def groups(query: search.SearchQuery) -> Listing:
     """Current working groups (not archived), in the Action Plan's order, with their texts."""
-    current = WorkingGroup.archived_at.is_(None)
-    total = db.session.scalar(select(func.count(WorkingGroup.id)).where(current))
-    items = (
-        db.session.scalars(
-            select(WorkingGroup)
-            .where(current)
-            .options(joinedload(WorkingGroup.translations))
-            .order_by(WorkingGroup.priority, WorkingGroup.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .unique()
-        .all()
+    return _page(
+        select(WorkingGroup)
+        .where(WorkingGroup.archived_at.is_(None))
+        .options(joinedload(WorkingGroup.translations))
+        .order_by(WorkingGroup.priority, WorkingGroup.id),
+        query,
     )
-    return list(items), total or 0
 
 
 def group_slugs() -> list[str]:

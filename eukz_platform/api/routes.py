@@ -15,7 +15,14 @@ from flask_login import current_user
 
 from .. import search
 from ..links import site_url
-from . import bp, openapi, params, queries, serialise
+from ..search.query import (
+    CONTACT_PARAMS,
+    GROUP_PARAMS,
+    ORGANISATION_PARAMS,
+    SEARCH_PARAMS,
+    SLUG,
+)
+from . import bp, openapi, queries, schemas, serialise
 from .serialise import (
     contact_item,
     organisation_item,
@@ -41,10 +48,8 @@ def _json(payload: dict) -> Response:
 
 
 def _query(allowed) -> search.SearchQuery:
-    try:
-        return params.parse(request.args, allowed)
-    except params.BadParameter as e:
-        abort(400, description=str(e))
+    """The search the query string asks for; a parameter not allowed is a 400 (BadParameter)."""
+    return search.SearchQuery.from_args(request.args, allowed)
 
 
 def _listing(items: list, listing: queries.Listing, **extra) -> dict:
@@ -60,21 +65,13 @@ def _listing(items: list, listing: queries.Listing, **extra) -> dict:
     return payload
 
 
-def _run(fn, *args, **kwargs) -> queries.Listing:
-    """A listing; a query the search service (or a facet check) refuses is a 400."""
-    try:
-        return fn(*args, **kwargs)
-    except (search.BadQuery, params.BadParameter) as e:
-        abort(400, description=str(e))
-
-
-def _items(objects: list) -> list[dict]:
+def _items(objects: list) -> list[schemas.Organisation | schemas.Contact]:
     return serialise.items(objects, current_user)
 
 
 def _facets(facets: dict) -> dict:
     return {
-        name: [{"value": str(value), "count": count} for value, count in values]
+        name: [schemas.FacetCount(value=str(value), count=count) for value, count in values]
         for name, values in facets.items()
     }
 
@@ -82,16 +79,16 @@ def _facets(facets: dict) -> dict:
 @bp.get("/search", endpoint="search")
 @search.rate_limit()
 def search_all():
-    query = _query(params.SEARCH_PARAMS)
-    listing = _run(queries.searched, query, current_user)
+    query = _query(SEARCH_PARAMS)
+    listing = queries.searched(query, current_user)
     return _json(_listing(_items(listing.items), listing, facets=_facets(listing.facets)))
 
 
 @bp.get("/organisations")
 @search.rate_limit()
 def organisations():
-    query = _query(params.ORGANISATION_PARAMS)
-    listing = _run(queries.organisations, query, current_user)
+    query = _query(ORGANISATION_PARAMS)
+    listing = queries.organisations(query, current_user)
     return _json(_listing(_items(listing.items), listing))
 
 
@@ -105,7 +102,9 @@ def organisation(org_id: int):
     related = related_for([org], contacts)
     item = organisation_item(org, related)
     item["description"] = org.description
-    item["other_names"] = [{"name": n.name, "language": n.language} for n in org.other_names]
+    item["other_names"] = [
+        schemas.OtherName(name=n.name, language=n.language) for n in org.other_names
+    ]
     item["contacts"] = [contact_item(c, related, current_user) for c in contacts]
     return _json(item)
 
@@ -113,66 +112,65 @@ def organisation(org_id: int):
 @bp.get("/contacts")
 @search.rate_limit()
 def contacts():
-    query = _query(params.CONTACT_PARAMS)
-    listing = _run(queries.contacts, query, current_user)
+    query = _query(CONTACT_PARAMS)
+    listing = queries.contacts(query, current_user)
     return _json(_listing(_items(listing.items), listing))
 
 
-def _group_item(group, facts: queries.GroupFacts) -> dict:
-    return {
-        "slug": group.slug,
-        "kind": "working_group",
-        "name": group.title,
-        "url": site_url("groups.detail", slug=group.slug),
-        "priority": group.priority,
-        "purpose": group.purpose,
-        "moderated": group.moderated,
-        "coordinators": [
-            {
-                "name": c["name"],
-                "side": c["side"],
-                "organisation": (
-                    {
-                        "id": c["organisation_id"],
-                        "name": c["organisation"],
-                        "url": organisation_url(c["organisation_id"]),
-                    }
+def _group_item(group, facts: queries.GroupFacts) -> schemas.WorkingGroup:
+    return schemas.WorkingGroup(
+        slug=group.slug,
+        kind="working_group",
+        name=group.title,
+        url=site_url("groups.detail", slug=group.slug),
+        priority=group.priority,
+        purpose=group.purpose,
+        moderated=group.moderated,
+        coordinators=[
+            schemas.Coordinator(
+                name=c["name"],
+                side=c["side"],
+                organisation=(
+                    schemas.OrganisationRef(
+                        id=c["organisation_id"],
+                        name=c["organisation"],
+                        url=organisation_url(c["organisation_id"]),
+                    )
                     if c["organisation_id"]
                     else None
                 ),
-            }
+            )
             for c in facts.coordinators[group.id]
         ],
-        "members_by_side": facts.members_by_side[group.id],
-    }
+        members_by_side=facts.members_by_side[group.id],
+    )
 
 
 @bp.get("/working-groups")
 def working_groups():
-    query = _query(params.GROUP_PARAMS)
-    groups, total = queries.groups(query.page, query.per_page)
-    facts = queries.group_facts([g.id for g in groups], current_user)
-    listing = queries.Listing(groups, total, query.page, query.per_page)
-    return _json(_listing([_group_item(g, facts) for g in groups], listing))
+    query = _query(GROUP_PARAMS)
+    listing = queries.groups(query)
+    facts = queries.group_facts([g.id for g in listing.items], current_user)
+    return _json(_listing([_group_item(g, facts) for g in listing.items], listing))
 
 
 @bp.get("/working-groups/<slug>")
 def working_group(slug: str):
     _query(())
     # Only a slug's characters reach the database (not, say, a NUL byte).
-    group = queries.group_by_slug(slug) if params.SLUG.match(slug) else None
+    group = queries.group_by_slug(slug) if SLUG.match(slug) else None
     if group is None:
         abort(404, description=f"No working group has the slug {slug!r}.")
     facts = queries.group_facts([group.id], current_user)
     item = _group_item(group, facts)
     item["members"] = [
-        {
-            "id": org.id,
-            "name": org.name,
-            "url": organisation_url(org.id),
-            "country": org.country,
-            "side": org.side.value,
-        }
+        schemas.Member(
+            id=org.id,
+            name=org.name,
+            url=organisation_url(org.id),
+            country=org.country,
+            side=org.side.value,
+        )
         for org in queries.group_members(group, current_user)
     ]
     return _json(item)

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..groups.models import Membership, MembershipStatus, WorkingGroup
 from ..links import site_url
 from ..search.records import ContactRecord, OrganisationRecord
+from . import schemas
 
 
 @dataclass
@@ -139,23 +140,23 @@ def organisation_url(org_id: int) -> str:
     return site_url("organisations.profile", org_id=org_id)
 
 
-def organisation_item(org: Organisation, related: Related) -> dict:
-    return {
-        "id": org.id,
-        "kind": "organisation",
-        "name": org.name,
-        "url": organisation_url(org.id),
-        "acronym": org.acronym,
-        "country": org.country,
-        "side": org.side.value,
-        "city": org.city,
-        "type": org.type.value,
-        "eesc_group": org.eesc_group.value,
-        "sectors": list(related.sectors.get(org.id, [])),
-        "website": org.website,
-        "verified": org.status == OrganisationStatus.VERIFIED,
-        "groups": list(related.groups.get(org.id, [])),
-    }
+def organisation_item(org: Organisation, related: Related) -> schemas.Organisation:
+    return schemas.Organisation(
+        id=org.id,
+        kind="organisation",
+        name=org.name,
+        url=organisation_url(org.id),
+        acronym=org.acronym,
+        country=org.country,
+        side=org.side.value,
+        city=org.city,
+        type=org.type.value,
+        eesc_group=org.eesc_group.value,
+        sectors=list(related.sectors.get(org.id, [])),
+        website=org.website,
+        verified=org.status == OrganisationStatus.VERIFIED,
+        groups=list(related.groups.get(org.id, [])),
+    )
 
 
 def contact_url(contact: Contact) -> str:
@@ -167,25 +168,25 @@ def contact_url(contact: Contact) -> str:
     return f"{base}#contact-{contact.id}"
 
 
-def contact_item(contact: Contact, related: Related, viewer) -> dict:
+def contact_item(contact: Contact, related: Related, viewer) -> schemas.Contact:
     if contact.organisation_id is not None:
-        organisation = {
-            "id": contact.organisation_id,
-            "name": related.names.get(contact.organisation_id, ""),
-            "url": organisation_url(contact.organisation_id),
-        }
+        organisation = schemas.OrganisationRef(
+            id=contact.organisation_id,
+            name=related.names.get(contact.organisation_id, ""),
+            url=organisation_url(contact.organisation_id),
+        )
     elif contact.organisation_name:
-        organisation = {"id": None, "name": contact.organisation_name, "url": None}
+        organisation = schemas.OrganisationRef(id=None, name=contact.organisation_name, url=None)
     else:
         organisation = None
-    item = {
-        "id": contact.id,
-        "kind": "contact",
-        "name": contact.name,
-        "url": contact_url(contact),
-        "role": contact.role,
-        "organisation": organisation,
-    }
+    item = schemas.Contact(
+        id=contact.id,
+        kind="contact",
+        name=contact.name,
+        url=contact_url(contact),
+        role=contact.role,
+        organisation=organisation,
+    )
     if visibility.can_see_contact(viewer, contact):
         if contact.email:
             item["email"] = contact.email
@@ -196,7 +197,7 @@ def contact_item(contact: Contact, related: Related, viewer) -> dict:
     return item
 
 
-def items(objects: list, viewer) -> list[dict]:
+def items(objects: list, viewer) -> list[schemas.Organisation | schemas.Contact]:
     """API items for a page of organisations and contacts (models or search records), in
     their order, with one statement for what they need beyond their rows."""
     people = [o for o in objects if isinstance(o, Contact | ContactRecord)]

@@ -20,6 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 
 from .. import audit
@@ -216,8 +217,8 @@ def get_or_404(contact_id: int) -> Contact:
     return contact
 
 
-def list_contacts(query: str | None, page: int, per_page: int = 50) -> tuple[list[Contact], int]:
-    """One page of the EESC contacts, of every visibility, by name; and how many match."""
+def list_contacts(query: str | None, page: int, per_page: int = 50) -> Pagination:
+    """One page of the EESC contacts, of every visibility, by name, and how many match."""
     stmt = eesc_contacts()
     if query and query.strip():
         words = query.strip().lower()
@@ -234,11 +235,9 @@ def list_contacts(query: str | None, page: int, per_page: int = 50) -> tuple[lis
                 )
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(
-        stmt.order_by(Contact.name, Contact.id).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return list(items), total
+    return db.paginate(
+        stmt.order_by(Contact.name, Contact.id), page=page, per_page=per_page, error_out=False
+    )
 
 
 def _snapshot(contact: Contact, fields: tuple[str, ...] = AUDITED) -> dict[str, Any]:

@@ -18,11 +18,12 @@ import json
 import re
 import unicodedata
 
+import vobject
 from flask import Response, abort, current_app, request
 from flask_login import current_user
 
 from .. import search, visibility
-from ..api import params, serialise
+from ..api import serialise
 from ..contacts.models import Contact
 from ..database import utcnow
 from ..extensions import db, limiter
@@ -74,10 +75,7 @@ def _collect(query: search.SearchQuery) -> tuple[list[dict], int, bool]:
     items: list[dict] = []
     total, lower_bound = 0, False
     while len(items) < EXPORT_CAP:
-        try:
-            result = search.search(query, current_user)
-        except search.BadQuery as e:
-            abort(400, description=str(e))
+        result = search.search(query, current_user)
         if query.page == 1:
             total, lower_bound = result.total, result.total_is_lower_bound
         items += serialise.items([hit.obj for hit in result.items], current_user)
@@ -113,10 +111,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @bp.get("/export.<any(csv, json):fmt>")
 @limiter.limit(lambda: current_app.config.get("RATELIMIT_EXPORT", "30 per minute"))
 def export(fmt: str):
-    try:
-        query = params.parse(request.args, params.SEARCH_PARAMS, strict=False)
-    except params.BadParameter as e:
-        abort(400, description=str(e))
+    query = search.SearchQuery.from_args(request.args, strict=False)
     items, total, capped = _collect(query)
     stem = f"eukz-directory-{utcnow():%Y%m%d}" + (f"-first-{EXPORT_CAP}" if capped else "")
     if fmt == "csv":
@@ -132,52 +127,26 @@ def export(fmt: str):
     return _download(body, "application/json", f"{stem}.json")
 
 
-def _escape(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace(",", "\\,")
-        .replace(";", "\\;")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """RFC 6350 line folding: at most 75 octets a line, never inside a UTF-8 character."""
-    out, current = [], b""
-    for char in line:
-        encoded = char.encode("utf-8")
-        limit = 75 if not out else 74  # continuation lines start with a space
-        if len(current) + len(encoded) > limit:
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
 def vcard(contact: Contact) -> str:
-    """The contact as a vCard 3.0, which phones and mail programs import."""
+    """The contact as a vCard 3.0, which phones and mail programs import (vobject escapes and
+    folds the lines)."""
+    card = vobject.vCard()
     parts = contact.name.split()
-    family = parts[-1] if len(parts) > 1 else contact.name
-    given = " ".join(parts[:-1]) if len(parts) > 1 else ""
-    lines = [
-        "BEGIN:VCARD",
-        "VERSION:3.0",
-        f"FN:{_escape(contact.name)}",
-        f"N:{_escape(family)};{_escape(given)};;;",
-    ]
+    card.add("fn").value = contact.name
+    card.add("n").value = vobject.vcard.Name(
+        family=parts[-1] if len(parts) > 1 else contact.name, given=" ".join(parts[:-1])
+    )
     if contact.organisation_label:
-        lines.append(f"ORG:{_escape(contact.organisation_label)}")
+        card.add("org").value = [contact.organisation_label]
     if contact.role:
-        lines.append(f"TITLE:{_escape(contact.role)}")
+        card.add("title").value = contact.role
     if contact.email:
-        lines.append(f"EMAIL;TYPE=INTERNET:{_escape(contact.email)}")
+        card.add("email").value = contact.email
+        card.email.type_param = "INTERNET"
     if contact.phone:
-        lines.append(f"TEL;TYPE=WORK,VOICE:{_escape(contact.phone_e164 or contact.phone)}")
-    lines.append("END:VCARD")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        card.add("tel").value = contact.phone_e164 or contact.phone
+        card.tel.type_paramlist = ["WORK", "VOICE"]
+    return card.serialize()
 
 
 def _filename(name: str, contact_id: int) -> str:

@@ -17,7 +17,6 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from .. import search
-from ..api import params
 from ..core import vocabulary
 from ..extensions import cache
 from . import bp
@@ -32,7 +31,7 @@ class DirectoryArgs:
 
     def __init__(self, args: MultiDict):
         self.args = MultiDict(
-            (k, v) for k, v in args.items(multi=True) if k in params.SEARCH_PARAMS and v != ""
+            (k, v) for k, v in args.items(multi=True) if k in search.SEARCH_PARAMS and v != ""
         )
 
     def url(self, args: MultiDict | None = None, **changes) -> str:
@@ -209,9 +208,9 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
     """The page and its status: 200, or 400 saying what is wrong with its address (a search
     text too long is said beside the search box)."""
     try:
-        query = params.parse(request.args, params.SEARCH_PARAMS, strict=False)
+        query = search.SearchQuery.from_args(args.args, strict=False)
         result = search.search(query, current_user)
-    except (params.SearchTextTooLong, search.QueryTooLong):
+    except search.QueryTooLong:
         q_error = _(
             "The search text is too long: use at most %(num)s characters.",
             num=search.MAX_QUERY_LENGTH,
@@ -224,7 +223,7 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
             error=None,
             q_error=q_error,
         ), 400
-    except (params.BadParameter, search.BadQuery) as e:
+    except search.BadQuery as e:
         return render_template(
             "directory/index.html", args=args, query=None, result=None, error=str(e)
         ), 400

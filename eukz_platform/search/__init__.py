@@ -6,51 +6,27 @@ it is queried, so both engines see the same words.
 
     from eukz_platform.search import SearchQuery, search
     result = search(SearchQuery(q="Алматы", countries=["KZ"]), current_user)
+    result = search(SearchQuery.from_args(request.args), current_user)  # 400 if not allowed
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("organisation", "contact")
-SORTS = ("relevance", "name", "newest")
-MAX_PER_PAGE = 100
-# Results beyond this offset are not served: a search that broad needs narrowing instead.
-MAX_OFFSET = 10_000
-# The search text: at most this many characters (a name has at most 200), of which the first
-# MAX_WORDS words are searched. What a search costs stays bounded whatever its text.
-MAX_QUERY_LENGTH = 200
-MAX_WORDS = 10
-# Totals above this are shown as "more than 1,000": counting further costs time for nothing.
-COUNT_CAP = 1000
-
-
-class BadQuery(ValueError):
-    """A search parameter has a value the service does not know (the caller answers 400)."""
-
-
-class QueryTooLong(BadQuery):
-    """The search text is longer than ``MAX_QUERY_LENGTH`` characters."""
-
-    def __init__(self):
-        super().__init__(f"the search text is too long (at most {MAX_QUERY_LENGTH} characters)")
-
-
-@dataclass
-class SearchQuery:
-    q: str = ""
-    kinds: list[str] = field(default_factory=list)  # "organisation", "contact"
-    countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2
-    sides: list[str] = field(default_factory=list)  # "eu", "kz", "other"
-    types: list[str] = field(default_factory=list)
-    eesc_groups: list[str] = field(default_factory=list)
-    sectors: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)  # working group slugs (active memberships)
-    verified: bool | None = None
-    sort: str = "relevance"  # relevance | name | newest
-    page: int = 1
-    per_page: int = 20  # at most 100
-    with_facets: bool = True
+from .query import (
+    COUNT_CAP,
+    KINDS,
+    MAX_OFFSET,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    MAX_WORDS,
+    SEARCH_PARAMS,
+    SORTS,
+    BadParameter,
+    BadQuery,
+    QueryTooLong,
+    SearchQuery,
+)
 
 
 @dataclass
@@ -127,6 +103,7 @@ def search(query: SearchQuery, viewer) -> SearchResult:
 
 
 __all__ = [
+    "BadParameter",
     "BadQuery",
     "QueryTooLong",
     "Hit",
@@ -142,4 +119,6 @@ __all__ = [
     "MAX_PER_PAGE",
     "MAX_QUERY_LENGTH",
     "MAX_WORDS",
+    "SEARCH_PARAMS",
+    "SORTS",
 ]

@@ -18,10 +18,10 @@ from operator import itemgetter
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from ..contacts.models import Contact
-from ..core.models import Organisation, OrganisationName, OrganisationSector, name_key
-from ..core.name_keys import name_skeleton
-from ..core.vocabulary import (
+from .contacts.models import Contact
+from .core.models import Organisation, OrganisationName, OrganisationSector, name_key
+from .core.name_keys import name_skeleton
+from .core.vocabulary import (
     EU_MEMBER_STATES,
     KAZAKHSTAN,
     OTHER_CENTRAL_ASIA,
@@ -31,10 +31,10 @@ from ..core.vocabulary import (
     Sector,
     side_of,
 )
-from ..database import UTCDateTime
-from ..groups.models import Membership, MembershipEvent, WorkingGroup
-from . import indexing
-from .folding import fold_words
+from .database import UTCDateTime
+from .groups.models import Membership, MembershipEvent, WorkingGroup
+from .search import indexing
+from .search.folding import fold_words
 
 # Kazakhstan's cities, with how often organisations are based there and the forms their
 # names are written in (Latin, Russian, Kazakh).

@@ -1,0 +1,174 @@
+"""What the read API's responses hold: the types its items are built as (``serialise``, the
+views), from which ``openapi`` generates the document's schemas."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Literal, NotRequired
+
+from pydantic import Field, TypeAdapter, WithJsonSchema
+from pydantic.json_schema import GenerateJsonSchema
+from typing_extensions import TypedDict  # pydantic reads these on Python 3.11
+
+from ..core.vocabulary import COUNTRY_CODES, EESCGroup, OrganisationType, Sector, Side
+
+Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
+Country = Literal[COUNTRY_CODES]
+Count = Annotated[int, Field(ge=0)]
+
+
+class OrganisationRef(TypedDict):
+    id: int | None
+    name: str
+    url: Url | None
+
+
+class Organisation(TypedDict):
+    id: int
+    kind: Literal["organisation"]
+    name: str
+    url: Annotated[Url, Field(description="Its HTML page.")]
+    acronym: str | None
+    country: Country
+    side: Side
+    city: str | None
+    type: OrganisationType
+    eesc_group: EESCGroup
+    sectors: list[Sector]
+    website: str | None
+    verified: bool
+    groups: Annotated[
+        list[str], Field(description="Slugs of the working groups it is an active member of.")
+    ]
+
+
+class Contact(TypedDict):
+    id: int
+    kind: Literal["contact"]
+    name: str
+    url: Url
+    role: str | None
+    organisation: OrganisationRef | None
+    email: NotRequired[Annotated[str, Field(description="Only where the caller may see it.")]]
+    phone: NotRequired[Annotated[str, Field(description="As written.")]]
+    phone_e164: NotRequired[Annotated[str | None, Field(description="E.164, for tel: links.")]]
+    vcard_url: Url
+
+
+class OtherName(TypedDict):
+    name: str
+    language: str | None
+
+
+class OrganisationDetail(Organisation):
+    description: str | None
+    other_names: list[OtherName]
+    contacts: list[Contact]
+
+
+class Coordinator(TypedDict):
+    name: str
+    side: Literal[Side.EU, Side.KAZAKHSTAN]
+    organisation: OrganisationRef | None
+
+
+MembersBySide = TypedDict("MembersBySide", {side.value: Count for side in Side})
+
+
+class WorkingGroup(TypedDict):
+    slug: str
+    kind: Literal["working_group"]
+    name: Annotated[str, Field(description="Its title, in the caller's language.")]
+    url: Url
+    priority: Annotated[int, Field(description="The Action Plan's priority.")]
+    purpose: str
+    moderated: bool
+    coordinators: list[Coordinator]
+    members_by_side: MembersBySide
+
+
+class Member(TypedDict):
+    id: int
+    name: str
+    url: Url
+    country: str
+    side: Side
+
+
+class WorkingGroupDetail(WorkingGroup):
+    members: list[Member]
+
+
+class Listing(TypedDict):
+    total: Count
+    page: Annotated[int, Field(ge=1)]
+    per_page: Annotated[int, Field(ge=1)]
+    total_is_lower_bound: NotRequired[
+        Annotated[
+            bool,
+            Field(
+                description="Present (true) when the total was capped: there are at least that many"
+            ),
+        ]
+    ]
+
+
+class FacetCount(TypedDict):
+    value: str
+    count: Count
+
+
+class SearchList(Listing):
+    items: list[Organisation | Contact]
+    facets: Annotated[
+        dict[str, list[FacetCount]],
+        Field(description="Counts per facet value for the whole result (not only the page)."),
+    ]
+
+
+class OrganisationList(Listing):
+    items: list[Organisation]
+
+
+class ContactList(Listing):
+    items: list[Contact]
+
+
+class WorkingGroupList(Listing):
+    items: list[WorkingGroup]
+
+
+class Error(TypedDict):
+    error: str
+    message: str
+
+
+RESPONSES = (
+    Error,
+    OrganisationDetail,
+    WorkingGroupDetail,
+    SearchList,
+    OrganisationList,
+    ContactList,
+    WorkingGroupList,
+)
+
+
+class _WithoutTitles(GenerateJsonSchema):
+    """Schemas without a "title" on every property (a name says it already)."""
+
+    def field_title_should_be_set(self, schema) -> bool:
+        return False
+
+
+@cache
+def json_schemas() -> dict:
+    """The JSON Schemas of every response and what they hold, by name, referring to each other
+    as ``#/components/schemas/<name>``."""
+    _, top = TypeAdapter.json_schemas(
+        [(t.__name__, "serialization", TypeAdapter(t)) for t in RESPONSES],
+        ref_template="#/components/schemas/{model}",
+        union_format="primitive_type_array",
+        schema_generator=_WithoutTitles,
+    )
+    return top["$defs"]
