@@ -314,10 +314,10 @@ def postgres_database(url: str):
 def queries(app) -> list[str]:
     """200 queries: 50 very common words, 50 frequent ones (cities, sectors, prefixes) and
     100 specific ones taken from the data (names of organisations and people, acronyms)."""
-    from eukz_platform.directory.models import Contact
-    from eukz_platform.organisations.models import Organisation
     from sqlalchemy import select
 
+    from eukz_platform.contacts.models import Contact
+    from eukz_platform.core.models import Organisation
     from eukz_platform.extensions import db
 
     rng = random.Random(SEED)
@@ -362,9 +362,9 @@ def measure_service(url: str) -> dict:
     chosen = queries(app)
     figures = {}
     with app.test_request_context():
-        from eukz_platform.organisations.models import Organisation
         from sqlalchemy import func, select, text
 
+        from eukz_platform.core.models import Organisation
         from eukz_platform.extensions import db
 
         organisations = db.session.scalar(select(func.count()).select_from(Organisation))
