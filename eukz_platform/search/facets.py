@@ -198,9 +198,22 @@ def statement(shape) -> Compiled:
     return engine.compile(sa.union_all(*branches))
 
 
+@lru_cache(maxsize=512)
+def _described(shape) -> str:
+    """A shape as the same text in every process (the cache may be shared between them)."""
+    visible = shape.visible().compile(dialect=shape.engine.dialect)
+    # The rules' own values; the viewer's come with each search's values.
+    constants = sorted(
+        (k, repr(v)) for k, v in visible.params.items() if k not in shape.visibility.params
+    )
+    described = repr((shape.engine_shape, shape.filters, shape.sample, str(visible), constants))
+    return hashlib.blake2b(described.encode(), digest_size=16).hexdigest()
+
+
 def _key(shape, generation: int, values: dict) -> str:
-    described = repr((shape, generation, sorted(values.items())))
-    return "search-facets:" + hashlib.blake2b(described.encode(), digest_size=16).hexdigest()
+    described = repr((generation, sorted(values.items()))).encode()
+    digest = hashlib.blake2b(described, digest_size=16).hexdigest()
+    return f"search-facets:{_described(shape)}:{digest}"
 
 
 def counted(query: SearchQuery, shape, values: dict, generation) -> tuple:

@@ -6,7 +6,7 @@ exports do not), from the records the search returned.
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import synonyms
 from .folding import fold_words, words_with_spans
@@ -93,7 +93,8 @@ class Marker:
         if not any(needle in folded for needle in self.needles):
             return []
         spans = words_with_spans(text)
-        hit = {i for i, (_s, _e, word) in enumerate(spans) if self._matches(word)}
+        words, prefix = self.words, self.prefix or "\x00"
+        hit = {i for i, (_s, _e, w) in enumerate(spans) if w in words or w.startswith(prefix)}
         for start, end, first in synonyms.find([word for _s, _e, word in spans]):
             if any(self._matches(word) for word in first):
                 hit.update(range(start, end))
@@ -102,6 +103,8 @@ class Marker:
     @staticmethod
     def _html(text: str, spans: list[tuple[int, int]]) -> Markup:
         """The text, escaped, with its spans between <mark>s."""
+        if not spans:
+            return escape(text)
         out, last = [], 0
         for start, end in spans:
             out += (text[last:start], _MARK, text[start:end], _END_MARK)
