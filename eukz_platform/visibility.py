@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
 
 from .contacts.models import Contact, Visibility
 from .core.models import ConfirmationState, Organisation
@@ -61,6 +61,12 @@ def can_see_status_reason(viewer: User | None, org: Organisation) -> bool:
     return is_secretariat(viewer) or is_own_organisation(viewer, org.id)
 
 
+def _viewer_organisation(viewer: User) -> ColumnElement:
+    """The viewer's organisation as a named bound parameter: a statement's text stays the
+    same whoever asks (one prepared statement for all), the value comes with each run."""
+    return bindparam("viewer_organisation_id", viewer.organisation_id)
+
+
 def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
     """A WHERE clause limiting organisations to those the viewer may see."""
     if is_secretariat(viewer):
@@ -70,7 +76,7 @@ def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
         Organisation.confirmation_state != ConfirmationState.HIDDEN,
     )
     if _signed_in(viewer) and viewer.organisation_id:
-        return or_(listed, Organisation.id == viewer.organisation_id)
+        return or_(listed, Organisation.id == _viewer_organisation(viewer))
     return listed
 
 
@@ -93,7 +99,7 @@ def visible_contacts(viewer: User | None) -> ColumnElement[bool]:
     """A WHERE clause limiting contacts to those the viewer may see."""
     clause = Contact.visibility.in_(contact_visibilities(viewer))
     if _signed_in(viewer) and viewer.organisation_id and not is_secretariat(viewer):
-        clause = or_(clause, Contact.organisation_id == viewer.organisation_id)
+        clause = or_(clause, Contact.organisation_id == _viewer_organisation(viewer))
     return clause
 
 

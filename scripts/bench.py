@@ -5,13 +5,16 @@ For each engine it
    file; PostgreSQL: the database ``bench`` on 127.0.0.1, dropped and created again);
 2. runs 200 queries through the search service in-process (a quarter of them very common
    words such as a big city's name, a quarter frequent ones, half specific names taken from
-   the data), without and with facet counts, and reports median and 95th percentile; then
+   the data), without and with facet counts, and reports median and 95th percentile; the
+   same queries asked by 100 signed-in people of 100 organisations taking turns (one
+   prepared statement for all of them: the median must stay the single visitor's); then
    the searches that match nothing as written, with facet counts: 20 texts of random letters
    as long as a search may be, and 20 misspelt words (PostgreSQL shows close names for them);
 3. serves the app with gunicorn (2 workers, 127.0.0.1) and loads it with wrk (2 threads,
    16 connections, 10 s a run): a bare "hello" route, the directory page with typical queries,
    and with a very common word; once as served (visitors' pages kept until the index
-   changes) and once with every page computed (``DIRECTORY_PAGE_CACHE=false``);
+   changes; and the typical queries for a signed-in person, whose pages are never kept) and
+   once with every page computed (``DIRECTORY_PAGE_CACHE=false``);
 and prints one table of the figures against their targets. It needs ``wrk`` (Debian:
 ``apt-get install wrk``) and a PostgreSQL server on 127.0.0.1 where the ``postgres`` role may
 create databases (``BENCH_POSTGRES_URL`` to change it; ``--sqlite-only`` to skip it).
@@ -40,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ORGANISATIONS = 100_000
+# Signed-in people searching in turn, each of another organisation.
+IN_TURN = 100
 SEED = 1
 WRK_SECONDS = 10
 POSTGRES_URL = os.environ.get(
@@ -392,6 +397,17 @@ def measure_service(url: str) -> dict:
             figures[f"{key}_p95"] = percentile(times, 95)
             figures[f"{key}_max"] = max(times)
             figures["broad_queries"] = broad
+        # The same searches by signed-in people of IN_TURN organisations, taking turns.
+        users = signed_in_users(IN_TURN)
+        for i, q in enumerate(chosen):  # warm-up, each query by another organisation than below
+            search(SearchQuery(q=q, with_facets=False), users[(i + 1) % len(users)])
+        times = []
+        for i, q in enumerate(chosen):
+            started = time.perf_counter()
+            search(SearchQuery(q=q, with_facets=False), users[i % len(users)])
+            times.append((time.perf_counter() - started) * 1000)
+        figures["in_turn_median"] = statistics.median(times)
+        figures["session_token"] = users[0].session_token
         # Searches that match nothing as written, as the read API runs them (with facets).
         rng = random.Random(SEED)
         nonsense = [
@@ -413,6 +429,56 @@ def measure_service(url: str) -> dict:
     return figures
 
 
+def signed_in_users(n: int) -> list:
+    """One user for each of the first ``n`` verified organisations, with the organisation
+    loaded as the app loads it for a signed-in request."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+    from werkzeug.security import generate_password_hash
+
+    from eukz_platform.auth.models import Role, User
+    from eukz_platform.core.models import Organisation
+    from eukz_platform.core.vocabulary import OrganisationStatus
+    from eukz_platform.database import utcnow
+    from eukz_platform.extensions import db
+
+    ids = db.session.scalars(
+        select(Organisation.id)
+        .where(Organisation.status == OrganisationStatus.VERIFIED)
+        .order_by(Organisation.id)
+        .limit(n)
+    ).all()
+    password = generate_password_hash(secrets.token_hex(16))
+    db.session.add_all(
+        User(
+            email=f"bench{org_id}@example.org",
+            full_name=f"Bench {org_id}",
+            role=Role.MEMBER,
+            organisation_id=org_id,
+            email_confirmed_at=utcnow(),
+            password_hash=password,
+        )
+        for org_id in ids
+    )
+    db.session.commit()
+    return db.session.scalars(
+        select(User)
+        .options(joinedload(User.organisation))
+        .where(User.organisation_id.in_(ids))
+        .order_by(User.organisation_id)
+    ).all()
+
+
+def session_cookie(url: str, secret: str, session_token: str) -> str:
+    """The Cookie header of a person signed in, for a server with this secret key."""
+    from eukz_platform import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    serializer = app.session_interface.get_signing_serializer(app)
+    value = serializer.dumps({"_user_id": session_token, "_fresh": True})
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -420,12 +486,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, page_cache: bool = True):
+def gunicorn(url: str, secret: str, page_cache: bool = True):
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_hex(16),
+        "SECRET_KEY": secret,
         "SITE_URL": f"http://127.0.0.1:{port}",
         "FLASK_RATELIMIT_ENABLED": "false",
         "DIRECTORY_PAGE_CACHE": "true" if page_cache else "false",
@@ -465,8 +531,9 @@ def gunicorn(url: str, page_cache: bool = True):
         process.wait(timeout=20)
 
 
-def wrk(url: str, paths: list[str]) -> float:
-    """Requests per second over WRK_SECONDS, cycling through ``paths``."""
+def wrk(url: str, paths: list[str], cookie: str | None = None) -> float:
+    """Requests per second over WRK_SECONDS, cycling through ``paths`` (with this Cookie
+    header: signed in)."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     listed = ", ".join('"' + p.replace('"', '\\"') + '"' for p in paths)
     script.write(
@@ -479,10 +546,17 @@ def wrk(url: str, paths: list[str]) -> float:
     )
     script.close()
     # Warm up: every path once, so that both workers have opened the database.
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     for path in paths[:4]:
-        subprocess.run(["curl", "-s", "-o", "/dev/null", url + path], check=False)
+        subprocess.run(["curl", "-s", "-o", "/dev/null", *headers, url + path], check=False)
+    if cookie:
+        page = subprocess.run(
+            ["curl", "-s", *headers, url + paths[0]], capture_output=True, text=True, check=False
+        ).stdout
+        if "site-header__logout" not in page:
+            raise SystemExit("bench: the session cookie does not sign in")
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{WRK_SECONDS}s", "-s", script.name, url],
+        ["wrk", "-t2", "-c16", f"-d{WRK_SECONDS}s", "-s", script.name, *headers, url],
         capture_output=True,
         text=True,
         check=True,
@@ -494,16 +568,21 @@ def wrk(url: str, paths: list[str]) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def measure_http(url: str, typical: list[str]) -> dict:
-    """As served (visitors' pages kept until the index changes), then with every page
-    computed again (DIRECTORY_PAGE_CACHE=false, as for signed-in people); each against the
-    hello route of the same server, measured in the same run."""
+def measure_http(url: str, typical: list[str], session_token: str) -> dict:
+    """As served (visitors' pages kept until the index changes; a signed-in person's page
+    computed for them), then with every page computed again (DIRECTORY_PAGE_CACHE=false);
+    each against the hello route of the same server, measured in the same run."""
     figures = {}
+    secret = secrets.token_hex(16)
+    cookie = session_cookie(url, secret, session_token)
+    typical_paths = [f"/directory/?q={quote(q)}" for q in typical]
     for suffix, page_cache in (("", True), ("_computed", False)):
-        with gunicorn(url, page_cache=page_cache) as base:
+        with gunicorn(url, secret, page_cache=page_cache) as base:
             figures["hello" + suffix] = wrk(base, ["/healthz"])
-            figures["page" + suffix] = wrk(base, [f"/directory/?q={quote(q)}" for q in typical])
+            figures["page" + suffix] = wrk(base, typical_paths)
             figures["common" + suffix] = wrk(base, [f"/directory/?q={quote('Almaty')}"])
+            if page_cache:
+                figures["signed_in"] = wrk(base, typical_paths, cookie)
     return figures
 
 
@@ -516,7 +595,7 @@ def bench(engine: str, url: str) -> dict:
     typical = [q for q in figures["queries"] if q not in COMMON][:40]
     figures["typical"] = typical
     log(f"bench: {engine}: loading gunicorn with wrk…")
-    figures.update(measure_http(url, typical))
+    figures.update(measure_http(url, typical, figures["session_token"]))
     return figures
 
 
@@ -539,6 +618,13 @@ def table(results: dict[str, dict]) -> str:
 
     add("search, median", "plain_median", ms, "≤ 3 ms", lambda v, e: v <= 3)
     add("search, p95", "plain_p95", ms, "≤ 25 ms", lambda v, e: v <= 25)
+    add(
+        f"search, {IN_TURN} signed-in organisations in turn, median",
+        "in_turn_median",
+        ms,
+        "≈ search, median",
+        any_value,
+    )
     add("search, max", "plain_max", ms, "", any_value)
     add("search + facets, median", "facets_median", ms, "", any_value)
     add("search + facets, p95", "facets_p95", ms, "≤ 60 ms", lambda v, e: v <= 60)
@@ -549,26 +635,37 @@ def table(results: dict[str, dict]) -> str:
     add("search, misspelt words, max", "misspelt_max", ms, "≤ 60 ms", lambda v, e: v <= 60)
     add("queries with > 1,000 hits", "broad_queries", lambda v: f"{v} of 200", "", any_value)
     add("organisations matching 'Almaty'", "share_almaty", lambda v: f"{v:.0%}", "", any_value)
-    for suffix, served in (("", "as served"), ("_computed", "every page computed")):
-        add(f"hello route ({served})", "hello" + suffix, lambda v: f"{v:,.0f} req/s", "", any_value)
-        for key, label, share in (
+
+    def rps(v):
+        return f"{v:,.0f} req/s"
+
+    pages = {
+        "as served": [
             ("page", "directory, typical queries", 0.2),
             ("common", "directory, 'Almaty'", 0.05),
-        ):
-            key += suffix
+            ("signed_in", "directory, typical queries, signed in (never kept)", 0.15),
+        ],
+        "every page computed": [
+            ("page_computed", "directory, typical queries", None),
+            ("common_computed", "directory, 'Almaty'", None),
+        ],
+    }
+    for (served, measured), hello in zip(pages.items(), ("hello", "hello_computed"), strict=True):
+        add(f"hello route ({served})", hello, rps, "", any_value)
+        for key, label, share in measured:
             for r in results.values():
                 if key in r:
-                    r[key + "_share"] = r[key] / r["hello" + suffix]
-            add(f"{label} ({served})", key, lambda v: f"{v:,.0f} req/s", "", any_value)
+                    r[key + "_share"] = r[key] / r[hello]
+            add(f"{label} ({served})", key, rps, "", any_value)
             add(
                 "  share of hello",
                 key + "_share",
                 lambda v: f"{v:.0%}",
-                f"≥ {share:.0%}" if not suffix else "",
-                (lambda v, e, s=share: v >= s) if not suffix else any_value,
+                f"≥ {share:.0%}" if share else "",
+                (lambda v, e, s=share: v >= s) if share else any_value,
             )
     add(
-        "demo-data 100,000",
+        f"demo-data {ORGANISATIONS:,}",
         "demo_data",
         lambda v: f"{v:.1f} s",
         "< 60 s on SQLite",
@@ -584,9 +681,14 @@ def table(results: dict[str, dict]) -> str:
 
 
 def main() -> None:
+    global ORGANISATIONS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument(
+        "--organisations", type=int, default=ORGANISATIONS, help="fewer, for a quicker run"
+    )
     args = parser.parse_args()
+    ORGANISATIONS = args.organisations
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is needed (Debian: apt-get install wrk)")
     from eukz_platform.search import MAX_QUERY_LENGTH
@@ -607,7 +709,9 @@ def main() -> None:
         "gunicorn -w 2; the "
         "typical-query run cycles through 40 of the queries (facet cache on, as in production). "
         "'As served': visitors' pages are kept per process until the search index changes; "
-        "'every page computed': DIRECTORY_PAGE_CACHE=false, what signed-in people get."
+        "'every page computed': DIRECTORY_PAGE_CACHE=false; a signed-in person's page is never "
+        f"kept. 'In turn': the 200 queries, without facets, each asked by the next of {IN_TURN} "
+        "signed-in people of as many organisations."
     )
 
 

@@ -28,8 +28,8 @@ def counting_statements(app, with_parameters: bool = False):
 def assert_same_statements(first: list[str], second: list[str], most: int = 6) -> None:
     """Two requests that differ only in how many results they show ran as many statements, at
     most ``most`` each, everything counted. On PostgreSQL a connection prepares each search
-    statement the first time it runs it (eukz_platform/search/prepared.py): the first request
-    may add those PREPAREs, the second reuses them."""
+    statement the first time it runs it (eukz_platform/search/engines/postgresql.py): the
+    first request may add those PREPAREs, the second reuses them."""
     prepared = [s for s in first if s.startswith("PREPARE ")]
     assert len(first) <= most and len(second) <= most, (first, second)
     assert not any(s.startswith("PREPARE ") for s in second), second

@@ -580,9 +580,9 @@ def test_a_search_text_longer_than_the_limit_is_refused(directory):
 def test_a_prefix_finds_the_same_records_expanded_into_words_or_not(directory, monkeypatch, most):
     """Up to PREFIX_TERMS words of the index start with it: searched as those words; more:
     searched as a prefix. Either way the same records."""
-    from eukz_platform.search import service
+    from eukz_platform.search import engines
 
-    monkeypatch.setattr(service._Engine, "PREFIX_TERMS", most)
+    monkeypatch.setattr(engines.Engine, "PREFIX_TERMS", most)
     assert matched(find("energ")) == {"Союз энергетиков", "Energiewende Verein", "Erlan Public"}
     assert matched(find("almaty ste")) == {"Steppe Green Initiative"}
     assert matched(find("steppe zzzq")) == set()
@@ -619,16 +619,70 @@ def test_postgresql_prepares_a_search_statement_once_per_connection(directory):
     assert matched(find("%' almaty ste\\")) == {"Steppe Green Initiative"}
 
 
-def test_beyond_the_prepared_statements_kept_a_search_runs_unprepared(directory, monkeypatch):
-    from eukz_platform.search import prepared
+def _only_on_postgresql() -> None:
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite plans its statements itself: nothing is prepared")
 
-    monkeypatch.setattr(prepared, "MAX_PREPARED", 0)
-    statements = _statements_of(lambda: find("energ", with_facets=False))
-    assert len(statements) == 1 and not statements[0].startswith(("PREPARE", "EXECUTE"))
+
+def test_beyond_the_prepared_statements_kept_the_least_recently_used_goes(directory, monkeypatch):
+    _only_on_postgresql()
+    from eukz_platform.search.engines import postgresql
+
+    monkeypatch.setattr(postgresql, "MAX_PREPARED", 1)
+    find("energ", with_facets=False)
+    statements = _statements_of(lambda: find("energ", sort="name", with_facets=False))
+    assert [s.split()[0] for s in statements] == ["DEALLOCATE", "PREPARE", "EXECUTE"]
+    kept = db.session.scalars(text("SELECT name FROM pg_prepared_statements")).all()
+    assert len(kept) == 1
     assert matched(find("energ")) == {"Союз энергетиков", "Energiewende Verein", "Erlan Public"}
 
 
-def test_parameters_are_numbered_once_each():
-    from eukz_platform.search.prepared import positional
+def _prepared_statements() -> dict[str, int]:
+    """Search statements this connection prepared: name -> times run (generic plans)."""
+    rows = db.session.execute(
+        text(
+            "SELECT name, generic_plans FROM pg_prepared_statements "
+            "WHERE name LIKE 'eukz_%' ORDER BY name"
+        )
+    )
+    return dict(rows.all())
 
-    assert positional("SELECT :a, :b, :a, x::int") == ("SELECT $1, $2, $1, x::int", ("a", "b"))
+
+def test_a_hundred_viewers_of_a_hundred_organisations_share_the_same_statements(directory):
+    """The statement's text does not depend on who asks: the viewer's organisation is a
+    parameter, so one organisation's people and another's run the same prepared statements."""
+    _only_on_postgresql()
+    from eukz_platform.auth.models import User
+
+    first = make_user(org=make_org(name="Almaty Viewers 0", country="KZ", status=VERIFIED))
+    orgs = [
+        Organisation(
+            name=f"Almaty Viewers {i}", country="KZ", type="ngo", eesc_group="none", status=VERIFIED
+        )
+        for i in range(1, 100)
+    ]
+    db.session.add_all(orgs)
+    db.session.flush()
+    viewers = [first] + [
+        User(
+            email=f"viewer{org.id}@example.org",
+            full_name=f"Viewer {org.id}",
+            role=Role.MEMBER,
+            organisation_id=org.id,
+            email_confirmed_at=utcnow(),
+            password_hash=first.password_hash,
+        )
+        for org in orgs
+    ]
+    db.session.add_all(viewers[1:])
+    db.session.commit()
+    assert len({viewer.organisation_id for viewer in viewers}) == 100
+    db.session.execute(text("DEALLOCATE ALL"))
+    db.session.connection().info.pop("eukz_prepared_statements", None)
+
+    totals = {find("almaty", viewer).total for viewer in viewers}
+    prepared = _prepared_statements()
+    assert len(totals) == 1 and totals.pop() > 100  # the hundred, and the directory's
+    # The hits statement and the facets statement, each prepared once and run 100 times.
+    assert len(prepared) == 2, prepared
+    assert sorted(prepared.values()) == [100, 100], prepared

@@ -5,7 +5,6 @@ shared; the filters are a GET form that works without JavaScript.
 """
 
 import hashlib
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import current_app, g, render_template, request, session, url_for
@@ -23,7 +22,6 @@ from . import bp
 
 # Query-string names of the facets, in the order the page shows them.
 FACETS = ("kind", "country", "side", "type", "eesc_group", "sector", "group", "verified")
-FACET_PANELS_KEPT = 512
 
 
 class DirectoryArgs:
@@ -134,19 +132,15 @@ def facet_groups(result: search.SearchResult, args: DirectoryArgs, label: FacetL
 
 def facet_panel(sort: str, facets: list, clear_url: str | None) -> Markup:
     """The rendered facet panel. Many searches repeat (a city, a sector): the same inputs in the
-    same language give the same HTML, so it is kept (a few hundred, per process)."""
-    key = (str(get_locale()), sort, clear_url, tuple((n, t, tuple(o)) for n, t, o in facets))
-    cache = current_app.extensions.setdefault("eukz_directory_facet_panels", OrderedDict())
+    same language give the same HTML, so it is kept (Flask-Caching)."""
+    described = repr((str(get_locale()), sort, clear_url, facets)).encode()
+    key = "facet-panel:" + hashlib.blake2b(described, digest_size=16).hexdigest()
     html = cache.get(key)
     if html is None:
         html = Markup(
             render_template("directory/_facets.html", sort=sort, facets=facets, clear_url=clear_url)
         )
-        cache[key] = html
-        while len(cache) > FACET_PANELS_KEPT:
-            cache.popitem(last=False)
-    else:
-        cache.move_to_end(key)
+        cache.set(key, html)
     return html
 
 

@@ -468,7 +468,7 @@ def _tune_connection(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
     elif type(dbapi_connection).__module__.startswith("psycopg"):
-        from .prepared import configure
+        from .engines.postgresql import configure
 
         configure(dbapi_connection)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from werkzeug.datastructures import MultiDict
 
@@ -193,3 +193,35 @@ class SearchQuery:
         if "verified" in allowed:
             query.verified = _verified(args, strict)
         return query
+
+    def checked(self) -> SearchQuery:
+        """This search with its values checked against the same limits and choices as
+        ``from_args``, de-duplicated and sorted: what the search service runs. A search built
+        in code (not from a query string) is checked here; BadQuery for anything it does not
+        take."""
+        if not isinstance(self.q, str):
+            raise BadParameter("q", "must be text.")
+        if len(self.q) > MAX_QUERY_LENGTH:
+            raise QueryTooLong()
+        if self.sort not in SORTS:
+            raise BadParameter("sort", f"{str(self.sort)[:40]!r} is not one of {', '.join(SORTS)}.")
+        for name, value, high in (
+            ("page", self.page, MAX_PAGE),
+            ("per_page", self.per_page, MAX_PER_PAGE),
+        ):
+            if not isinstance(value, int) or not 1 <= value <= high:
+                raise BadParameter(name, f"must be between 1 and {high}.")
+        if (self.page - 1) * self.per_page >= MAX_OFFSET:
+            raise BadParameter(
+                "page", f"only the first {MAX_OFFSET:,} results can be paged through."
+            )
+        if self.verified not in (None, True, False):
+            raise BadParameter("verified", "must be true or false.")
+        checked = replace(self)
+        for name, (attr, choices) in FACETS.items():
+            values = [str(v) for v in getattr(self, attr)]
+            for value in values:
+                if not (SLUG.match(value) if choices is None else value in choices):
+                    raise BadParameter(name, f"{value[:80]!r} is not one of the choices.")
+            setattr(checked, attr, sorted(set(values)))
+        return checked

@@ -1,0 +1,156 @@
+"""Highlights: a hit's fields with <mark> around the words the search matched.
+
+Worked out when first read, after the search (a page needs them; the read API and the
+exports do not), from the records the search returned.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from . import synonyms
+from .folding import fold_words, words_with_spans
+from .indexing import ORGANISATION
+from .terms import Terms
+
+SNIPPET = 240
+
+
+class Highlights(dict):
+    """A hit's fields with <mark> around the matched words, worked out when first read."""
+
+    __slots__ = ("_compute",)
+
+    def __init__(self, compute):
+        super().__init__()
+        self._compute = compute
+
+    def _filled(self) -> dict:
+        if self._compute is not None:
+            compute, self._compute = self._compute, None
+            dict.update(self, compute())
+        return self
+
+    def __getitem__(self, key):
+        return dict.__getitem__(self._filled(), key)
+
+    def __contains__(self, key):
+        return dict.__contains__(self._filled(), key)
+
+    def __iter__(self):
+        return dict.__iter__(self._filled())
+
+    def __len__(self):
+        return dict.__len__(self._filled())
+
+    def __eq__(self, other):
+        return dict.__eq__(self._filled(), other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return dict.__repr__(self._filled())
+
+    def get(self, key, default=None):
+        return dict.get(self._filled(), key, default)
+
+    def keys(self):
+        return dict.keys(self._filled())
+
+    def values(self):
+        return dict.values(self._filled())
+
+    def items(self):
+        return dict.items(self._filled())
+
+    def copy(self):
+        return dict(self.items())
+
+
+_MARK, _END_MARK = Markup("<mark>"), Markup("</mark>")
+
+
+class Marker:
+    """Puts <mark> around the words of a text that the search matched."""
+
+    def __init__(self, terms: Terms):
+        self.words = set(terms.words)
+        self.prefix = terms.words[-1] if terms and terms.prefix else None
+        # What a matching text must contain once folded: the words searched for, and the
+        # written forms of the synonyms they stand for (a quick test before the exact one).
+        self.needles = set(self.words)
+        for word in self.words:
+            self.needles.update(synonyms.forms_of(word))
+
+    def _matches(self, word: str) -> bool:
+        return word in self.words or (self.prefix is not None and word.startswith(self.prefix))
+
+    def marked(self, text: str | None) -> list[tuple[int, int]]:
+        """(start, end) of each matched word of ``text``."""
+        if not self.words or not text:
+            return []
+        folded = " ".join(fold_words(text))
+        if not any(needle in folded for needle in self.needles):
+            return []
+        spans = words_with_spans(text)
+        words, prefix = self.words, self.prefix or "\x00"
+        hit = {i for i, (_s, _e, w) in enumerate(spans) if w in words or w.startswith(prefix)}
+        for start, end, first in synonyms.find([word for _s, _e, word in spans]):
+            if any(self._matches(word) for word in first):
+                hit.update(range(start, end))
+        return [(spans[i][0], spans[i][1]) for i in sorted(hit)]
+
+    @staticmethod
+    def _html(text: str, spans: list[tuple[int, int]]) -> Markup:
+        """The text, escaped, with its spans between <mark>s."""
+        if not spans:
+            return escape(text)
+        out, last = [], 0
+        for start, end in spans:
+            out += (text[last:start], _MARK, text[start:end], _END_MARK)
+            last = end
+        out.append(text[last:])
+        return Markup().join(out)
+
+    def mark(self, text: str | None) -> Markup | None:
+        if not text:
+            return None
+        return self._html(text, self.marked(text))
+
+    def snippet(self, text: str | None) -> Markup | None:
+        """A long text cut to the part around its first matched word."""
+        if not text:
+            return None
+        spans = self.marked(text)
+        if len(text) <= SNIPPET:
+            return self._html(text, spans)
+        start = 0
+        if spans and spans[0][0] > SNIPPET // 3:
+            start = text.rfind(" ", 0, spans[0][0] - SNIPPET // 3) + 1
+        end = text.rfind(" ", start, start + SNIPPET)
+        end = end if end > start else start + SNIPPET
+        shifted = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+        return (
+            ("… " if start else "")
+            + self._html(text[start:end], shifted)
+            + (" …" if end < len(text) else "")
+        )
+
+    def highlights(self, kind: str, obj, other_names: list[str]) -> dict:
+        if kind == ORGANISATION:
+            other = "; ".join(other_names)
+            other_spans = self.marked(other)
+            fields = {
+                "name": self.mark(obj.name),
+                "acronym": self.mark(obj.acronym),
+                "city": self.mark(obj.city),
+                "other_names": self._html(other, other_spans) if other_spans else None,
+                "description": self.snippet(obj.description),
+            }
+        else:
+            fields = {
+                "name": self.mark(obj.name),
+                "role": self.mark(obj.role),
+                "organisation": self.mark(obj.organisation_label),
+            }
+        return {k: v for k, v in fields.items() if v is not None}
