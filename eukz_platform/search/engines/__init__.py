@@ -5,12 +5,11 @@ an engine gives: the documents matching (``match``), a score (``score``), a test
 column (``contains``), lists gathered as JSON (``json_list``). Each shape of statement is
 compiled once (``compile``): the values of a search, and who asks, only ever reach the
 database as bound parameters, so the same few statements serve every search and every
-viewer. A third engine is one more module here, named in ``ENGINES``.
+viewer. A third engine is one more module here, named in ``for_dialect``.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import Enum
@@ -22,10 +21,6 @@ from ..terms import Terms
 
 d = SearchDocument.__table__
 search_term = sa.table("search_term", sa.column("term", sa.Text))
-
-# The engine module of each database, by SQLAlchemy's dialect name.
-ENGINES = {"sqlite": "sqlite", "postgresql": "postgresql"}
-
 
 def param(name: str, type_=sa.String) -> sa.BindParameter:
     """A bound parameter whose value comes with each run, typed (PostgreSQL prepares it)."""
@@ -168,8 +163,11 @@ class Engine(ABC):
 
 
 def for_dialect(dialect_name: str) -> type[Engine]:
-    """The engine of a database."""
-    if dialect_name not in ENGINES:
+    """The engine of a database, by SQLAlchemy's dialect name."""
+    # The engine modules build on this one: imported when first asked for.
+    from . import postgresql, sqlite
+
+    engines = {"sqlite": sqlite.ENGINE, "postgresql": postgresql.ENGINE}
+    if dialect_name not in engines:
         raise RuntimeError(f"search has no engine for {dialect_name}")
-    module = importlib.import_module(f".{ENGINES[dialect_name]}", __name__)
-    return module.ENGINE
+    return engines[dialect_name]
