@@ -1,4 +1,4 @@
-"""Who sees what: the one place that decides it (DESIGN.md, "Who sees what").
+"""Who sees what: the one place that decides it (docs/architecture.md, "Who sees what").
 
 Every page, export, feed and API response asks these functions; none decides alone.
 """

@@ -1,4 +1,4 @@
-"""The membership state machine (DESIGN.md, "Membership states"): every transition, who may
+"""The membership state machine (docs/architecture.md, "Membership states"): every transition, who may
 make it, its history, and one row per organisation and group."""
 
 import threading

@@ -1,4 +1,4 @@
-"""Routes of the read API, ``/api/v1/`` (DESIGN.md, "Interfaces").
+"""Routes of the read API, ``/api/v1/`` (docs/architecture.md, "Interfaces").
 
 Every response is JSON with an ``ETag`` (a hash of its body, so a client sending it back in
 ``If-None-Match`` gets 304) and ``Cache-Control``: shared caches may keep a visitor's answer for

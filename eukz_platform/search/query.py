@@ -1,5 +1,5 @@
-"""What a search asks for, and the one reading of it from a query string, checked against
-DESIGN.md: the directory page, its exports and the read API all go through
+"""What a search asks for, and the one reading of it from a query string (docs/architecture.md,
+"Interfaces"): the directory page, its exports and the read API all go through
 ``SearchQuery.from_args``, and the API's OpenAPI document states the same limits.
 
 A value outside a parameter's vocabulary is refused (HTTP 400) rather than ignored, so that a
