@@ -687,7 +687,8 @@ def _documents(chunk: DemoData, slugs: dict[int, str]) -> list[dict]:
 
 
 def _history(conn: Connection, first_org_id: int) -> None:
-    """Each membership's history starts with its request (docs/architecture.md, "Membership states": every change recorded)."""
+    """Each membership's history starts with its request: every change is recorded
+    (docs/architecture.md, "Membership states")."""
     m = Membership.__table__
     rows = conn.execute(
         sa.select(m.c.id, m.c.status, m.c.created_at).where(m.c.organisation_id >= first_org_id)

@@ -1,4 +1,5 @@
-"""Items of the read API (and the directory exports), with the fields of their response types (api/schemas.py).
+"""Items of the read API (and the directory exports), with the fields of their response
+types (api/schemas.py).
 
 What an item carries beyond its own row (an organisation's sectors and working groups, the name
 of a contact's organisation) is read for a whole page at once by ``load_related``: one SQL

@@ -4,8 +4,8 @@ People of a suspended organisation, and people removed from theirs (closed accou
 signed out everywhere at once and kept out of every way in: log in, password reset,
 invitation and "remember me", each with the message the login form gives. People of a
 rejected organisation are signed out when it is rejected; they may sign in again to read the
-reason, correct the profile and ask again (docs/architecture.md, "Standing": a rejected organisation is shown to
-its own people with the reason), and may do nothing else.
+reason, correct the profile and ask again (a rejected organisation is shown to its own people
+with the reason: docs/architecture.md, "Who sees what"), and may do nothing else.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Membership of organisations in working groups: the states of docs/architecture.md, "Membership states".
+"""Membership of organisations in working groups: the states of docs/architecture.md,
+"Membership states".
 
 - request → pending; an admin may withdraw it → withdrawn
 - open group and verified organisation → active at once

@@ -73,7 +73,8 @@ class MembershipStatus(StrEnum):
 
 
 class Membership(db.Model):
-    """One row per organisation and group, holding the current state (docs/architecture.md, "Membership states")."""
+    """One row per organisation and group, holding the current state (docs/architecture.md,
+    "Membership states")."""
 
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("organisation_id", "group_id"),)

@@ -22,6 +22,7 @@ from ..terms import Terms
 d = SearchDocument.__table__
 search_term = sa.table("search_term", sa.column("term", sa.Text))
 
+
 def param(name: str, type_=sa.String) -> sa.BindParameter:
     """A bound parameter whose value comes with each run, typed (PostgreSQL prepares it)."""
     return sa.bindparam(name, type_=type_, required=False)
