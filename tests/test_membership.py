@@ -1,5 +1,5 @@
-"""The membership state machine (docs/architecture.md, "Membership states"): every transition, who may
-make it, its history, and one row per organisation and group."""
+"""The membership state machine (docs/architecture.md, "Membership states"): every transition,
+who may make it, its history, and one row per organisation and group."""
 
 import threading
 
