@@ -611,3 +611,29 @@ def test_translations_table_keeps_one_row_per_language(app, ctx):
         select(WorkingGroupTranslation.locale).where(WorkingGroupTranslation.group_id == group.id)
     ).all()
     assert sorted(rows) == ["en", "ru"]
+
+
+def test_co_chairs_who_do_not_act_are_shown_so_with_the_reason(app, client, chair_id):
+    kz = member_person(app, "erasmus", "KZ", "kz@chair.example")
+    with app.app_context():
+        db.session.add(Coordinator(group_id=group_id("erasmus"), user_id=kz, side="kz"))
+        db.session.commit()
+    secretariat(client)
+    page = client.get("/admin/groups/erasmus").get_data(as_text=True)
+    assert "Not acting" not in page
+    with app.app_context():
+        eu_org = db.session.get(Coordinator, chair_id).user.organisation
+        eu_org.status = OrganisationStatus.SUSPENDED
+        membership = db.session.scalar(
+            select(Membership)
+            .join(User, User.organisation_id == Membership.organisation_id)
+            .where(User.id == kz)
+        )
+        membership.status = MembershipStatus.LEFT
+        db.session.commit()
+    page = client.get("/admin/groups/erasmus").get_data(as_text=True)
+    assert page.count("Not acting") == 2
+    assert "Their organisation is not verified now." in page
+    assert "Their organisation is not an active member of the group now." in page
+    listing = client.get("/admin/groups").get_data(as_text=True)
+    assert listing.count("Not acting") == 2

@@ -152,10 +152,12 @@ def _manage_page(group: WorkingGroup, appoint_form: AppointForm | None = None, s
     if appoint_form is None:
         appoint_form = AppointForm()
     appoint_form.fill(candidates)
+    chairs = services.coordinators(group)
     return render_template(
         "admin/groups/manage.html",
         group=group,
-        chairs=services.coordinators(group),
+        chairs=chairs,
+        not_acting=services.not_acting_by_group({group.id: chairs})[group.id],
         members=services.active_members(group),
         candidates=candidates,
         appoint_form=appoint_form,

@@ -134,6 +134,8 @@ class GroupOverview:
     active_members: int
     pending_requests: int
     coordinators: dict[str, Coordinator]
+    # Co-chairs who do not act now (coordinator id -> why), as not_acting gives them.
+    not_acting: dict[int, str]
 
 
 def _require_secretariat(by: User | None) -> None:
@@ -180,12 +182,14 @@ def overview() -> list[GroupOverview]:
         )
     }
     chairs = _coordinators_by_group([g.id for g in groups])
+    not_acting = not_acting_by_group(chairs)
     return [
         GroupOverview(
             group=g,
             active_members=counts.get((g.id, MembershipStatus.ACTIVE), 0),
             pending_requests=counts.get((g.id, MembershipStatus.PENDING), 0),
             coordinators=chairs[g.id],
+            not_acting=not_acting[g.id],
         )
         for g in groups
     ]
@@ -194,6 +198,37 @@ def overview() -> list[GroupOverview]:
 def coordinators(group: WorkingGroup) -> dict[str, Coordinator]:
     """The group's co-chairs by side ('eu', 'kz')."""
     return _coordinators_by_group([group.id])[group.id]
+
+
+def not_acting_by_group(
+    chairs_by_group: dict[int, dict[str, Coordinator]],
+) -> dict[int, dict[int, str]]:
+    """For each group, its co-chairs who do not act now (coordinator id -> why, for the
+    secretariat): the rule is ``membership.acting_coordinators``; this says which part of it
+    fails. One query whatever the number of groups."""
+    chairs = [c for by_side in chairs_by_group.values() for c in by_side.values()]
+    acting = set(
+        db.session.scalars(
+            membership_rules.acting_coordinators()
+            .with_only_columns(Coordinator.id)
+            .where(Coordinator.id.in_([c.id for c in chairs]))
+        )
+        if chairs
+        else ()
+    )
+    found: dict[int, dict[int, str]] = {group_id: {} for group_id in chairs_by_group}
+    for chair in chairs:
+        if chair.id in acting:
+            continue
+        organisation = chair.user.organisation
+        if not chair.user.active:
+            why = _("Their account is closed.")
+        elif organisation is None or organisation.status != OrganisationStatus.VERIFIED:
+            why = _("Their organisation is not verified now.")
+        else:
+            why = _("Their organisation is not an active member of the group now.")
+        found[chair.group_id][chair.id] = why
+    return found
 
 
 def active_members(group: WorkingGroup) -> list[Membership]:
