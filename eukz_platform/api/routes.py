@@ -39,10 +39,10 @@ def _json(payload: dict) -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     response = Response(body, mimetype="application/json")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    if current_user.is_authenticated:
-        response.headers["Cache-Control"] = "private, no-store"
-    else:
+    if not current_user.is_authenticated:
         response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    # A signed-in caller's answer is made private, no-store with every signed-in response
+    # (security.set_security_headers).
     response.vary.update(("Cookie", "Accept-Language"))
     return response.make_conditional(request)
 
