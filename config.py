@@ -42,9 +42,16 @@ class Config:
         "https://www.eesc.europa.eu/en/our-work/opinions-information-reports/opinions/"
         "enhancing-cooperation-between-csos-european-union-and-kazakhstan"
     )
-    LANGUAGES = {"en": "English"}
+    # The site's languages, each named in its own language (the header's switcher); the
+    # first is the default, for anyone whose choice and browser name none of the others.
+    LANGUAGES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    # A visitor's choice of language is kept in this cookie for a year (an account keeps
+    # its own as well).
+    LANGUAGE_COOKIE_NAME = "lang"
+    LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+    LANGUAGE_COOKIE_SECURE = False
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -126,6 +133,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    LANGUAGE_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
     # Sent on responses served over HTTPS: browsers then never use plain HTTP for a year.
     HSTS = os.environ.get("HSTS", "max-age=31536000")

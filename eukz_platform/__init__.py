@@ -6,11 +6,11 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask
 
 from config import Config, configs
 
-from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
+from .extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
@@ -125,7 +125,9 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    from .languages import register_languages
+
+    register_languages(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -152,22 +154,6 @@ def register_extensions(app: Flask) -> None:
         if user is None or standing.sign_in_refusal(user):
             return None
         return user
-
-
-def _select_locale() -> str:
-    languages = list(_app_languages())
-    if not has_request_context():  # mail sent from the command line (housekeeping)
-        return languages[0]
-    chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
-
-
-def _app_languages() -> Mapping[str, str]:
-    from flask import current_app
-
-    return current_app.config["LANGUAGES"]
 
 
 def register_url_converters(app: Flask) -> None:

@@ -137,8 +137,8 @@ def _remind(remind_before: datetime, now: datetime) -> int:
 def _send_reminder(org: Organisation) -> None:
     config = current_app.config
     mailing.send(
-        [u.email for u in org.admins if u.active],
-        _("Please confirm the profile of %(name)s", name=org.name),
+        [u for u in org.admins if u.active],
+        lambda: _("Please confirm the profile of %(name)s", name=org.name),
         "annual_confirmation",
         organisation=org,
         grace_days=config["ANNUAL_GRACE_DAYS"],

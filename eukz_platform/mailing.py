@@ -1,14 +1,26 @@
 """Outgoing mail: SMTP when MAIL_SERVER is set, the application log otherwise.
 
 Mail is sent after the action's transaction has committed; a failure is logged and
-never undoes the action.
+never undoes the action. Each person's mail is written in their language.
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_mailman import EmailMessage
 from flask_mailman.backends.base import BaseEmailBackend
+
+from . import languages
+
+if TYPE_CHECKING:
+    from .auth.models import User
+
+    Recipient = str | User
 
 logger = logging.getLogger(__name__)
 
@@ -26,28 +38,51 @@ class LogEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
+Subject = str | Callable[[], str]
+
+
 def send(
-    to: str | list[str],
-    subject: str,
+    to: Recipient | Sequence[Recipient],
+    subject: Subject,
     template: str,
     headers: dict[str, str] | None = None,
     **context,
 ) -> bool:
     """Render ``templates/email/<template>.txt`` and send it; False if sending failed.
 
-    ``headers`` are extra message headers, such as ``List-Unsubscribe``.
+    Each person gets it in their language (``languages.of``): one message per language.
+    A recipient is a user, or an address without an account, written to in the language
+    being used now. ``subject`` is a function when its words must be translated for each
+    language (``lambda: _("…", name=…)``). ``headers`` are extra message headers, such as
+    ``List-Unsubscribe``.
     """
-    recipients = [to] if isinstance(to, str) else list(to)
-    if not recipients:
-        return True
+    recipients = [to] if isinstance(to, str) or not isinstance(to, Sequence) else list(to)
+    by_language: dict[str, list[str]] = {}
+    for recipient in recipients:
+        if isinstance(recipient, str):
+            address, language = recipient, languages.current()
+        else:
+            address, language = recipient.email, languages.of(recipient)
+        by_language.setdefault(language, []).append(address)
+    sent = True
+    for language, addresses in by_language.items():
+        with force_locale(language):
+            sent = _send_one(addresses, subject, template, headers, context) and sent
+    return sent
+
+
+def _send_one(
+    addresses: list[str], subject: Subject, template: str, headers, context: dict
+) -> bool:
+    words = subject() if callable(subject) else str(subject)
     body = render_template(f"email/{template}.txt", **context)
     message = EmailMessage(
         # On one line: a line break in a header is refused by the mail library (it could add
         # headers), and a name saved before single-line fields refused them may hold one.
-        subject=" ".join(subject.split()),
+        subject=" ".join(words.split()),
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=recipients,
+        to=addresses,
         headers=headers,
     )
     try:

@@ -60,6 +60,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Email about new announcements and meetings of the organisation's groups.
     notify_group_updates: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the person chose (languages.py): their pages and mail. None: not chosen
+    # yet, mail goes out in the site's default language.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 

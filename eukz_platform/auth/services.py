@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import mailing, tasks
+from .. import languages, mailing, tasks
 from ..core.models import Invitation
 from ..database import utcnow
 from ..errors import Conflict, DomainError
@@ -77,8 +77,8 @@ def authenticate(email: str, password: str) -> User:
 def send_confirmation(user: User) -> bool:
     token = tokens.make("confirm-email", {"uid": user.id, "email": user.email})
     return mailing.send(
-        user.email,
-        _("Confirm your email address"),
+        user,
+        lambda: _("Confirm your email address"),
         "confirm_email",
         user=user,
         link=site_url("auth.confirm_email", token=token),
@@ -126,8 +126,8 @@ def _send_password_reset(email: str) -> None:
         return
     token = tokens.make("reset-password", {"uid": user.id, "fp": _password_fingerprint(user)})
     mailing.send(
-        user.email,
-        _("Reset your password"),
+        user,
+        lambda: _("Reset your password"),
         "reset_password",
         user=user,
         link=site_url("auth.reset_password", token=token),
@@ -212,6 +212,7 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
         organisation_id=invitation.organisation_id,
         email_confirmed_at=now,  # the invitation reached this address
         privacy_consent_at=now,
+        locale=languages.current(),  # the language they joined in: their mail's too
     )
     user.set_password(password)
     invitation.accepted_at = now

@@ -162,7 +162,8 @@ def visitor_page_key(args: DirectoryArgs) -> str | None:
     """Where a visitor's page for these arguments is kept, or None when it must not be.
 
     Every visitor may see the same things (visibility.py), so the same address in the same
-    language gives the same page, until the search index changes: its generation is part of
+    language gives the same page (the language is part of the key: the address is the same in
+    every language), until the search index changes: its generation is part of
     the key. Signed-in people see more and always get their own page; a page with a message
     waiting to be shown (flashed) is not kept either.
     """
@@ -212,6 +213,7 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
         return render_template(
             "directory/index.html",
             args=args,
+            page_address=args.url(),
             query=None,
             result=None,
             error=None,
@@ -219,7 +221,12 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
         ), 400
     except search.BadQuery as e:
         return render_template(
-            "directory/index.html", args=args, query=None, result=None, error=str(e)
+            "directory/index.html",
+            args=args,
+            page_address=args.url(),
+            query=None,
+            result=None,
+            error=str(e),
         ), 400
     label = FacetLabels(result.facet_labels.get("group", {}))
     active = [
@@ -229,6 +236,7 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
     return render_template(
         "directory/index.html",
         args=args,
+        page_address=args.url(),
         query=query,
         result=result,
         error=None,

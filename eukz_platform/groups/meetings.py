@@ -301,8 +301,8 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
     people = [r.user for r in registrations(meeting) if r.user.active]
     for user in people:
         mailing.send(
-            user.email,
-            _("Cancelled: %(title)s", title=meeting.title),
+            user,
+            lambda: _("Cancelled: %(title)s", title=meeting.title),
             "group_meeting_cancelled",
             meeting=meeting,
             group=meeting.group,
@@ -445,8 +445,8 @@ def _fill_from_waiting_list(meeting: Meeting) -> list[MeetingRegistration]:
 def _tell_promoted(registration: MeetingRegistration) -> None:
     meeting = registration.meeting
     mailing.send(
-        registration.user.email,
-        _("You have a place at “%(title)s”", title=meeting.title),
+        registration.user,
+        lambda: _("You have a place at “%(title)s”", title=meeting.title),
         "group_registration_promoted",
         meeting=meeting,
         group=meeting.group,

@@ -356,13 +356,14 @@ def _audit_decision(membership: Membership, by: User, action: str, before: Statu
 
 def notify_decision(membership: Membership, message: str | None) -> None:
     """Mail the organisation's admins; a mail failure is logged and changes nothing."""
-    admins = [u.email for u in membership.organisation.admins if u.active]
+    admins = [u for u in membership.organisation.admins if u.active]
     approved = membership.status == Status.ACTIVE
+    group = membership.group
     mailing.send(
         admins,
-        _("Your request to join “%(group)s” was approved", group=membership.group.title)
+        (lambda: _("Your request to join “%(group)s” was approved", group=group.title))
         if approved
-        else _("Your request to join “%(group)s” was declined", group=membership.group.title),
+        else (lambda: _("Your request to join “%(group)s” was declined", group=group.title)),
         "membership_decision",
         membership=membership,
         approved=approved,

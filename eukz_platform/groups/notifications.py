@@ -75,7 +75,9 @@ def subscribers(group: WorkingGroup) -> list[User]:
     )
 
 
-def _send_to_subscribers(group: WorkingGroup, subject: str, template: str, **context) -> int:
+def _send_to_subscribers(
+    group: WorkingGroup, subject: mailing.Subject, template: str, **context
+) -> int:
     sent = 0
     for user in subscribers(group):
         link = site_url("groups.unsubscribe", token=unsubscribe_token(user))
@@ -84,7 +86,7 @@ def _send_to_subscribers(group: WorkingGroup, subject: str, template: str, **con
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
         if mailing.send(
-            user.email,
+            user,
             subject,
             template,
             headers=headers,
@@ -103,7 +105,7 @@ def announcement_posted(announcement: Announcement, group: WorkingGroup) -> int:
     """Mail the group's subscribers a new announcement."""
     return _send_to_subscribers(
         group,
-        _("%(group)s: %(title)s", group=group.title, title=announcement.title),
+        lambda: _("%(group)s: %(title)s", group=group.title, title=announcement.title),
         "group_announcement",
         announcement=announcement,
         link=site_url("groups.detail", slug=group.slug),
@@ -114,7 +116,7 @@ def meeting_scheduled(meeting: Meeting, group: WorkingGroup) -> int:
     """Mail the group's subscribers a new meeting."""
     return _send_to_subscribers(
         group,
-        _("%(group)s: new meeting “%(title)s”", group=group.title, title=meeting.title),
+        lambda: _("%(group)s: new meeting “%(title)s”", group=group.title, title=meeting.title),
         "group_meeting",
         meeting=meeting,
         link=site_url("groups.meeting", slug=group.slug, meeting_id=meeting.id),

@@ -1,7 +1,9 @@
 """Views for the home page, the privacy notice and the language choice."""
 
-from flask import abort, current_app, render_template, session
+from flask import abort, render_template
+from flask_login import current_user
 
+from .. import languages
 from ..groups import services as groups
 from ..navigation import redirect_next
 from . import bp
@@ -25,7 +27,9 @@ def privacy():
 
 @bp.get("/language/<code>")
 def set_language(code: str):
-    if code not in current_app.config["LANGUAGES"]:
+    """The header's language links (plain links, as ECL's language list has): the choice is
+    kept on the browser, and in the account of a signed-in person; then back to the page."""
+    if languages.known(code) is None:
         abort(404)
-    session["lang"] = code
-    return redirect_next("main.index")
+    languages.choose(code, by=current_user)
+    return languages.remember(redirect_next("main.index"), code)

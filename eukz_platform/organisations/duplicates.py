@@ -177,7 +177,7 @@ def ask_to_join(
     token = tokens.make(TOKEN_PURPOSE, {"rid": asked.id, "email": asked.email})
     mailing.send(
         asked.email,
-        _("Confirm your request to join %(organisation)s", organisation=org.name),
+        lambda: _("Confirm your request to join %(organisation)s", organisation=org.name),
         "ask_to_join_confirm",
         organisation=org,
         full_name=full_name,
@@ -212,10 +212,10 @@ def forward(org_id: int, token: str) -> AskToJoinRequest:
         db.session.rollback()
         raise AlreadyForwarded(asked)
     db.session.commit()
-    admins = [u.email for u in org.admins if u.is_active]
+    admins = [u for u in org.admins if u.is_active]
     mailing.send(
         admins,
-        _(
+        lambda: _(
             "%(name)s asks to be added to %(organisation)s",
             name=asked.full_name,
             organisation=org.name,

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, mailing, visibility
+from .. import audit, languages, mailing, visibility
 from ..auth import services as auth_services
 from ..auth import standing
 from ..auth.models import Role, User
@@ -126,6 +126,7 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
         role=Role.ADMIN,
         organisation=org,
         privacy_consent_at=now,
+        locale=languages.current(),  # the language they registered in: their mail's too
     )
     user.set_password(password)
     db.session.add_all([org, user])
@@ -196,7 +197,9 @@ def invite(org: Organisation, email: str, by: User) -> Invitation:
     db.session.commit()
     mailing.send(
         email,
-        _("%(name)s invites you to the EU–Kazakhstan Civil Society Platform", name=by.full_name),
+        lambda: _(
+            "%(name)s invites you to the EU–Kazakhstan Civil Society Platform", name=by.full_name
+        ),
         "invitation",
         organisation=org,
         inviter=by,

@@ -86,8 +86,8 @@ def _clean_reason(reason: str | None) -> str:
     return reason
 
 
-def _admin_emails(org: Organisation) -> list[str]:
-    return [u.email for u in org.admins if u.active]
+def _admins(org: Organisation) -> list[User]:
+    return [u for u in org.admins if u.active]
 
 
 def _change_status(
@@ -107,9 +107,9 @@ def _change_status(
     )
 
 
-def _notify(org: Organisation, subject: str, template: str, **context) -> None:
+def _notify(org: Organisation, subject: mailing.Subject, template: str, **context) -> None:
     mailing.send(
-        _admin_emails(org),
+        _admins(org),
         subject,
         template,
         organisation=org,
@@ -131,7 +131,9 @@ def verify(org: Organisation, by: User) -> Organisation:
     logger.info("Organisation %s verified", org.id)
     _notify(
         org,
-        _("%(name)s is verified on the EU–Kazakhstan Civil Society Platform", name=org.name),
+        lambda: _(
+            "%(name)s is verified on the EU–Kazakhstan Civil Society Platform", name=org.name
+        ),
         "organisation_verified",
     )
     return org
@@ -148,7 +150,7 @@ def reject(org: Organisation, reason: str, by: User) -> Organisation:
     db.session.commit()
     _notify(
         org,
-        _("%(name)s was not verified", name=org.name),
+        lambda: _("%(name)s was not verified", name=org.name),
         "organisation_rejected",
         reason=reason,
     )
@@ -178,7 +180,7 @@ def suspend(org: Organisation, reason: str, by: User) -> Organisation:
     db.session.commit()
     _notify(
         org,
-        _("%(name)s is suspended", name=org.name),
+        lambda: _("%(name)s is suspended", name=org.name),
         "organisation_suspended",
         reason=reason,
     )
