@@ -205,28 +205,21 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
     try:
         query = search.SearchQuery.from_args(args.args, strict=False)
         result = search.search(query, current_user)
-    except search.QueryTooLong:
-        q_error = _(
-            "The search text is too long: use at most %(num)s characters.",
-            num=search.MAX_QUERY_LENGTH,
-        )
-        return render_template(
-            "directory/index.html",
-            args=args,
-            page_address=args.url(),
-            query=None,
-            result=None,
-            error=None,
-            q_error=q_error,
-        ), 400
     except search.BadQuery as e:
+        too_long = isinstance(e, search.QueryTooLong)
         return render_template(
             "directory/index.html",
             args=args,
             page_address=args.url(),
             query=None,
             result=None,
-            error=str(e),
+            error=None if too_long else str(e),
+            q_error=_(
+                "The search text is too long: use at most %(num)s characters.",
+                num=search.MAX_QUERY_LENGTH,
+            )
+            if too_long
+            else None,
         ), 400
     label = FacetLabels(result.facet_labels.get("group", {}))
     active = [
