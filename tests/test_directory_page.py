@@ -328,3 +328,74 @@ def test_the_page_cache_can_be_turned_off(app, client, directory):
     with counting_statements(app) as statements:
         page(client, "/directory/?q=Almaty")
     assert any(reads_the_index(statement) for statement in statements)  # searched again
+
+
+# A signed-in person's page: made for them, around a results part kept for everyone who may see
+# the same things --------------------------------------------------------------------------------
+
+
+def members_only_contact(app, org_id, name="Dana Members-Only"):
+    with app.app_context():
+        db.session.add(
+            Contact(
+                organisation_id=org_id, name=name, role="Treasurer", visibility=Visibility.MEMBERS
+            )
+        )
+        db.session.commit()
+
+
+def test_a_colleague_gets_the_kept_results_in_a_page_of_their_own(app, client, directory):
+    members_only_contact(app, directory)
+    with app.app_context():
+        org = db.session.get(Organisation, directory)
+        first = make_user(org=org, full_name="Asel First").email
+        second = make_user(org=org, full_name="Bolat Second").email
+    login(client, first)
+    html = page(client, "/directory/?q=Steppe")
+    assert "Dana Members-Only" in html and "Asel First" in html
+    client.post("/auth/logout")
+    login(client, second)
+    with counting_statements(app) as statements:
+        html = page(client, "/directory/?q=Steppe")
+    assert "Dana Members-Only" in html
+    assert "Bolat Second" in html and "Asel First" not in html  # the header is their own
+    assert not any(reads_the_index(s) for s in statements), statements  # not searched again
+
+
+def test_kept_results_never_reach_someone_who_may_see_less(app, client, directory):
+    members_only_contact(app, directory)
+    with app.app_context():
+        org = db.session.get(Organisation, directory)
+        member = make_user(org=org).email
+        # The people of an organisation the secretariat rejected see it; no one else does.
+        rejected = make_org(
+            name="Steppe Rejected Union", status=OrganisationStatus.REJECTED, city="Almaty"
+        )
+        outsider = make_user(org=rejected).email
+    login(client, member)
+    html = text(page(client, "/directory/?q=Steppe"))
+    assert "Dana Members-Only" in html and "Steppe Rejected Union" not in html
+    client.post("/auth/logout")
+    visitor = text(page(client, "/directory/?q=Steppe"))
+    assert "Dana Members-Only" not in visitor and "Steppe Rejected Union" not in visitor
+    login(client, outsider)
+    html = text(page(client, "/directory/?q=Steppe"))
+    assert "Steppe Rejected Union" in html and "Dana Members-Only" not in html
+    client.post("/auth/logout")
+    login(client, member)
+    assert "Steppe Rejected Union" not in text(page(client, "/directory/?q=Steppe"))
+
+
+def test_kept_results_follow_the_index_and_the_language(app, client, directory):
+    with app.app_context():
+        email = make_user(org=db.session.get(Organisation, directory)).email
+    login(client, email)
+    assert "Steppe Green Initiative" in page(client, "/directory/?q=Almaty")
+    with app.app_context():
+        db.session.get(Organisation, directory).name = "Steppe Blue Initiative"
+        db.session.commit()
+    html = main(page(client, "/directory/?q=Almaty"))
+    assert "Steppe Blue Initiative" in html and "Steppe Green Initiative" not in html
+    client.get("/language/ru?next=/directory/")
+    heading = re.search(r'id="results-heading">([^<]+)<', page(client, "/directory/?q=Almaty"))
+    assert "результат" in heading.group(1)

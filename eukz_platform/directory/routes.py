@@ -158,6 +158,13 @@ class StatusBadges:
         return self.rendered[key]
 
 
+def index_generation() -> int | None:
+    """The search index's generation, read once a request (search.generation)."""
+    if "directory_generation" not in g:
+        g.directory_generation = search.generation()
+    return g.directory_generation
+
+
 def visitor_page_key(args: DirectoryArgs) -> str | None:
     """Where a visitor's page for these arguments is kept, or None when it must not be.
 
@@ -171,12 +178,10 @@ def visitor_page_key(args: DirectoryArgs) -> str | None:
         return None
     if session.get("_flashes"):
         return None
-    generation = search.generation()
+    generation = index_generation()
     if generation is None:
         return None
-    address = urlencode(sorted(args.args.items(multi=True))).encode()
-    digest = hashlib.blake2b(address, digest_size=16).hexdigest()
-    return f"directory:{get_locale()}:{generation}:{digest}"
+    return f"directory:{get_locale()}:{generation}:{address_digest(args)}"
 
 
 def kept_page() -> tuple[str | None, str | None]:
@@ -199,12 +204,40 @@ def index():
     return page, status
 
 
+def address_digest(args: DirectoryArgs) -> str:
+    address = urlencode(sorted(args.args.items(multi=True))).encode()
+    return hashlib.blake2b(address, digest_size=16).hexdigest()
+
+
+def results_key(args: DirectoryArgs) -> str | None:
+    """Where the results part of the page (directory/_results.html) is kept, or None.
+
+    It shows exactly what the search returns, and the search returns the same to everyone who
+    may see the same things (search.visibility_key: a visitor, or the people of one
+    organisation), so the part is kept for them together: in the page's language, for the
+    address, until the index changes (its generation is part of the key). The rest of the page
+    (the header with the person's name, forms with their own tokens) is made for each request.
+    """
+    if not current_app.config.get("DIRECTORY_PAGE_CACHE"):
+        return None
+    generation = index_generation()
+    if generation is None:
+        return None
+    viewer = search.visibility_key(current_user)
+    return f"directory-results:{get_locale()}:{generation}:{viewer}:{address_digest(args)}"
+
+
 def render_page(args: DirectoryArgs) -> tuple[str, int]:
     """The page and its status: 200, or 400 saying what is wrong with its address (a search
     text too long is said beside the search box)."""
     try:
         query = search.SearchQuery.from_args(args.args, strict=False)
-        result = search.search(query, current_user)
+        key = results_key(args)
+        results = cache.get(key) if key else None
+        if results is None:
+            results = render_results(args, query, search.search(query, current_user))
+            if key:
+                cache.set(key, results)
     except search.BadQuery as e:
         too_long = isinstance(e, search.QueryTooLong)
         return render_template(
@@ -212,7 +245,7 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
             args=args,
             page_address=args.url(),
             query=None,
-            result=None,
+            results=None,
             error=None if too_long else str(e),
             q_error=_(
                 "The search text is too long: use at most %(num)s characters.",
@@ -221,25 +254,37 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
             if too_long
             else None,
         ), 400
-    label = FacetLabels(result.facet_labels.get("group", {}))
-    active = [
-        (f"{FACET_TITLES[name]}: {label(name, value)}", args.without(name, value))
-        for name, value in args.active_filters()
-    ]
     return render_template(
         "directory/index.html",
         args=args,
         page_address=args.url(),
         query=query,
-        result=result,
+        results=results,
         error=None,
-        facet_panel=facet_panel(
-            query.sort,
-            facet_groups(result, args, label),
-            args.without_filters() if active else None,
-        ),
-        active=active,
-        total_text=count_text(result.total),
-        status_badge=StatusBadges(),
-        facet_label=label,
     ), 200
+
+
+def render_results(args: DirectoryArgs, query, result: search.SearchResult) -> Markup:
+    """The results part of the page: facets, results and pages."""
+    label = FacetLabels(result.facet_labels.get("group", {}))
+    active = [
+        (f"{FACET_TITLES[name]}: {label(name, value)}", args.without(name, value))
+        for name, value in args.active_filters()
+    ]
+    return Markup(
+        render_template(
+            "directory/_results.html",
+            args=args,
+            query=query,
+            result=result,
+            facet_panel=facet_panel(
+                query.sort,
+                facet_groups(result, args, label),
+                args.without_filters() if active else None,
+            ),
+            active=active,
+            total_text=count_text(result.total),
+            status_badge=StatusBadges(),
+            facet_label=label,
+        )
+    )

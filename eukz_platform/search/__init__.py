@@ -79,6 +79,31 @@ def generation() -> int | None:
     return db.session.scalar(select(SearchIndexState.generation).where(SearchIndexState.id == 1))
 
 
+def visibility_key(viewer) -> str:
+    """What the viewer may see, as a short key: equal for two viewers exactly when the search
+    shows them the same documents (the visibility clause's shape and its values, as the
+    search's statements and facet counts use them), so what is worked out for one may be kept
+    for the other."""
+    from .service import Visible
+
+    visible = Visible.of(viewer)
+    shape = _SHAPE_KEYS.get(visible.key)
+    if shape is None:
+        # A handful of shapes (one per kind of viewer): described once per process.
+        shape = _digest(repr(visible.key))
+        _SHAPE_KEYS[visible.key] = shape
+    return shape + ":" + _digest(repr(sorted(visible.params.items())))
+
+
+_SHAPE_KEYS: dict[tuple, str] = {}
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
 def rate_limit(**options):
     """The per-client limit that every view running searches shares (``RATELIMIT_SEARCH``), as a
     decorator; ``options`` go to Flask-Limiter (e.g. ``exempt_when``)."""
@@ -113,6 +138,7 @@ __all__ = [
     "generation",
     "init_search",
     "rate_limit",
+    "visibility_key",
     "COUNT_CAP",
     "KINDS",
     "MAX_OFFSET",
