@@ -130,15 +130,38 @@ def facet_groups(result: search.SearchResult, args: DirectoryArgs, label: FacetL
     return groups
 
 
-def facet_panel(sort: str, facets: list, clear_url: str | None) -> Markup:
-    """The rendered facet panel. Many searches repeat (a city, a sector): the same inputs in the
-    same language give the same HTML, so it is kept (Flask-Caching)."""
-    described = repr((str(get_locale()), sort, clear_url, facets)).encode()
+def facet_panel(
+    query: search.SearchQuery,
+    result: search.SearchResult,
+    args: DirectoryArgs,
+    label: FacetLabels,
+    clear_url: str | None,
+) -> Markup:
+    """The rendered facet panel. Many searches repeat (a city, a sector): the same counts, choices
+    and order in the same language give the same HTML, so it is kept (Flask-Caching), and its
+    labels are looked up only when it is not."""
+    chosen = [(name, value) for name in FACETS for value in args.args.getlist(name)]
+    described = repr(
+        (
+            str(get_locale()),
+            query.sort,
+            clear_url,
+            result.facets_are_lower_bounds,
+            sorted(result.facets.items()),
+            sorted(result.facet_labels.get("group", {}).items()),
+            chosen,
+        )
+    ).encode()
     key = "facet-panel:" + hashlib.blake2b(described, digest_size=16).hexdigest()
     html = cache.get(key)
     if html is None:
         html = Markup(
-            render_template("directory/_facets.html", sort=sort, facets=facets, clear_url=clear_url)
+            render_template(
+                "directory/_facets.html",
+                sort=query.sort,
+                facets=facet_groups(result, args, label),
+                clear_url=clear_url,
+            )
         )
         cache.set(key, html)
     return html
@@ -278,9 +301,7 @@ def render_results(args: DirectoryArgs, query, result: search.SearchResult) -> M
             query=query,
             result=result,
             facet_panel=facet_panel(
-                query.sort,
-                facet_groups(result, args, label),
-                args.without_filters() if active else None,
+                query, result, args, label, args.without_filters() if active else None
             ),
             active=active,
             total_text=count_text(result.total),
