@@ -86,12 +86,10 @@ def _current(user: User):
     )
 
 
-def begin(user: User, remember: bool = False) -> UserSession:
-    """Sign ``user`` in on this device: a new session record, and Flask-Login's cookies.
-
-    Only after every factor the person set up has been checked (auth/twofactor.py)."""
+def record(user: User, remember: bool = False, user_agent: str = "") -> tuple[str, UserSession]:
+    """A new session of ``user``, committed: the key its cookies carry, and its record."""
     key = secrets.token_urlsafe(32)
-    browser, system = describe(request.user_agent.string or "")
+    browser, system = describe(user_agent)
     now = utcnow()
     # The person's ended sessions are forgotten as a new one begins.
     db.session.execute(
@@ -103,7 +101,7 @@ def begin(user: User, remember: bool = False) -> UserSession:
             ),
         )
     )
-    record = UserSession(
+    session = UserSession(
         user_id=user.id,
         key_hash=_hash(key),
         generation=user.session_token,
@@ -113,11 +111,19 @@ def begin(user: User, remember: bool = False) -> UserSession:
         created_at=now,
         last_seen_at=now,
     )
-    db.session.add(record)
+    db.session.add(session)
     db.session.commit()
-    user.session_key, user.session_id = key, record.id
+    return key, session
+
+
+def begin(user: User, remember: bool = False) -> UserSession:
+    """Sign ``user`` in on this device: a new session record, and Flask-Login's cookies.
+
+    Only after every factor the person set up has been checked (auth/twofactor.py)."""
+    key, session = record(user, remember, request.user_agent.string or "")
+    user.session_key, user.session_id = key, session.id
     login_user(user, remember=remember)
-    return record
+    return session
 
 
 def _find(key_hash: str):
