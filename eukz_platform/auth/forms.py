@@ -75,7 +75,7 @@ class AcceptInvitationForm(Form):
 
 class SecondFactorForm(Form):
     code = StringField(
-        _l("Code"),
+        _l("Sign-in code"),
         filters=[strip],
         validators=[DataRequired(), Length(max=40)],
     )
