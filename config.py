@@ -58,6 +58,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # How often, at most, a session's "last seen" time is written (seconds): not every request.
+    SESSION_SEEN_EVERY = 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # The largest request: a CSV of contacts uploaded by the secretariat (tens of thousands).
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024

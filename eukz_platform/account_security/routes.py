@@ -64,7 +64,7 @@ def index():
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def setup():
     with domain_errors(back=url_for(".index")):
-        setting = twofactor.start_setup(current_user)
+        secret = twofactor.setup_secret(current_user)
     form = EnableForm()
     if form.validate_on_submit():
         try:
@@ -79,12 +79,11 @@ def setup():
             return _private(
                 make_response(render_template("account_security/recovery_codes.html", codes=codes))
             )
-        setting = twofactor.of(current_user)
-    uri = twofactor.provisioning_uri(current_user, setting)
+    uri = twofactor.provisioning_uri(current_user, secret)
     page = render_template(
         "account_security/setup.html",
         form=form,
-        secret=twofactor.grouped(setting.secret),
+        secret=twofactor.grouped(secret),
         qr=twofactor.qr_code(uri, _("QR code for your authenticator app")),
         required=twofactor.required_for(current_user),
     )

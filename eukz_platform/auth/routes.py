@@ -198,7 +198,6 @@ def accept_invitation(token: str):
         invitation = services.invitation_for_token(token)
         services.check_may_join(invitation)
     if current_user.is_authenticated:
-        services.logout(current_user)
         logout_user()
     form = AcceptInvitationForm()
     if form.validate_on_submit():

@@ -26,9 +26,6 @@ from ..extensions import db
 from . import standing, twofactor
 from .models import User
 
-# The last time seen is written at most this often, not on every request.
-SEEN_EVERY = timedelta(seconds=60)
-
 
 class UserSession(db.Model):
     __tablename__ = "user_session"
@@ -153,7 +150,8 @@ def load(key: str) -> User | None:
     # A closed account or a suspended organisation's: signed out, whatever the cookie.
     if standing.sign_in_refusal(user):
         return None
-    if now - record.last_seen_at >= SEEN_EVERY:
+    # The last time seen is written at most this often, not on every request.
+    if now - record.last_seen_at >= timedelta(seconds=current_app.config["SESSION_SEEN_EVERY"]):
         db.session.execute(
             update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now)
         )

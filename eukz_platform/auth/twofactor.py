@@ -39,6 +39,7 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _RECOVERY_LENGTH = 16
 
 PENDING = "_second_factor"
+SETUP = "_second_factor_setup"
 PENDING_MAX_AGE = 10 * 60  # seconds between the password and the code
 DEVICE_COOKIE = "trusted_device"
 DEVICE_MAX_AGE = 30 * 24 * 3600
@@ -49,7 +50,7 @@ def _new_token() -> str:
 
 
 class TwoFactor(db.Model):
-    """A person's authenticator: being set up (``enabled_at`` None) or on."""
+    """A person's authenticator, confirmed with a first code."""
 
     __tablename__ = "two_factor"
 
@@ -57,8 +58,7 @@ class TwoFactor(db.Model):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     secret: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enabled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The time step of the last code accepted: no code is accepted twice.
     last_counter: Mapped[int | None] = mapped_column()
     # Part of every remembered device's cookie: a new value forgets them all.
@@ -107,8 +107,7 @@ def of(user: User) -> TwoFactor | None:
 
 
 def is_enabled(user: User) -> bool:
-    setting = of(user)
-    return setting is not None and setting.enabled_at is not None
+    return of(user) is not None
 
 
 def required_for(user: User) -> bool:
@@ -117,21 +116,21 @@ def required_for(user: User) -> bool:
     return bool(user.is_secretariat and current_app.config.get("SECRETARIAT_2FA_REQUIRED"))
 
 
-def start_setup(user: User) -> TwoFactor:
-    """A new secret for the person's app (kept until they confirm it with a first code)."""
-    setting = of(user)
-    if setting is not None and setting.enabled_at is not None:
+def setup_secret(user: User) -> str:
+    """The secret offered to the person's app, kept in their session (not yet in the
+    database) until they confirm it with a first code; AlreadyOn if it is on."""
+    if is_enabled(user):
         raise AlreadyOn()
-    if setting is None:
-        setting = TwoFactor(user_id=user.id, secret=pyotp.random_base32())
-        db.session.add(setting)
-        db.session.commit()
-    return setting
+    offered = session.get(SETUP)
+    if not (isinstance(offered, dict) and offered.get("uid") == user.id and offered.get("secret")):
+        offered = {"uid": user.id, "secret": pyotp.random_base32()}
+        session[SETUP] = offered
+    return offered["secret"]
 
 
-def provisioning_uri(user: User, setting: TwoFactor) -> str:
+def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// address the person's app reads from the QR code."""
-    return pyotp.TOTP(setting.secret).provisioning_uri(
+    return pyotp.TOTP(secret).provisioning_uri(
         name=user.email, issuer_name=current_app.config["SITE_NAME"]
     )
 
@@ -194,22 +193,22 @@ def _replace_recovery_codes(user: User) -> list[str]:
 
 
 def enable(user: User, code: str) -> list[str]:
-    """Turn two-factor sign-in on with a first code from the app; the ten recovery codes,
-    which are shown once and kept only hashed."""
-    setting = of(user)
-    if setting is None:
-        raise NotOn()
-    if setting.enabled_at is not None:
+    """Turn two-factor sign-in on with a first code of the secret offered (``setup_secret``);
+    the ten recovery codes, which are shown once and kept only hashed."""
+    if is_enabled(user):
         raise AlreadyOn()
-    counter = _code_counter(setting.secret, normalise(code), None)
+    secret = setup_secret(user)
+    counter = _code_counter(secret, normalise(code), None)
     if counter is None:
         raise WrongCode(_l("This code is not right. Enter the 6-digit code your app shows now."))
-    setting.enabled_at = utcnow()
-    setting.last_counter = counter
-    setting.devices_token = _new_token()
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    db.session.add(
+        TwoFactor(user_id=user.id, secret=secret, enabled_at=utcnow(), last_counter=counter)
+    )
     codes = _replace_recovery_codes(user)
     audit.record(user, "user.two_factor_on", "user", user.id, "Two-factor sign-in turned on")
     db.session.commit()
+    session.pop(SETUP, None)
     return codes
 
 
@@ -225,7 +224,7 @@ def _spend(user: User, code: str) -> str:
     """Accept a code of the app or an unused recovery code, spending it: "code" or
     "recovery"; WrongCode otherwise. The caller commits."""
     setting = of(user)
-    if setting is None or setting.enabled_at is None:
+    if setting is None:
         raise WrongCode()
     code = normalise(code)
     counter = _code_counter(setting.secret, code, setting.last_counter)
@@ -312,7 +311,7 @@ def remember_device(response, user: User) -> None:
 def is_remembered_device(user: User) -> bool:
     value = request.cookies.get(DEVICE_COOKIE)
     setting = of(user)
-    if not value or setting is None or setting.enabled_at is None:
+    if not value or setting is None:
         return False
     try:
         payload = tokens.read("trusted-device", value, DEVICE_MAX_AGE)

@@ -45,8 +45,7 @@ def upgrade():
         "two_factor",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("secret", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("enabled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("enabled_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_counter", sa.Integer(), nullable=True),
         sa.Column("devices_token", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
