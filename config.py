@@ -58,6 +58,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # How often, at most, a session's "last seen" time is written (seconds): not every request.
+    SESSION_SEEN_EVERY = 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # The largest request: a CSV of contacts uploaded by the secretariat (tens of thousands).
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
@@ -69,6 +71,11 @@ class Config:
     RATELIMIT_REGISTER = "5 per hour"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per hour"
+    # Per person waiting for their second step of logging in (besides RATELIMIT_LOGIN).
+    RATELIMIT_SECOND_FACTOR = "5 per minute;30 per hour"
+    # Secretariat accounts must use two-factor sign-in before they reach the console: on by
+    # default in production, off in development and tests unless set.
+    SECRETARIAT_2FA_REQUIRED = _bool("SECRETARIAT_2FA_REQUIRED", False)
     # Per client address, shared by the directory pages and the read API's searches: a person
     # reads far fewer pages than this; a page kept for visitors is served without counting.
     RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "120 per minute")
@@ -135,6 +142,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     LANGUAGE_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
+    SECRETARIAT_2FA_REQUIRED = _bool("SECRETARIAT_2FA_REQUIRED", True)
     # Sent on responses served over HTTPS: browsers then never use plain HTTP for a year.
     HSTS = os.environ.get("HSTS", "max-age=31536000")
 

@@ -135,25 +135,12 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
 
-    from .auth import standing
-    from .auth.models import User
+    from .auth import sessions
 
     @login_manager.user_loader
-    def load_user(session_token: str):
-        from sqlalchemy import select
-        from sqlalchemy.orm import joinedload
-
-        # With the organisation: what the user may see depends on it (visibility.py), and
-        # loading it here keeps every page and API list at a fixed number of statements.
-        user = db.session.scalar(
-            select(User)
-            .options(joinedload(User.organisation))
-            .where(User.session_token == session_token)
-        )
-        # A closed account or a suspended organisation's: signed out, whatever the cookie.
-        if user is None or standing.sign_in_refusal(user):
-            return None
-        return user
+    def load_user(session_key: str):
+        # A session that has ended, or a person who may not sign in now: signed out.
+        return sessions.load(session_key)
 
 
 def register_url_converters(app: Flask) -> None:
@@ -164,6 +151,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account_security import bp as account_security_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
@@ -180,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_bp, url_prefix="/working-groups")
     app.register_blueprint(directory_bp, url_prefix="/directory")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(account_security_bp, url_prefix="/account/security")
     # The read API has GET routes only: nothing there for CSRF to protect.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

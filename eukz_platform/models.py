@@ -2,6 +2,8 @@
 
 from .audit import AuditEntry
 from .auth.models import User
+from .auth.sessions import UserSession
+from .auth.twofactor import RecoveryCode, TwoFactor
 from .contacts.models import Contact, ContactImportBatch
 from .core.models import (
     AskToJoinRequest,
@@ -37,8 +39,11 @@ __all__ = [
     "Organisation",
     "OrganisationName",
     "OrganisationSector",
+    "RecoveryCode",
     "SeedRecord",
+    "TwoFactor",
     "User",
+    "UserSession",
     "WorkingGroup",
     "WorkingGroupTranslation",
 ]

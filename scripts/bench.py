@@ -355,6 +355,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def measure_service(url: str) -> dict:
     from eukz_platform import create_app
+    from eukz_platform.auth import sessions
     from eukz_platform.search import MAX_QUERY_LENGTH, SearchQuery, search
 
     app = create_app(
@@ -408,7 +409,7 @@ def measure_service(url: str) -> dict:
             search(SearchQuery(q=q, with_facets=False), users[i % len(users)])
             times.append((time.perf_counter() - started) * 1000)
         figures["in_turn_median"] = statistics.median(times)
-        figures["session_token"] = users[0].session_token
+        figures["session_key"] = sessions.record(users[0])[0]
         # Searches that match nothing as written, as the read API runs them (with facets).
         rng = random.Random(SEED)
         nonsense = [
@@ -470,13 +471,13 @@ def signed_in_users(n: int) -> list:
     ).all()
 
 
-def session_cookie(url: str, secret: str, session_token: str) -> str:
+def session_cookie(url: str, secret: str, session_key: str) -> str:
     """The Cookie header of a person signed in, for a server with this secret key."""
     from eukz_platform import create_app
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
     serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"_user_id": session_token, "_fresh": True})
+    value = serializer.dumps({"_user_id": session_key, "_fresh": True})
     return f"{app.config['SESSION_COOKIE_NAME']}={value}"
 
 
@@ -569,14 +570,14 @@ def wrk(url: str, paths: list[str], cookie: str | None = None) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def measure_http(url: str, typical: list[str], session_token: str) -> dict:
+def measure_http(url: str, typical: list[str], session_key: str) -> dict:
     """As served (visitors' pages kept until the index changes; a signed-in person's page made
     for them around its results part, kept for everyone who may see the same), then with every
     page computed again (DIRECTORY_PAGE_CACHE=false); each against the hello route of the same
     server, measured in the same run."""
     figures = {}
     secret = secrets.token_hex(16)
-    cookie = session_cookie(url, secret, session_token)
+    cookie = session_cookie(url, secret, session_key)
     typical_paths = [f"/directory/?q={quote(q)}" for q in typical]
     for suffix, page_cache in (("", True), ("_computed", False)):
         with gunicorn(url, secret, page_cache=page_cache) as base:
@@ -596,7 +597,7 @@ def bench(engine: str, url: str) -> dict:
     typical = [q for q in figures["queries"] if q not in COMMON][:40]
     figures["typical"] = typical
     log(f"bench: {engine}: loading gunicorn with wrk…")
-    figures.update(measure_http(url, typical, figures["session_token"]))
+    figures.update(measure_http(url, typical, figures["session_key"]))
     return figures
 
 

@@ -31,7 +31,7 @@ from werkzeug.security import generate_password_hash
 from eukz_platform import create_app
 from eukz_platform.auth import models as auth_models
 from eukz_platform.auth import services as auth_services
-from eukz_platform.auth import tokens
+from eukz_platform.auth import sessions, tokens
 from eukz_platform.auth.models import Role, User
 from eukz_platform.contacts import importing as contacts_import
 from eukz_platform.contacts.models import Contact, Visibility
@@ -266,6 +266,10 @@ def sign_in_everyone(app, w: World) -> None:
         r = client.post("/auth/login", data={"email": email, "password": PASSWORD})
         assert r.status_code == 302, (role, r.get_data(as_text=True))
         w.cookies[role] = client.get_cookie("session").value
+    # A session of someone none of the roles is: nobody here may sign it out.
+    with app.test_request_context():
+        other = db.session.scalar(select(User).where(User.email == "admin@aral.example"))
+        w.ids["others_session"] = sessions.record(other)[1].id
 
 
 # Every table, read and written whole ---------------------------------------------------
@@ -329,7 +333,15 @@ class Matrix:
     """One app and its data per database engine, shared by every cell."""
 
     def __init__(self, database_url: str):
-        self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+        self.app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                # The sessions' "last seen" is not written during the run: each cell compares
+                # every table with the data it started from.
+                "SESSION_SEEN_EVERY": 24 * 3600,
+            }
+        )
         with self.app.test_request_context(), pytest.MonkeyPatch.context() as patch:
             # One hashing round, as for every other test (conftest.fast_passwords).
             patch.setattr(
@@ -486,8 +498,11 @@ ROUTES = [
         visitors(done()),
         body=lambda w: {"email": "admin@home.example", "password": PASSWORD},
     ),
-    # Logging out ends the person's sessions on the server (a new session token).
+    # Logging out ends the session on the server (its record is deleted).
     Route("auth.logout", "POST", visitors(BACK, done())),
+    # The second step of logging in: nobody here is waiting for it, so everyone is sent back.
+    Route("auth.second_factor", "GET", everyone(BACK)),
+    Route("auth.second_factor", "POST", everyone(BACK), body=lambda w: {"code": "123456"}),
     Route("auth.confirm_email", "GET", everyone(done()), lambda w: {"token": w.confirm}),
     Route("auth.resend_confirmation", "POST", signed_in(BACK)),
     Route("auth.forgot_password", "GET", everyone(OK)),
@@ -510,6 +525,31 @@ ROUTES = [
         lambda w: {"token": w.invitation},
         lambda w: {"full_name": "New Colleague", **new_password(w), "consent": "y"},
     ),
+    # Sign-in and security: each person's own (nobody here has two-factor sign-in on)
+    Route("account_security.index", "GET", signed_in(OK)),
+    Route("account_security.setup", "GET", signed_in(OK)),
+    Route(
+        "account_security.setup",
+        "POST",
+        signed_in(Outcome(422)),
+        body=lambda w: {"code": "000000"},
+    ),
+    Route("account_security.disable", "GET", signed_in(BACK)),
+    Route(
+        "account_security.disable",
+        "POST",
+        signed_in(BACK),
+        body=lambda w: {"password": PASSWORD, "code": "000000"},
+    ),
+    # Another person's session: not found.
+    Route(
+        "account_security.sign_out_device",
+        "POST",
+        signed_in(NOT_FOUND),
+        lambda w: {"session_id": w.others_session},
+    ),
+    # Each person here is signed in on one device: no other to sign out.
+    Route("account_security.sign_out_others", "POST", signed_in(BACK)),
     # Organisations
     Route("organisations.register", "GET", visitors(OK)),
     Route("organisations.register", "POST", visitors(done()), body=registration_form),

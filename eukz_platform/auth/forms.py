@@ -71,3 +71,13 @@ class AcceptInvitationForm(Form):
         validators=[DataRequired(message=_l("You need to agree to the privacy notice."))],
     )
     submit = SubmitField(_l("Join the organisation"))
+
+
+class SecondFactorForm(Form):
+    code = StringField(
+        _l("Sign-in code"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=40)],
+    )
+    remember_device = BooleanField(_l("Remember this device for 30 days"))
+    submit = SubmitField(_l("Continue"))

@@ -51,7 +51,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
     )
-    # Rotated when the password changes, so old sessions and "remember me" cookies end.
+    # Rotated when the password changes or the person is signed out everywhere: every session
+    # recorded under another value (auth/sessions.py) and every "remember me" cookie ends.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -66,8 +67,16 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
+    # The key of the session this object was signed in or loaded with (auth/sessions.py):
+    # what Flask-Login keeps in the session and "remember me" cookies. Not a column.
+    session_key = None
+    # The id of that session's record, to tell this device apart in the list of sessions.
+    session_id = None
+
     def get_id(self) -> str:
-        return self.session_token
+        if not self.session_key:
+            raise NotImplementedError("Sign people in through auth.sessions.begin")
+        return self.session_key
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -1,20 +1,58 @@
 """Views for accounts: thin, each calling one service."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, logout_user
 
 from ..errors import domain_errors
 from ..extensions import limiter
-from ..navigation import redirect_next
-from . import bp, services
-from .forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from ..navigation import is_safe_next, redirect_next
+from . import bp, services, sessions, twofactor
+from .forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SecondFactorForm,
+)
 
 
 def _home_for(user) -> tuple[str, dict]:
     if user.organisation_id:
         return "organisations.profile", {"org_id": user.organisation_id}
     return "main.index", {}
+
+
+def _sign_in(user, remember: bool = False, next_url: str | None = None):
+    """Every way in ends here: signed in at once, or, with two-factor sign-in on and this
+    device not remembered, held until the second step (``auth.second_factor``)."""
+    if twofactor.is_enabled(user) and not twofactor.is_remembered_device(user):
+        twofactor.hold(user, remember, next_url)
+        return redirect(url_for("auth.second_factor"))
+    twofactor.release()
+    sessions.begin(user, remember=remember)
+    return _after_sign_in(user, next_url)
+
+
+def _after_sign_in(user, next_url: str | None = None):
+    if twofactor.required_for(user) and not twofactor.is_enabled(user):
+        flash(
+            _(
+                "Secretariat accounts must use two-factor sign-in. "
+                "Set it up to use the secretariat's console."
+            ),
+            "warning",
+        )
+        return redirect(url_for("account_security.setup"))
+    if is_safe_next(next_url):
+        return redirect(next_url)
+    endpoint, values = _home_for(user)
+    return redirect(url_for(endpoint, **values))
+
+
+def _next_asked() -> str | None:
+    return request.args.get("next") or request.form.get("next")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,10 +68,56 @@ def login():
         except services.LoginRefused as e:
             form.show(e)
         else:
-            login_user(user, remember=form.remember.data)
-            endpoint, values = _home_for(user)
-            return redirect_next(endpoint, **values)
+            return _sign_in(user, remember=form.remember.data, next_url=_next_asked())
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+def _second_factor_key() -> str:
+    return f"second-factor:{twofactor.held_user_id()}"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_SECOND_FACTOR"],
+    key_func=_second_factor_key,
+    methods=["POST"],
+)
+def second_factor():
+    """The second step of logging in: a code of the person's app, or a recovery code."""
+    waiting = twofactor.held()
+    if waiting is None:
+        flash(_("Please log in again."), "info")
+        return redirect(url_for("auth.login"))
+    user, asked = waiting
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            kind = twofactor.verify(user, form.code.data)
+        except twofactor.WrongCode as e:
+            form.show(e)
+        else:
+            twofactor.release()
+            sessions.begin(user, remember=asked.get("remember", False))
+            if kind == "recovery":
+                left = twofactor.recovery_codes_left(user)
+                flash(
+                    ngettext(
+                        "You used a recovery code; it will not work again. %(num)d is left.",
+                        "You used a recovery code; it will not work again. %(num)d are left.",
+                        left,
+                    ),
+                    "warning",
+                )
+            response = _after_sign_in(user, asked.get("next"))
+            if form.remember_device.data:
+                twofactor.remember_device(response, user)
+            return response
+    response = make_response(
+        render_template("auth/second_factor.html", form=form), 422 if form.errors else 200
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/logout")
@@ -41,6 +125,7 @@ def logout():
     if current_user.is_authenticated:
         # The session and "remember me" cookies captured before stop working too.
         services.logout(current_user)
+    twofactor.release()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
@@ -102,10 +187,8 @@ def reset_password(token: str):
         if form.validate_on_submit():
             user = services.reset_password(token, form.password.data)
             logout_user()
-            login_user(user)
             flash(_("Your password is changed."), "success")
-            endpoint, values = _home_for(user)
-            return redirect(url_for(endpoint, **values))
+            return _sign_in(user)
     return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
 
 
@@ -120,9 +203,10 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         with domain_errors(back=url_for("auth.login")):
             user = services.accept_invitation(token, form.full_name.data, form.password.data)
-        login_user(user)
         flash(_("Welcome to %(org)s.", org=invitation.organisation.name), "success")
-        return redirect(url_for("organisations.profile", org_id=user.organisation_id))
+        return _sign_in(
+            user, next_url=url_for("organisations.profile", org_id=user.organisation_id)
+        )
     return render_template(
         "auth/accept_invitation.html", form=form, invitation=invitation
     ), 422 if form.errors else 200

@@ -17,7 +17,7 @@ from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..links import site_url
-from . import standing, tokens
+from . import sessions, standing, tokens
 from .models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -193,9 +193,9 @@ def check_may_join(invitation: Invitation) -> None:
 
 
 def logout(user: User) -> None:
-    """End every session of this person: the cookies they had stop working."""
-    standing.end_sessions([user])
-    db.session.commit()
+    """End this device's session: the session and "remember me" cookies it had stop working.
+    The person's other devices stay signed in (``sessions.end_others`` ends them)."""
+    sessions.end_current(user)
 
 
 def accept_invitation(token: str, full_name: str, password: str) -> User:

@@ -2,9 +2,10 @@
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from .. import visibility
+from ..auth import sessions
 from ..core.models import Organisation, OrganisationName
 from ..errors import domain_errors
 from ..extensions import db, limiter
@@ -38,7 +39,7 @@ def register():
         except services.Taken as e:
             form.show(e)
         else:
-            login_user(user)
+            sessions.begin(user)
             flash(
                 _(
                     "Your organisation is registered and awaits verification by the secretariat. "
