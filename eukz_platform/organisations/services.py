@@ -7,7 +7,7 @@ registrations leave exactly one organisation.
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -111,12 +111,21 @@ def _apply_profile(org: Organisation, data: dict) -> None:
     org.working_languages = list(data.get("working_languages") or [])
 
 
-def register(data: dict, full_name: str, email: str, password: str) -> User:
-    """Create the organisation, awaiting verification, and its first admin; mail the link."""
+def register(data: dict, full_name: str, email: str, password: str) -> User | None:
+    """Create the organisation, awaiting verification, and its first admin; mail the link.
+
+    An address that already has an account registers nothing: its owner is told by mail
+    that someone tried (None is returned), and the person registering sees the same answer
+    as for a new address, so that the form does not tell who has an account."""
     email = email.strip().lower()
-    taken = _taken(data, email=email)
+    taken = _taken(data)
     if taken:
         raise Taken(taken)
+    owner = auth_services.find_by_email(email)
+    if owner is not None:
+        User().set_password(password)  # as long as making a new account takes
+        _tell_owner_of_attempt(owner)
+        return None
     org = Organisation()
     _apply_profile(org, data)
     now = utcnow()
@@ -126,6 +135,7 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
         role=Role.ADMIN,
         organisation=org,
         privacy_consent_at=now,
+        privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         locale=languages.current(),  # the language they registered in: their mail's too
     )
     user.set_password(password)
@@ -134,9 +144,26 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
         db.session.commit()
     except IntegrityError as e:
         db.session.rollback()
-        raise Taken(_taken(data, email=email) or {"name"}) from e
+        taken = _taken(data)
+        if not taken and auth_services.find_by_email(email) is not None:
+            # The address was taken meanwhile: the same answer as above.
+            _tell_owner_of_attempt(auth_services.find_by_email(email))
+            return None
+        raise Taken(taken or {"name"}) from e
     auth_services.send_confirmation(user)
     return user
+
+
+def _tell_owner_of_attempt(owner: User) -> None:
+    """Mail the owner of an address that someone tried to register an organisation with."""
+    mailing.send(
+        owner,
+        lambda: _("Someone tried to register with your email address"),
+        "registration_attempt",
+        user=owner,
+        login_link=site_url("auth.login"),
+        reset_link=site_url("auth.forgot_password"),
+    )
 
 
 def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
