@@ -169,9 +169,7 @@ RULES = (
         True,
         _l("Listed for signed-in people with an “awaiting verification” badge."),
     ),
-    Rule(
-        _l("Rejected or suspended organisation, with the reason"), False, False, True, True
-    ),
+    Rule(_l("Rejected or suspended organisation, with the reason"), False, False, True, True),
     Rule(
         _l("Closed organisation"),
         False,

@@ -16,6 +16,11 @@ from . import bp, services
 from .forms import CloseOrganisationForm, ConsentForm, DeleteAccountForm, DetailsForm
 
 
+def _me():
+    """The signed-in person's own record (not the proxy): the services read its model."""
+    return current_user._get_current_object()
+
+
 @bp.after_request
 def not_kept(response):
     """Pages about one person are kept by no cache."""
@@ -52,7 +57,7 @@ def index():
 @login_required
 def download():
     """Everything the platform holds about the signed-in person, as a JSON file."""
-    body = json.dumps(services.export(current_user), ensure_ascii=False, indent=2)
+    body = json.dumps(services.export(_me()), ensure_ascii=False, indent=2)
     return Response(
         body,
         mimetype="application/json",
@@ -67,7 +72,7 @@ def details():
     if form.validate_on_submit():
         try:
             changed = services.update_details(
-                current_user,
+                _me(),
                 full_name=form.full_name.data,
                 email=form.email.data,
                 locale=form.locale.data,
@@ -98,7 +103,7 @@ def delete():
     if form.validate_on_submit():
         with domain_errors(back=url_for("account.index")):
             try:
-                services.delete_account(current_user, form.password.data)
+                services.delete_account(_me(), form.password.data)
             except services.WrongPassword as e:
                 form.show(e)
             else:
@@ -118,7 +123,7 @@ def close_organisation():
     if form.validate_on_submit():
         with domain_errors(back=url_for("account.index")):
             try:
-                services.close_organisation(org, current_user, form.password.data)
+                services.close_organisation(org, _me(), form.password.data)
             except services.WrongPassword as e:
                 form.show(e)
             else:
@@ -141,11 +146,14 @@ def consent():
     if not services.needs_consent(current_user):
         return redirect_next("account.index")
     if form.validate_on_submit():
-        services.agree(current_user)
+        services.agree(_me())
         flash(_("Thank you."), "success")
         return redirect_next("account.index")
     return render_template(
-        "account/consent.html", form=form, first_time=current_user.privacy_consent_at is None
+        "account/consent.html",
+        form=form,
+        first_time=current_user.privacy_consent_at is None
+        and current_user.privacy_notice_version is None,
     ), 422 if form.errors else 200
 
 

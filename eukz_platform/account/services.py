@@ -124,9 +124,12 @@ def export(user: User) -> dict[str, Any]:
         .where(MeetingRegistration.user_id == user.id)
         .order_by(MeetingRegistration.id)
     ).all()
-    meetings = {m.id: m for m in db.session.scalars(
-        select(Meeting).where(Meeting.id.in_([r.meeting_id for r in registrations]))
-    )}
+    meetings = {
+        m.id: m
+        for m in db.session.scalars(
+            select(Meeting).where(Meeting.id.in_([r.meeting_id for r in registrations]))
+        )
+    }
     found = _rows_referring_to(user)
     return {
         "exported_at": records.plain(utcnow()),
@@ -143,7 +146,7 @@ def export(user: User) -> dict[str, Any]:
                 "given_at": records.plain(user.privacy_consent_at),
             }
         ]
-        if user.privacy_consent_at
+        if user.privacy_consent_at or user.privacy_notice_version
         else [],
         "meeting_registrations": [
             {
