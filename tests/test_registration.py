@@ -13,7 +13,7 @@ from eukz_platform.extensions import db
 from eukz_platform.organisations import services
 from eukz_platform.organisations.registration_numbers import bin_is_valid
 
-from .factories import login, make_org, make_user, registration_form
+from .factories import PASSWORD, login, make_org, make_user, registration_form
 
 
 def count(app, model) -> int:
@@ -281,3 +281,56 @@ def test_logged_in_user_is_not_offered_a_second_registration(app, client):
     login(client, "aigerim@steppe-green.kz")
     r = client.get("/organisations/register")
     assert r.status_code == 302
+
+
+# The limit per client address: only completed registrations count ----------------------
+
+
+@pytest.fixture
+def limited_client(database_url):
+    """A client of an app whose rate limits are on, at their production values."""
+    from eukz_platform import create_app
+
+    from .conftest import empty_all_tables
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True}
+    )
+    assert app.config["RATELIMIT_REGISTER"] == "20 per day"
+    yield app, app.test_client()
+    empty_all_tables(app)
+
+
+def nth_organisation(i: int, **overrides) -> dict:
+    return registration_form(
+        name=f"Steppe Union Number {i}",
+        acronym=f"SU{i}",
+        website=f"https://union{i}.example.kz",
+        email=f"admin{i}@union{i}.example.kz",
+        **overrides,
+    )
+
+
+def test_mistakes_in_the_form_do_not_count_toward_the_limit(limited_client):
+    app, client = limited_client
+    for _ in range(6):
+        r = client.post("/organisations/register", data=nth_organisation(1, password="short"))
+        assert r.status_code == 422
+    r = client.post("/organisations/register", data=nth_organisation(1))
+    assert r.status_code == 302
+    assert count(app, Organisation) == 1
+
+
+def test_the_21st_registration_of_a_day_is_refused_with_the_form_kept(limited_client):
+    app, client = limited_client
+    for i in range(20):
+        assert client.post("/organisations/register", data=nth_organisation(i)).status_code == 302
+    r = client.post("/organisations/register", data=nth_organisation(20))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) > 0
+    assert "You can register in" in page
+    assert 'value="Steppe Union Number 20"' in page
+    assert 'value="admin20@union20.example.kz"' in page
+    assert PASSWORD not in page  # passwords are never sent back
+    assert count(app, Organisation) == 20

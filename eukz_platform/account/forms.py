@@ -16,10 +16,7 @@ class DetailsForm(Form):
         _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
     )
     locale = SelectField(_l("Language"), choices=[])
-    password = PasswordField(
-        _l("Current password"),
-        validators=[Optional()],
-    )
+    password = PasswordField(_l("Current password"), id="current-password", validators=[Optional()])
     submit = SubmitField(_l("Save my details"))
 
     def __init__(self, *args, **kwargs):
@@ -28,7 +25,8 @@ class DetailsForm(Form):
 
 
 class DeleteAccountForm(Form):
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    # Its own id: the account page shows this form beside the details form.
+    password = PasswordField(_l("Password"), id="delete-password", validators=[DataRequired()])
     submit = SubmitField(_l("Delete my account"))
 
 
