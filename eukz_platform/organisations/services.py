@@ -38,7 +38,6 @@ TAKEN_MESSAGES = {
     "registration_number": _l(
         "An organisation with this registration number is already registered."
     ),
-    "email": _l("An account already uses this email. Log in, or use another address."),
 }
 
 
@@ -77,7 +76,7 @@ def get_or_404(org_id: int) -> Organisation:
     return org
 
 
-def _taken(data: dict, exclude_id: int | None = None, email: str | None = None) -> set[str]:
+def _taken(data: dict, exclude_id: int | None = None) -> set[str]:
     """The fields whose values are already registered by someone else."""
     fields = set()
     same_name = select(Organisation.id).where(
@@ -97,8 +96,6 @@ def _taken(data: dict, exclude_id: int | None = None, email: str | None = None) 
             same_number = same_number.where(Organisation.id != exclude_id)
         if db.session.scalar(same_number) is not None:
             fields.add("registration_number")
-    if email and auth_services.find_by_email(email) is not None:
-        fields.add("email")
     return fields
 
 
