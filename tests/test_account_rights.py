@@ -364,3 +364,28 @@ def test_housekeeping_erases_a_closed_organisations_people_after_the_grace_perio
 def test_the_account_pages_need_sign_in(client, path):
     r = client.get(path)
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+
+
+def test_the_privacy_notice_answers_the_questions_from_the_settings_and_the_rules(app, client):
+    from eukz_platform import visibility
+
+    app.config.update(
+        PRIVACY_CONTROLLER="EESC Secretariat, Rue Belliard 99, Brussels",
+        PRIVACY_CONTACT_EMAIL="data-protection@eesc.example",
+        DATA_HOSTING_LOCATION="KZ",
+        CLOSURE_GRACE_DAYS=45,
+    )
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "EESC Secretariat, Rue Belliard 99, Brussels" in page
+    assert 'href="mailto:data-protection@eesc.example"' in page
+    assert "kept in: Kazakhstan" in page
+    assert "transfer of personal data outside the EU" in page
+    assert "erased 45 days later" in page
+    assert app.config["PRIVACY_NOTICE_VERSION"] in page
+    assert page.count('href="/account/#') == 4
+    for rule in visibility.RULES:
+        assert str(rule.thing) in page
+    app.config["DATA_HOSTING_LOCATION"] = "EU"
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "kept in: the European Union" in page
+    assert "transfer of personal data outside the EU" not in page
