@@ -78,7 +78,7 @@ def details():
                 locale=form.locale.data,
                 password=form.password.data,
             )
-        except (services.WrongPassword, services.EmailTaken) as e:
+        except (services.WrongPassword, services.NewEmailTaken) as e:
             form.show(e)
         else:
             if changed:

@@ -39,12 +39,12 @@ class WrongPassword(DomainError):
     message = _l("The password is not right.")
 
 
-class EmailTaken(Conflict):
+class NewEmailTaken(Conflict):
     field = "email"
     message = _l("An account already uses this email. Use another address.")
 
 
-class LastAdmin(Conflict):
+class HandOverFirst(Conflict):
     """The only admin of an organisation that still has other people."""
 
     message = _l(
@@ -176,7 +176,7 @@ def update_details(
         if not password or not user.check_password(password):
             raise WrongPassword()
         if auth_services.find_by_email(email) is not None:
-            raise EmailTaken()
+            raise NewEmailTaken()
     before = {"full_name": user.full_name, "email": user.email, "locale": user.locale}
     user.full_name = full_name
     if email_changed:
@@ -197,7 +197,7 @@ def update_details(
         db.session.commit()
     except IntegrityError as e:
         db.session.rollback()
-        raise EmailTaken() from e
+        raise NewEmailTaken() from e
     if email_changed:
         auth_services.send_confirmation(user)
     return email_changed
@@ -281,7 +281,7 @@ def _active_people(org: Organisation, but: User) -> list[User]:
 def delete_account(user: User, password: str) -> None:
     """The person deletes their own account, after giving their password.
 
-    The only admin of an organisation with other people hands over first (LastAdmin); the
+    The only admin of an organisation with other people hands over first (HandOverFirst); the
     last person of an organisation leaves it to the secretariat, flagged "no people left"."""
     if not user.check_password(password):
         raise WrongPassword()
@@ -299,7 +299,7 @@ def delete_account(user: User, password: str) -> None:
         people = _active_people(org, user)
         if people and user.is_org_admin and not any(p.is_org_admin for p in people):
             db.session.rollback()
-            raise LastAdmin()
+            raise HandOverFirst()
         if not people:
             left_behind = org
     user_id = user.id
