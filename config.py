@@ -68,7 +68,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Per client address, for the POST of each form.
-    RATELIMIT_REGISTER = "5 per hour"
+    # Registrations completed per client address (an attempt refused for a mistake in the
+    # form does not count).
+    RATELIMIT_REGISTER = "20 per day"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_PASSWORD_RESET = "5 per hour"
     # Per person waiting for their second step of logging in (besides RATELIMIT_LOGIN).
@@ -112,6 +114,23 @@ class Config:
     ANNUAL_CONFIRMATION_DAYS = 365
     ANNUAL_GRACE_DAYS = 30
     ANNUAL_HIDE_AFTER_DAYS = 90
+
+    # The privacy notice (templates/main/privacy.html). Change the version whenever the
+    # notice changes in substance: everyone is asked to agree again at their next sign-in.
+    PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12-02")
+    # Who decides what is done with the data (the controller), and where to write about it.
+    PRIVACY_CONTROLLER = os.environ.get(
+        "PRIVACY_CONTROLLER", "The secretariat of the EU–Kazakhstan Civil Society Platform"
+    )
+    # Default: privacy@ the host of SITE_URL.
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL")
+    # Where the database and its backups are kept: an ISO 3166 country code, "EU" for a
+    # member state of the European Union, or several separated by commas (e.g. "KZ,EU" for
+    # Kazakh citizens' data in Kazakhstan and a copy in the EU). Said in the privacy notice.
+    DATA_HOSTING_LOCATION = os.environ.get("DATA_HOSTING_LOCATION", "KZ")
+    # Days between an organisation's closure by its admin and the erasure of its people's
+    # data (`flask housekeeping`): time to change one's mind or export one's data.
+    CLOSURE_GRACE_DAYS = int(os.environ.get("CLOSURE_GRACE_DAYS", "30"))
 
 
 class DevelopmentConfig(Config):

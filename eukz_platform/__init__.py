@@ -151,6 +151,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
     from .account_security import bp as account_security_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
@@ -163,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(contacts_bp, url_prefix="/organisations")
     app.register_blueprint(groups_bp, url_prefix="/working-groups")

@@ -77,13 +77,13 @@ def create_secretariat_command(email: str, password: str | None, full_name: str 
 @click.command("housekeeping")
 @with_appcontext
 def housekeeping_command():
-    """Periodic jobs (the annual confirmation); idempotent, run it daily from cron."""
+    """Periodic jobs (annual confirmation, erasing closed organisations); run it daily."""
     from . import housekeeping
 
     result = housekeeping.run()
     click.echo(
         f"housekeeping: {result.reminded} reminded, {result.flagged} flagged, "
-        f"{result.hidden} hidden"
+        f"{result.hidden} hidden, {result.erased} closed organisations erased"
     )
 
 

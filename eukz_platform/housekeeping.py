@@ -6,6 +6,9 @@ profile; ANNUAL_GRACE_DAYS after the reminder an unconfirmed organisation is fla
 directory; ANNUAL_HIDE_AFTER_DAYS after that it is hidden until confirmed. Each run moves an
 organisation at most one step, and a step once taken is not taken again, so running the
 command twice sends no second reminder.
+
+Closed organisations: CLOSURE_GRACE_DAYS after an admin closed one, its people's data is
+erased (account/services.py, ``erase_closed_organisations``); erased once.
 """
 
 from __future__ import annotations
@@ -38,11 +41,16 @@ class Result:
     reminded: int = 0
     flagged: int = 0
     hidden: int = 0
+    erased: int = 0
 
 
 def run(now: datetime | None = None) -> Result:
     """Every periodic job; returns what it did."""
-    return annual_confirmation(now)
+    from .account.services import erase_closed_organisations
+
+    result = annual_confirmation(now)
+    result.erased = erase_closed_organisations(now)
+    return result
 
 
 def annual_confirmation(now: datetime | None = None) -> Result:

@@ -5,8 +5,10 @@ Every page, export, feed and API response asks these functions; none decides alo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
 
 from .contacts.models import Contact, Visibility
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
     from .auth.models import User
 
 LISTED_STATUSES = (OrganisationStatus.VERIFIED, OrganisationStatus.PENDING)
+# Closed by its admin: seen by nobody but the secretariat, its own people included.
+CLOSED = OrganisationStatus.CLOSED
 
 
 def _signed_in(viewer: User | None) -> bool:
@@ -53,7 +57,11 @@ def is_listed(org: Organisation) -> bool:
 
 def can_view_organisation(viewer: User | None, org: Organisation) -> bool:
     """Listed ones are public; the others only to their own people and the secretariat."""
-    return is_listed(org) or is_secretariat(viewer) or is_own_organisation(viewer, org.id)
+    if is_secretariat(viewer):
+        return True
+    if org.status == CLOSED:
+        return False
+    return is_listed(org) or is_own_organisation(viewer, org.id)
 
 
 def can_see_status_reason(viewer: User | None, org: Organisation) -> bool:
@@ -76,7 +84,8 @@ def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
         Organisation.confirmation_state != ConfirmationState.HIDDEN,
     )
     if _signed_in(viewer) and viewer.organisation_id:
-        return or_(listed, Organisation.id == _viewer_organisation(viewer))
+        own = and_(Organisation.id == _viewer_organisation(viewer), Organisation.status != CLOSED)
+        return or_(listed, own)
     return listed
 
 
@@ -125,3 +134,76 @@ def visible_contacts_with_organisation(viewer: User | None) -> ColumnElement[boo
             ),
         ),
     )
+
+
+# The rules above, in words, for the privacy notice (templates/main/privacy.html renders this
+# table, so that what the notice promises and what the code does are read side by side).
+# Each rule: what, then who sees it: visitors, signed-in people of verified organisations,
+# the organisation's own people, the secretariat.
+
+
+@dataclass(frozen=True)
+class Rule:
+    thing: str
+    visitor: bool
+    member: bool
+    own: bool
+    secretariat: bool
+    note: str | None = None
+
+
+RULES = (
+    Rule(
+        _l("Profile of a verified organisation"),
+        True,
+        True,
+        True,
+        True,
+        _l("Organisations are public only once the secretariat has verified them."),
+    ),
+    Rule(
+        _l("Organisation awaiting verification"),
+        False,
+        True,
+        True,
+        True,
+        _l("Listed for signed-in people with an “awaiting verification” badge."),
+    ),
+    Rule(_l("Rejected or suspended organisation, with the reason"), False, False, True, True),
+    Rule(
+        _l("Closed organisation"),
+        False,
+        False,
+        False,
+        True,
+        _l("Hidden at once; its people's data is erased after the grace period."),
+    ),
+    Rule(_l("Contact person with visibility “public”"), True, True, True, True),
+    Rule(_l("Contact person with visibility “members”"), False, True, True, True),
+    Rule(_l("Contact person with visibility “private”"), False, False, True, True),
+    Rule(
+        _l("Account: full name and email address"),
+        False,
+        False,
+        True,
+        True,
+        _l("Colleagues of the same organisation and the secretariat only."),
+    ),
+    Rule(_l("Working group members (organisations)"), True, True, True, True),
+    Rule(
+        _l("Online link of a meeting"),
+        False,
+        False,
+        True,
+        True,
+        _l("Only member organisations of the group and registered participants."),
+    ),
+    Rule(
+        _l("Audit log of changes"),
+        False,
+        False,
+        False,
+        True,
+        _l("Who changed what and when; kept with a pseudonym once an account is deleted."),
+    ),
+)

@@ -2,6 +2,8 @@
 
 from itertools import count
 
+from flask import current_app
+
 from eukz_platform.auth.models import Role, User
 from eukz_platform.contacts.models import Contact, Visibility
 from eukz_platform.core.models import Organisation
@@ -56,6 +58,10 @@ def make_user(org: Organisation | None = None, role: Role = Role.MEMBER, **value
         role=role,
         organisation_id=org.id if org else None,
         email_confirmed_at=values.pop("email_confirmed_at", utcnow()),
+        # Agreed to the current privacy notice, unless a test says otherwise.
+        privacy_notice_version=values.pop(
+            "privacy_notice_version", current_app.config["PRIVACY_NOTICE_VERSION"]
+        ),
         **values,
     )
     user.set_password(values.pop("password", PASSWORD))

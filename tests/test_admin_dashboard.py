@@ -129,6 +129,7 @@ def test_organisations_by_side_country_type_and_status(app, client):
         ["verified", "Verified", "3"],
         ["rejected", "Rejected", "1"],
         ["suspended", "Suspended", "1"],
+        ["closed", "Closed", "0"],
     ]
     page = client.get("/admin/dashboard").get_data(as_text=True)
     assert "Organisations registered" in page

@@ -108,6 +108,7 @@ def test_email_confirmation_link_confirms_and_removes_the_reminder(app, client, 
 
 def test_reminder_offers_to_resend(app, client, outbox):
     client.post("/organisations/register", data=registration_form())
+    login(client, "aigerim@steppe-green.kz")
     r = client.post("/auth/confirm/resend")
     assert r.status_code == 302
     assert len(outbox) == 2 and link_in(outbox[1]).startswith("/auth/confirm/")

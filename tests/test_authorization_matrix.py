@@ -550,8 +550,35 @@ ROUTES = [
     ),
     # Each person here is signed in on one device: no other to sign out.
     Route("account_security.sign_out_others", "POST", signed_in(BACK)),
+    # One's own account. Deleting it: the secretariat's only account is kept; the others'
+    # own organisations keep no one else, so they leave it to the secretariat.
+    Route("account.index", "GET", signed_in(OK)),
+    Route("account.download", "GET", signed_in(OK)),
+    Route(
+        "account.details",
+        "POST",
+        signed_in(Outcome(422)),
+        body=lambda w: {"full_name": "New Name", "email": "elsewhere@example.org"},
+    ),
+    Route(
+        "account.delete",
+        "POST",
+        {**signed_in(done()), SECRETARIAT: BACK},
+        body=lambda w: {"password": PASSWORD},
+    ),
+    Route("account.close_organisation", "GET", {**signed_in(OK), MEMBER: BACK, SECRETARIAT: BACK}),
+    Route(
+        "account.close_organisation",
+        "POST",
+        {**signed_in(done()), MEMBER: BACK, SECRETARIAT: BACK},
+        body=lambda w: {"password": PASSWORD, "confirm": "y"},
+    ),
+    Route("account.consent", "GET", signed_in(BACK)),
+    Route("account.consent", "POST", signed_in(BACK), body=lambda w: {"consent": "y"}),
+    Route("account.settle_no_people", "POST", secretariat(done()), home_url),
     # Organisations
     Route("organisations.register", "GET", visitors(OK)),
+    Route("organisations.check_your_inbox", "GET", everyone(OK)),
     Route("organisations.register", "POST", visitors(done()), body=registration_form),
     Route("organisations.profile", "GET", everyone(OK), home_url),
     Route("organisations.edit", "GET", secretariat(OK), home_url),

@@ -48,7 +48,9 @@ def test_a_year_after_the_last_confirmation_the_admins_are_reminded_once(app, ru
         setup_org_id = make_org(name="Recent Union", status=OrganisationStatus.VERIFIED).id
     r = runner.invoke(args=["housekeeping"])
     assert r.exit_code == 0
-    assert r.output.strip() == "housekeeping: 1 reminded, 0 flagged, 0 hidden"
+    assert r.output.strip() == (
+        "housekeeping: 1 reminded, 0 flagged, 0 hidden, 0 closed organisations erased"
+    )
     assert state_of(app, org_id) == State.REMINDED
     assert state_of(app, setup_org_id) == State.CURRENT
     assert [m.to for m in outbox] == [["admin@civic.example"]]
@@ -57,7 +59,9 @@ def test_a_year_after_the_last_confirmation_the_admins_are_reminded_once(app, ru
     assert "within 30 days" in outbox[0].body and "90 days after that" in outbox[0].body
 
     r = runner.invoke(args=["housekeeping"])
-    assert r.output.strip() == "housekeeping: 0 reminded, 0 flagged, 0 hidden"
+    assert r.output.strip() == (
+        "housekeeping: 0 reminded, 0 flagged, 0 hidden, 0 closed organisations erased"
+    )
     assert len(outbox) == 1
     with app.app_context():
         reminded_at = db.session.get(Organisation, org_id).confirmation_reminded_at

@@ -13,7 +13,7 @@ from eukz_platform.extensions import db
 from eukz_platform.organisations import services
 from eukz_platform.organisations.registration_numbers import bin_is_valid
 
-from .factories import make_org, make_user, registration_form
+from .factories import PASSWORD, login, make_org, make_user, registration_form
 
 
 def count(app, model) -> int:
@@ -50,7 +50,7 @@ def test_form_has_the_labels_people_and_tests_rely_on(client):
     assert {"KZ", "UZ", "KG", "TJ", "TM", "ZZ", "DE", "RO"} <= set(options)
 
 
-def test_registration_creates_organisation_and_admin_and_logs_in(app, client, outbox):
+def test_registration_creates_organisation_and_admin_and_asks_to_confirm(app, client, outbox):
     r = client.post("/organisations/register", data=registration_form())
     assert r.status_code == 302
     with app.app_context():
@@ -66,10 +66,13 @@ def test_registration_creates_organisation_and_admin_and_logs_in(app, client, ou
         assert user.privacy_consent_at is not None
         assert user.email_confirmed_at is None
         assert user.password_hash != "correct horse battery staple"
-        assert r.headers["Location"].endswith(f"/organisations/{org.id}")
+        assert user.privacy_notice_version == app.config["PRIVACY_NOTICE_VERSION"]
+        assert r.headers["Location"].endswith("/organisations/register/check-your-inbox")
     page = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "Awaiting verification" in page
-    assert "Please confirm your email address" in page
+    assert "Check your inbox" in page
+    assert "We sent an email to aigerim@steppe-green.kz" in page
+    # Signed in only once the person logs in: a new address and a known one get one answer.
+    assert "Log out" not in page
     assert len(outbox) == 1
     assert outbox[0].to == ["aigerim@steppe-green.kz"]
     assert "/auth/confirm/" in outbox[0].body
@@ -189,16 +192,34 @@ def test_registration_number_already_given_is_refused(app, client):
     assert count(app, Organisation) == 1
 
 
-def test_email_already_registered_is_refused_whatever_its_case(app, client):
+def test_email_already_registered_gets_the_same_answer_and_its_owner_a_mail(app, client, outbox):
     with app.app_context():
-        make_user(email="aigerim@steppe-green.kz")
+        make_user(email="aigerim@steppe-green.kz", full_name="Aigerim", locale="ru")
+    new = app.test_client().post(
+        "/organisations/register",
+        data=registration_form(
+            name="Kazakh Teachers Forum",
+            acronym="KTF",
+            website="https://teachers.example.kz",
+            email="someone.new@example.org",
+        ),
+    )
+    outbox.clear()
     r = client.post(
         "/organisations/register", data=registration_form(email="AIGERIM@steppe-green.KZ")
     )
-    html = r.get_data(as_text=True)
-    assert r.status_code == 422
-    assert "An account already uses this email." in html
-    assert count(app, Organisation) == 1 and count(app, User) == 1
+    assert r.status_code == new.status_code == 302
+    assert r.headers["Location"] == new.headers["Location"]
+    page = client.get(r.headers["Location"])
+    assert page.status_code == 200
+    assert "We sent an email to aigerim@steppe-green.kz" in page.get_data(as_text=True)
+    assert count(app, Organisation) == 2 and count(app, User) == 2
+    # The owner is told, in their own language, with a way to log in or reset the password.
+    assert len(outbox) == 1
+    mail = outbox[0]
+    assert mail.to == ["aigerim@steppe-green.kz"]
+    assert "/auth/login" in mail.body and "/auth/forgot-password" in mail.body
+    assert mail.body.startswith("Здравствуйте, Aigerim!")  # in Russian, their language
 
 
 def test_simultaneous_identical_registrations_leave_one_organisation(app):
@@ -233,21 +254,83 @@ def test_simultaneous_identical_registrations_leave_one_organisation(app):
 
 def test_failure_in_the_middle_leaves_no_organisation_without_its_admin(app, ctx, monkeypatch):
     # Someone else takes the email between the check and the commit.
-    monkeypatch.setattr(services, "_taken", lambda *a, **k: set())
+    real = services.auth_services.find_by_email
+    calls = []
+
+    def not_yet_taken(email):
+        calls.append(email)
+        return None if len(calls) == 1 else real(email)
+
+    monkeypatch.setattr(services.auth_services, "find_by_email", not_yet_taken)
     make_user(email="late@example.org")
     before = count(app, Organisation)
-    with pytest.raises(services.Taken):
-        services.register(
-            {**registration_form(), "registration_number": None, "sectors": []},
-            "Late Comer",
-            "late@example.org",
-            "correct horse battery staple",
-        )
+    registered = services.register(
+        {**registration_form(), "registration_number": None, "sectors": []},
+        "Late Comer",
+        "late@example.org",
+        "correct horse battery staple",
+    )
+    # The same answer as for an address known from the start: nothing registered.
+    assert registered is None
     assert count(app, Organisation) == before
     assert count(app, User) == 1
 
 
 def test_logged_in_user_is_not_offered_a_second_registration(app, client):
     client.post("/organisations/register", data=registration_form())
+    login(client, "aigerim@steppe-green.kz")
     r = client.get("/organisations/register")
     assert r.status_code == 302
+
+
+# The limit per client address: only completed registrations count ----------------------
+
+
+@pytest.fixture
+def limited_client(database_url):
+    """A client of an app whose rate limits are on, at their production values."""
+    from eukz_platform import create_app
+
+    from .conftest import empty_all_tables
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True}
+    )
+    assert app.config["RATELIMIT_REGISTER"] == "20 per day"
+    yield app, app.test_client()
+    empty_all_tables(app)
+
+
+def nth_organisation(i: int, **overrides) -> dict:
+    return registration_form(
+        name=f"Steppe Union Number {i}",
+        acronym=f"SU{i}",
+        website=f"https://union{i}.example.kz",
+        email=f"admin{i}@union{i}.example.kz",
+        **overrides,
+    )
+
+
+def test_mistakes_in_the_form_do_not_count_toward_the_limit(limited_client):
+    app, client = limited_client
+    for _ in range(6):
+        r = client.post("/organisations/register", data=nth_organisation(1, password="short"))
+        assert r.status_code == 422
+    r = client.post("/organisations/register", data=nth_organisation(1))
+    assert r.status_code == 302
+    assert count(app, Organisation) == 1
+
+
+def test_the_21st_registration_of_a_day_is_refused_with_the_form_kept(limited_client):
+    app, client = limited_client
+    for i in range(20):
+        assert client.post("/organisations/register", data=nth_organisation(i)).status_code == 302
+    r = client.post("/organisations/register", data=nth_organisation(20))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) > 0
+    assert "You can register in" in page
+    assert 'value="Steppe Union Number 20"' in page
+    assert 'value="admin20@union20.example.kz"' in page
+    assert PASSWORD not in page  # passwords are never sent back
+    assert count(app, Organisation) == 20

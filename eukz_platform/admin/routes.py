@@ -69,4 +69,12 @@ def index():
         .order_by(Organisation.created_at, Organisation.id)
         .limit(OLDEST_SHOWN)
     ).all()
-    return render_template("admin/index.html", areas=_areas(), counts=counts, oldest=oldest)
+    # Organisations whose last person deleted their account (account/services.py).
+    no_people = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.no_people_since.is_not(None))
+        .order_by(Organisation.no_people_since, Organisation.id)
+    ).all()
+    return render_template(
+        "admin/index.html", areas=_areas(), counts=counts, oldest=oldest, no_people=no_people
+    )

@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     privacy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The version of the privacy notice agreed to (PRIVACY_NOTICE_VERSION): asked again when
+    # the notice changes.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Email about new announcements and meetings of the organisation's groups.

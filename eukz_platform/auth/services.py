@@ -212,6 +212,7 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
         organisation_id=invitation.organisation_id,
         email_confirmed_at=now,  # the invitation reached this address
         privacy_consent_at=now,
+        privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         locale=languages.current(),  # the language they joined in: their mail's too
     )
     user.set_password(password)

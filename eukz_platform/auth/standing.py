@@ -1,6 +1,6 @@
 """Whether a person may sign in and act now: the one place that decides it.
 
-People of a suspended organisation, and people removed from theirs (closed accounts), are
+People of a suspended or closed organisation, and people removed from theirs (closed accounts), are
 signed out everywhere at once and kept out of every way in: log in, password reset,
 invitation and "remember me", each with the message the login form gives. People of a
 rejected organisation are signed out when it is rejected; they may sign in again to read the
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .models import User
 
 # Organisations whose people cannot sign in at all.
-BARRED = frozenset({OrganisationStatus.SUSPENDED})
+BARRED = frozenset({OrganisationStatus.SUSPENDED, OrganisationStatus.CLOSED})
 # Organisations whose people may act (invite, edit contacts, join groups, co-chair...).
 ACTING = frozenset({OrganisationStatus.VERIFIED, OrganisationStatus.PENDING})
 # A rejected organisation's admins may still correct the profile and ask again.
@@ -34,6 +34,7 @@ MESSAGES = {
     "suspended": _l(
         "Your organisation is suspended, so its accounts cannot log in. Contact the secretariat."
     ),
+    "closed": _l("Your organisation's account on the platform is closed."),
     "rejected": _l(
         "This organisation was not verified by the secretariat, so it cannot add people now."
     ),
@@ -42,6 +43,8 @@ MESSAGES = {
 
 def organisation_refusal(org: Organisation | None) -> str | None:
     """Why people of this organisation may not sign in, or None."""
+    if org is not None and org.status == OrganisationStatus.CLOSED:
+        return "closed"
     if org is not None and org.status in BARRED:
         return "suspended"
     return None

@@ -81,6 +81,13 @@ class Organisation(db.Model):
         index=True,
     )
 
+    # Closed by its admin (status CLOSED): when, and when its people's data was erased after
+    # the grace period (housekeeping.py).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its last person deleted their account: in the secretariat's queue until it decides.
+    no_people_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
     sector_rows: Mapped[list[OrganisationSector]] = relationship(
         back_populates="organisation",
         cascade="all, delete-orphan",

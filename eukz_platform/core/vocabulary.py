@@ -54,6 +54,8 @@ class OrganisationStatus(StrEnum):
     VERIFIED = "verified"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+    # Closed by its own admin: hidden at once, its people's data erased after a grace period.
+    CLOSED = "closed"
 
 
 SIDE_LABELS = {Side.EU: _l("EU"), Side.KAZAKHSTAN: _l("Kazakhstan"), Side.OTHER: _l("Other")}
@@ -99,6 +101,7 @@ STATUS_LABELS = {
     OrganisationStatus.VERIFIED: _l("Verified"),
     OrganisationStatus.REJECTED: _l("Rejected"),
     OrganisationStatus.SUSPENDED: _l("Suspended"),
+    OrganisationStatus.CLOSED: _l("Closed"),
 }
 
 # ISO 3166-1 alpha-2. "ZZ" (user-assigned) stands for "Other".

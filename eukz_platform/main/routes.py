@@ -1,10 +1,14 @@
 """Views for the home page, the privacy notice and the language choice."""
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
-from .. import languages
+from .. import languages, visibility
+from ..core.vocabulary import EU_MEMBER_STATES, country_name
 from ..groups import services as groups
+from ..links import site_host
 from ..navigation import redirect_next
 from . import bp
 
@@ -22,7 +26,25 @@ def healthz():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("main/privacy.html")
+    config = current_app.config
+    places = [p.strip() for p in str(config["DATA_HOSTING_LOCATION"]).split(",") if p.strip()]
+    return render_template(
+        "main/privacy.html",
+        controller=config["PRIVACY_CONTROLLER"],
+        contact_link=Markup('<a class="ecl-link" href="mailto:{0}">{0}</a>').format(
+            config.get("PRIVACY_CONTACT_EMAIL") or f"privacy@{site_host(current_app)}"
+        ),
+        hosting=[
+            _("the European Union") if p.upper() == "EU" else country_name(p.upper())
+            for p in places
+        ],
+        hosted_outside_eu=any(
+            p.upper() != "EU" and p.upper() not in EU_MEMBER_STATES for p in places
+        ),
+        grace_days=int(config["CLOSURE_GRACE_DAYS"]),
+        version=config["PRIVACY_NOTICE_VERSION"],
+        rules=visibility.RULES,
+    )
 
 
 @bp.get("/language/<code>")

@@ -1,16 +1,28 @@
 """Views for organisations: register, profile, edit, people."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import visibility
-from ..auth import sessions
 from ..core.models import Organisation, OrganisationName
+from ..database import utcnow
 from ..errors import domain_errors
 from ..extensions import db, limiter
 from ..permissions import organisation_to_manage
-from . import bp, duplicates, services, verification
+from . import bp, duplicates, registration_limit, services, verification
 from .forms import (
     AskToJoinForm,
     EditOrganisationForm,
@@ -21,35 +33,56 @@ from .forms import (
 )
 
 
+def _register_page(form, status: int = 200, **context):
+    return render_template("organisations/register.html", form=form, **context), status
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         flash(_("You are already registered. Log out to register another organisation."), "info")
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    if request.method == "POST":
+        wait = registration_limit.seconds_to_wait()
+        if wait is not None:
+            # The form again, as typed (passwords are never shown again), with when to retry.
+            page, status = _register_page(
+                form,
+                429,
+                limited=_(
+                    "Too many organisations were registered from your network today. You can "
+                    "register %(when)s, at %(time)s. What you typed is kept below: enter the "
+                    "password again then.",
+                    when=format_timedelta(timedelta(seconds=wait), add_direction=True),
+                    time=format_datetime(utcnow() + timedelta(seconds=wait), "short"),
+                ),
+            )
+            return page, status, {"Retry-After": str(wait)}
     if form.validate_on_submit():
         matches = duplicates.matches_to_confirm(form)
         if matches:
-            return render_template("organisations/register.html", form=form, matches=matches)
+            return _register_page(form, matches=matches)
         try:
-            user = services.register(
+            services.register(
                 form.profile_data(), form.full_name.data, form.email.data, form.password.data
             )
         except services.Taken as e:
             form.show(e)
         else:
-            sessions.begin(user)
-            flash(
-                _(
-                    "Your organisation is registered and awaits verification by the secretariat. "
-                    "We sent a confirmation link to %(email)s.",
-                    email=user.email,
-                ),
-                "success",
-            )
-            return redirect(url_for("organisations.profile", org_id=user.organisation_id))
-    return render_template("organisations/register.html", form=form), 422 if form.errors else 200
+            # The same answer whether the address was new or already had an account (its
+            # owner is told by email): nobody learns from it who has an account.
+            registration_limit.count_completed()
+            session["registered_email"] = form.email.data
+            return redirect(url_for("organisations.check_your_inbox"))
+    return _register_page(form, 422 if form.errors else 200)
+
+
+@bp.get("/register/check-your-inbox")
+def check_your_inbox():
+    return render_template(
+        "organisations/check_your_inbox.html", email=session.get("registered_email")
+    )
 
 
 @bp.get("/<int:org_id>")

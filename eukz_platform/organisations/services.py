@@ -7,7 +7,7 @@ registrations leave exactly one organisation.
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -38,7 +38,6 @@ TAKEN_MESSAGES = {
     "registration_number": _l(
         "An organisation with this registration number is already registered."
     ),
-    "email": _l("An account already uses this email. Log in, or use another address."),
 }
 
 
@@ -77,7 +76,7 @@ def get_or_404(org_id: int) -> Organisation:
     return org
 
 
-def _taken(data: dict, exclude_id: int | None = None, email: str | None = None) -> set[str]:
+def _taken(data: dict, exclude_id: int | None = None) -> set[str]:
     """The fields whose values are already registered by someone else."""
     fields = set()
     same_name = select(Organisation.id).where(
@@ -97,8 +96,6 @@ def _taken(data: dict, exclude_id: int | None = None, email: str | None = None) 
             same_number = same_number.where(Organisation.id != exclude_id)
         if db.session.scalar(same_number) is not None:
             fields.add("registration_number")
-    if email and auth_services.find_by_email(email) is not None:
-        fields.add("email")
     return fields
 
 
@@ -111,12 +108,21 @@ def _apply_profile(org: Organisation, data: dict) -> None:
     org.working_languages = list(data.get("working_languages") or [])
 
 
-def register(data: dict, full_name: str, email: str, password: str) -> User:
-    """Create the organisation, awaiting verification, and its first admin; mail the link."""
+def register(data: dict, full_name: str, email: str, password: str) -> User | None:
+    """Create the organisation, awaiting verification, and its first admin; mail the link.
+
+    An address that already has an account registers nothing: its owner is told by mail
+    that someone tried (None is returned), and the person registering sees the same answer
+    as for a new address, so that the form does not tell who has an account."""
     email = email.strip().lower()
-    taken = _taken(data, email=email)
+    taken = _taken(data)
     if taken:
         raise Taken(taken)
+    owner = auth_services.find_by_email(email)
+    if owner is not None:
+        User().set_password(password)  # as long as making a new account takes
+        _tell_owner_of_attempt(owner)
+        return None
     org = Organisation()
     _apply_profile(org, data)
     now = utcnow()
@@ -126,6 +132,7 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
         role=Role.ADMIN,
         organisation=org,
         privacy_consent_at=now,
+        privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
         locale=languages.current(),  # the language they registered in: their mail's too
     )
     user.set_password(password)
@@ -134,9 +141,26 @@ def register(data: dict, full_name: str, email: str, password: str) -> User:
         db.session.commit()
     except IntegrityError as e:
         db.session.rollback()
-        raise Taken(_taken(data, email=email) or {"name"}) from e
+        taken = _taken(data)
+        if not taken and auth_services.find_by_email(email) is not None:
+            # The address was taken meanwhile: the same answer as above.
+            _tell_owner_of_attempt(auth_services.find_by_email(email))
+            return None
+        raise Taken(taken or {"name"}) from e
     auth_services.send_confirmation(user)
     return user
+
+
+def _tell_owner_of_attempt(owner: User) -> None:
+    """Mail the owner of an address that someone tried to register an organisation with."""
+    mailing.send(
+        owner,
+        lambda: _("Someone tried to register with your email address"),
+        "registration_attempt",
+        user=owner,
+        login_link=site_url("auth.login"),
+        reset_link=site_url("auth.forgot_password"),
+    )
 
 
 def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
