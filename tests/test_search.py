@@ -406,7 +406,7 @@ def test_search_syntax_never_reaches_the_engine(directory, q, expected):
         assert result.total == 7
     else:
         assert matched(result) == expected
-    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 5
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 6
 
 
 # The index follows every write --------------------------------------------------------------
@@ -425,7 +425,7 @@ def test_the_index_follows_creation_edits_and_deletion(directory):
     db.session.delete(org)
     db.session.commit()
     assert names(find("aral")) == set()
-    assert db.session.scalar(select(func.count()).select_from(SearchDocument)) == 11
+    assert db.session.scalar(select(func.count()).select_from(SearchDocument)) == 12
 
 
 def test_a_status_change_hides_the_organisation_and_its_contacts(directory):
@@ -500,7 +500,7 @@ def test_reindex_rebuilds_the_index(app, directory, runner):
     assert names(find("steppe")) == set()
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
-    assert "reindex: 11 documents" in result.output
+    assert "reindex: 12 documents" in result.output
     db.session.expire_all()
     assert names(find("steppe")) == {"Steppe Green Initiative"}
     assert names(find("Qaraghandy")) == {"Қарағанды жастары"}

@@ -201,8 +201,15 @@ def test_a_visitor_registering_is_warned_but_gets_no_link_to_its_page(client, wo
     html = r.get_data(as_text=True)
     assert "This organisation may already be registered" in html and NAME in html
     assert f'href="/organisations/{world["org"]}"' not in html
-    # Asking to be added still reaches it: its admins decide.
-    assert client.get(f"/organisations/{world['org']}/ask-to-join").status_code == 200
+    # Asking to be added (the form's button) still reaches it: its admins decide. The page
+    # on its own is not public, so nobody can page through those awaiting verification.
+    assert client.get(f"/organisations/{world['org']}/ask-to-join").status_code == 404
+    r = client.post(
+        f"/organisations/{world['org']}/ask-to-join",
+        data=registration_form(name="Zhetisu Quillwort Alliance!", website=""),
+    )
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert "We sent a link to" in client.get("/").get_data(as_text=True)
 
 
 def test_search_statements_depend_on_the_kind_of_viewer_only(app, world):

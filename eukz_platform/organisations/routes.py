@@ -1,6 +1,6 @@
 """Views for organisations: register, profile, edit, people."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -240,7 +240,12 @@ def _limit_message() -> str:
 )
 def ask_to_join_view(org_id: int):
     org = services.get_or_404(org_id)
+    # Asked from the duplicate check (the registration form's button posts here), so it
+    # reaches what that check sees; the page on its own is for those who may see the
+    # organisation, so that nobody pages through the ones awaiting verification.
     if not visibility.is_listed(org):
+        abort(404)
+    if request.method == "GET" and not visibility.can_view_organisation(current_user, org):
         abort(404)
     if current_user.is_authenticated:
         flash(_("You already belong to an organisation on the platform."), "info")
