@@ -193,7 +193,9 @@ def test_a_wrong_address_answers_404(app, client, world):
         f"{prefix}-{code[:-1]}{'A' if code[-1] != 'A' else 'B'}.ics",  # one letter changed
         f"{prefix}-.ics",
         "/working-groups/calendar/nonsense.ics",
-        "/working-groups/calendar/99999-" + code + ".ics",  # another person's id
+        "/working-groups/calendar/99999-" + code + ".ics",  # nobody's id
+        "/working-groups/calendar/" + "9" * 30 + "-" + code + ".ics",  # beyond any id
+        "/working-groups/calendar/١٢-" + code + ".ics",  # digits, but not ASCII ones
     ):
         assert calendar.get(wrong).status_code == 404, wrong
     with app.app_context():

@@ -31,6 +31,8 @@ from ..links import site_url
 from .models import Meeting, MeetingRegistration, Membership, MembershipStatus
 
 KEY_BYTES = 32
+# Ids are 32-bit integers in the database: a larger one names nobody.
+MAX_ID = 2**31 - 1
 
 
 def _code(user: User) -> str:
@@ -69,7 +71,7 @@ def reset(user: User) -> str:
 def user_for(secret: str) -> User | None:
     """The person whose current address holds ``secret``, if they may still have one."""
     user_id, _, code = secret.partition("-")
-    if not user_id.isdigit() or not code or len(user_id) > 18:
+    if not (user_id.isascii() and user_id.isdigit()) or not code or int(user_id) > MAX_ID:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.calendar_key or not may_have_feed(user):
