@@ -88,12 +88,6 @@ def viewer_kind(viewer: User | None) -> str:
     return "member" if is_platform_member(viewer) else "other"
 
 
-def is_public(org: Organisation) -> bool:
-    """Shown to everyone, visitors included: verified, and not hidden for want of the annual
-    confirmation."""
-    return org.status in PUBLIC_STATUSES and org.confirmation_state != ConfirmationState.HIDDEN
-
-
 def is_listed(org: Organisation) -> bool:
     """Shown to platform members and compared with at registration: verified or awaiting
     verification, and not hidden for want of the annual confirmation."""
