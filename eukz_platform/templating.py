@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, format_number, get_locale,
 from flask_login import current_user
 from markupsafe import Markup
 
+from . import visibility
 from .core import vocabulary
 from .groups import templating as groups
 from .organisations import services as organisations
@@ -30,6 +31,11 @@ def organisation_contacts(org) -> list:
     return organisations.visible_contacts_of(org, current_user)
 
 
+def can_view_organisation(org) -> bool:
+    """Whether the current user may open the organisation's page (visibility.py)."""
+    return visibility.can_view_organisation(current_user, org)
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add every template global and filter, and the site's languages and vocabulary."""
     app.jinja_env.globals.update(
@@ -41,6 +47,7 @@ def register_template_helpers(app: Flask) -> None:
         website_link=website_link,
         search_max_length=MAX_QUERY_LENGTH,
         organisation_contacts=organisation_contacts,
+        can_view_organisation=can_view_organisation,
         organisation_memberships=groups.organisation_memberships,
         membership_status=groups.membership_status,
         coordinator_role=groups.coordinator_role,

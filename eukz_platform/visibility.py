@@ -1,6 +1,16 @@
 """Who sees what: the one place that decides it (docs/architecture.md, "Who sees what").
 
 Every page, export, feed and API response asks these functions; none decides alone.
+
+An organisation is public (pages, search, API, exports, feeds, vCards) once the secretariat
+has verified it: before that, anyone could register under a known organisation's name. One
+awaiting verification is seen by its own people, by the people of verified organisations
+(with its "awaiting verification" badge) and by the secretariat. The duplicate check at
+registration compares a new organisation with every one verified or awaiting verification
+(``DUPLICATE_CHECK``).
+
+A meeting's online link is for the people of its group's member organisations, its registered
+participants and the secretariat (``can_see_meeting_link``).
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
 
+from .auth import standing
 from .contacts.models import Contact, Visibility
 from .core.models import ConfirmationState, Organisation
 from .core.vocabulary import OrganisationStatus
@@ -18,9 +29,27 @@ from .core.vocabulary import OrganisationStatus
 if TYPE_CHECKING:
     from .auth.models import User
 
+# Shown to everyone, visitors included.
+PUBLIC_STATUSES = (OrganisationStatus.VERIFIED,)
+# Shown to platform members (people of verified organisations, the secretariat), and compared
+# with at registration: the public ones and those awaiting verification.
 LISTED_STATUSES = (OrganisationStatus.VERIFIED, OrganisationStatus.PENDING)
 # Closed by its admin: seen by nobody but the secretariat, its own people included.
 CLOSED = OrganisationStatus.CLOSED
+
+
+class _DuplicateCheck:
+    """The viewer the duplicate check at registration searches as: it sees every organisation
+    verified or awaiting verification (a new registration must not pass for one of them),
+    though the person registering is a visitor. Never signed in, never anyone's organisation."""
+
+    is_authenticated = False
+    is_secretariat = False
+    organisation_id = None
+    organisation = None
+
+
+DUPLICATE_CHECK = _DuplicateCheck()
 
 
 def _signed_in(viewer: User | None) -> bool:
@@ -49,19 +78,43 @@ def is_own_organisation(viewer: User | None, organisation_id: int | None) -> boo
     )
 
 
+def viewer_kind(viewer: User | None) -> str:
+    """The kind of viewer, which is all that the rules' SQL text and the pages kept for
+    several people may depend on: "visitor", "member" (a person of a verified organisation),
+    "secretariat", "other" (signed in, of an organisation not verified: a visitor's view plus
+    their own organisation) or "duplicate-check"."""
+    if viewer is DUPLICATE_CHECK:
+        return "duplicate-check"
+    if not _signed_in(viewer):
+        return "visitor"
+    if viewer.is_secretariat:
+        return "secretariat"
+    return "member" if is_platform_member(viewer) else "other"
+
+
 def is_listed(org: Organisation) -> bool:
-    """Shown to everyone: verified or awaiting verification, and not hidden for want of the
-    annual confirmation."""
+    """Shown to platform members and compared with at registration: verified or awaiting
+    verification, and not hidden for want of the annual confirmation."""
     return org.status in LISTED_STATUSES and org.confirmation_state != ConfirmationState.HIDDEN
 
 
+def _listed_statuses(viewer: User | None) -> tuple[OrganisationStatus, ...]:
+    """The statuses of the organisations the viewer sees besides their own."""
+    if viewer is DUPLICATE_CHECK or is_platform_member(viewer):
+        return LISTED_STATUSES
+    return PUBLIC_STATUSES
+
+
 def can_view_organisation(viewer: User | None, org: Organisation) -> bool:
-    """Listed ones are public; the others only to their own people and the secretariat."""
+    """Verified ones are public; those awaiting verification are seen by platform members;
+    the others only by their own people and the secretariat; a closed one by the secretariat
+    only."""
     if is_secretariat(viewer):
         return True
     if org.status == CLOSED:
         return False
-    return is_listed(org) or is_own_organisation(viewer, org.id)
+    shown = org.confirmation_state != ConfirmationState.HIDDEN
+    return (shown and org.status in _listed_statuses(viewer)) or is_own_organisation(viewer, org.id)
 
 
 def can_see_status_reason(viewer: User | None, org: Organisation) -> bool:
@@ -80,7 +133,7 @@ def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
     if is_secretariat(viewer):
         return true()
     listed = and_(
-        Organisation.status.in_(LISTED_STATUSES),
+        Organisation.status.in_(_listed_statuses(viewer)),
         Organisation.confirmation_state != ConfirmationState.HIDDEN,
     )
     if _signed_in(viewer) and viewer.organisation_id:
@@ -207,3 +260,20 @@ RULES = (
         _l("Who changed what and when; kept with a pseudonym once an account is deleted."),
     ),
 )
+# Meetings -----------------------------------------------------------------------------------
+
+
+def can_see_meeting_link(
+    viewer: User | None, *, group_member: bool = False, registered: bool = False
+) -> bool:
+    """A meeting's online link: the secretariat; people whose organisation is an active member
+    of the meeting's group (``group_member``) and people registered for it, not on the waiting
+    list (``registered``) — both only while their account and organisation may act
+    (auth/standing.py). Everyone else is told that the link is sent to registered
+    participants.
+
+    What ties the viewer to the meeting is read by groups/ (``groups.services.meeting_ties``),
+    which owns those records; the rule is decided here."""
+    if not _signed_in(viewer) or not standing.may_act(viewer):
+        return False
+    return viewer.is_secretariat or group_member or registered

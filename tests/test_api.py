@@ -82,6 +82,12 @@ def names(body) -> list[str]:
 
 
 def test_organisations_list_has_the_fields_design_md_names(client, directory):
+    # A visitor: verified organisations only.
+    visitor = get(client, "/api/v1/organisations").json
+    assert visitor["total"] == 2
+    assert names(visitor) == ["Almaty Civic Forum", "Baltic Workers Union"]
+    # A person of a verified organisation also sees the one awaiting verification.
+    login(client, "member@union.example")
     body = get(client, "/api/v1/organisations").json
     assert set(body) == {"items", "total", "page", "per_page"}
     assert body["total"] == 3 and body["page"] == 1 and body["per_page"] == 20
@@ -108,6 +114,9 @@ def test_organisations_list_has_the_fields_design_md_names(client, directory):
 
 
 def test_organisation_filters_combine(client, directory):
+    assert names(get(client, "/api/v1/organisations?verified=false").json) == []
+    login(client, "member@union.example")  # sees the organisation awaiting verification
+
     def listed(query):
         return names(get(client, "/api/v1/organisations?" + query).json)
 
@@ -127,6 +136,7 @@ def test_organisation_filters_combine(client, directory):
 
 
 def test_paging(client, directory):
+    login(client, "member@union.example")  # sees the organisation awaiting verification
     body = get(client, "/api/v1/organisations?per_page=2&page=2").json
     assert body["total"] == 3 and body["page"] == 2 and body["per_page"] == 2
     assert names(body) == ["Caspian Energy Network"]

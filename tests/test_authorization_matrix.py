@@ -43,7 +43,7 @@ from eukz_platform.core.models import (
 )
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import cache, db
-from eukz_platform.groups import notifications
+from eukz_platform.groups import notifications, private_feed
 from eukz_platform.groups.models import (
     Announcement,
     Coordinator,
@@ -190,6 +190,7 @@ def build_world() -> World:
     request.events = [MembershipEvent(from_status=None, to_status=MembershipStatus.PENDING)]
     db.session.add(request)
     db.session.add(Announcement(group_id=group.id, title="Welcome", body="First meeting soon."))
+    member.calendar_key = "a-random-key-of-the-member"
     meeting = make_meeting(group, capacity=10, registration_open=True)
     attended = make_meeting(group, title="Second meeting", registration_open=True)
     db.session.add(
@@ -247,6 +248,7 @@ def build_world() -> World:
             {"uid": unconfirmed.id, "fp": unconfirmed.password_hash[-16:]},
         ),
         unsubscribe=notifications.unsubscribe_token(member),
+        private_feed=private_feed.token(member),
         ask_to_join=tokens.make(ASK_TO_JOIN, {"rid": asked.id, "email": asked.email}),
     )
     return w
@@ -728,6 +730,9 @@ ROUTES = [
         {**signed_in(done()), MEMBER: BACK},
         body=lambda w: {"notify": "y"},
     ),
+    # The private calendar: its secret address is the proof, whoever asks.
+    Route("groups.private_feed", "GET", everyone(OK), lambda w: {"token": w.private_feed}),
+    Route("groups.reset_private_feed", "POST", signed_in(done())),
     Route("groups.unsubscribe", "GET", everyone(OK), lambda w: {"token": w.unsubscribe}),
     Route("groups.unsubscribe", "POST", everyone(done(200)), lambda w: {"token": w.unsubscribe}),
     # Directory

@@ -99,15 +99,25 @@ def test_facets_are_checkboxes_with_counts_in_a_get_form(client, directory):
     assert re.search(
         r'name="kind" value="contact"[^>]*>.*?Contacts</span> <span[^>]*>\(3\)', html, re.S
     )
+    # A visitor does not count the organisation awaiting verification (Energiewende Verein).
     assert re.search(
-        r'name="sector" value="energy"[^>]*>.*?Energy</span> <span[^>]*>\(2\)', html, re.S
+        r'name="sector" value="energy"[^>]*>.*?Energy</span> <span[^>]*>\(1\)', html, re.S
     )
-    assert 'name="verified" value="false"' in html
+    assert 'name="verified" value="false"' not in html
     html = main(page(client, "/directory/?country=KZ&sector=energy"))
     assert re.search(r'name="country" value="KZ" checked', html)
     assert "1 result" in html and "Союз энергетиков" in html
     assert "Remove filter: Country: Kazakhstan" in html
     assert "Remove filter: Sector: Energy" in html
+    # A person of a verified organisation counts it too.
+    with client.application.app_context():
+        make_user(org=make_org(status=VERIFIED), email="member@verified.example")
+    login(client, "member@verified.example")
+    html = main(page(client, "/directory/"))
+    assert re.search(
+        r'name="sector" value="energy"[^>]*>.*?Energy</span> <span[^>]*>\(2\)', html, re.S
+    )
+    assert 'name="verified" value="false"' in html
 
 
 def test_every_state_is_a_shareable_url(app, client, directory):

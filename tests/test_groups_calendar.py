@@ -79,6 +79,11 @@ def test_a_utc_meeting_is_written_in_utc_with_its_link(app, client):
     _, [event] = events_of(client.get(f"/working-groups/erasmus/meetings/{online_id}.ics"))
     assert event.decoded("DTSTART") == datetime(YEAR, 7, 1, 12, 0, tzinfo=UTC)
     assert event.decoded("DTSTART").utcoffset().total_seconds() == 0
+    # The link is for the group's members: a visitor's file says where it goes instead.
+    assert str(event["LOCATION"]) == "Online — the link is sent to registered participants."
+    assert "meet.example.org" not in str(event["DESCRIPTION"])
+    login(client, "chair@eu.example")
+    _, [event] = events_of(client.get(f"/working-groups/erasmus/meetings/{online_id}.ics"))
     assert str(event["LOCATION"]) == "https://meet.example.org/erasmus"
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from eukz_platform.auth.models import Role, User
 from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.core.models import Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
@@ -119,12 +120,19 @@ def test_a_group_page_shows_purpose_members_announcements_and_meetings(app, clie
     # 04:00 UTC is 09:00 in Almaty (UTC+5), shown in the meeting's zone.
     assert "Wednesday 3 June 2099, 09:00 – 11:00, Asia/Almaty time (GMT+05:00)" in upcoming
     assert "Almaty, Abai Avenue 10" in upcoming
-    assert 'href="https://meet.example.org/erasmus"' in upcoming
+    # The online link is for the group's members and participants, not for visitors.
+    assert "https://meet.example.org/erasmus" not in html
+    assert "Online — the link is sent to registered participants." in upcoming
     assert '<a class="ecl-link" href="https://erasmus-plus.ec.europa.eu/"' in upcoming
     assert "Founding meeting" in html[html.index('id="past-meetings"') :]
     assert 'href="/working-groups/erasmus/meetings.ics"' in html
     assert re.search(r'href="/working-groups/erasmus/meetings/\d+\.ics"', html)
     assert " style=" not in html
+    with app.app_context():
+        make_user(org=db.session.get(Organisation, org_id), email="member@steppe.example")
+    login(client, "member@steppe.example")
+    html = client.get("/working-groups/erasmus").get_data(as_text=True)
+    assert 'href="https://meet.example.org/erasmus"' in html
 
 
 def test_contacts_of_member_organisations_follow_their_visibility(app, client):

@@ -98,6 +98,14 @@ def directory(ctx):
         city="Berlin",
         description="Bürgerenergie für alle.",
         sectors=["energy"],
+        status=VERIFIED,
+    )
+    # Awaiting verification: shown to platform members, not to visitors.
+    pending = make_org(
+        name="Caspian Pending Network",
+        country="AZ",
+        city="Baku",
+        sectors=["energy"],
         status=PENDING,
     )
     youth = make_org(
@@ -117,6 +125,7 @@ def directory(ctx):
         "steppe": steppe,
         "union": union,
         "verein": verein,
+        "pending": pending,
         "youth": youth,
         "rejected": rejected,
     }
@@ -200,7 +209,7 @@ def test_relevance_puts_name_matches_first(directory):
 # Visibility ---------------------------------------------------------------------------------
 
 
-def test_visitors_see_listed_organisations_and_public_contacts(directory):
+def test_visitors_see_verified_organisations_and_public_contacts(directory):
     result = find("")
     assert names(result) == {
         "Steppe Green Initiative",
@@ -212,6 +221,19 @@ def test_visitors_see_listed_organisations_and_public_contacts(directory):
         "Daniele Vitali",
     }
     assert result.total == 7 and not result.total_is_lower_bound
+    assert names(find("caspian")) == set()
+
+
+def test_members_of_verified_organisations_also_see_those_awaiting_verification(directory):
+    member = make_user(org=directory["steppe"])
+    assert names(find("caspian", member)) == {"Caspian Pending Network"}
+    assert find("", member).total == 9  # and a contact for members
+    assert names(find("caspian", make_user(role=Role.SECRETARIAT))) == {"Caspian Pending Network"}
+    assert names(find("caspian", make_user(org=directory["pending"]))) == {
+        "Caspian Pending Network"
+    }
+    other_pending = make_user(org=make_org(status=PENDING))
+    assert names(find("caspian", other_pending)) == set()
 
 
 def test_members_see_members_contacts_and_their_own_private_ones(directory):
@@ -223,7 +245,7 @@ def test_members_see_members_contacts_and_their_own_private_ones(directory):
 
 
 def test_users_of_an_organisation_awaiting_verification_see_what_visitors_see(directory):
-    pending_user = make_user(org=directory["verein"])
+    pending_user = make_user(org=directory["pending"])
     assert "Aigerim Seitkali" not in names(find("", pending_user))
 
 
@@ -250,7 +272,11 @@ def test_facets_count_what_the_viewer_may_see(directory):
         "labour_and_social_dialogue": 1,
         "education_and_youth": 1,
     }
-    assert dict(facets["verified"]) == {"true": 4, "false": 1}
+    assert dict(facets["verified"]) == {"true": 5}
+    # A member also counts the organisation awaiting verification (and a contact for members).
+    member_facets = find("", make_user(org=directory["youth"])).facets
+    assert dict(member_facets["verified"]) == {"true": 6, "false": 1}
+    assert dict(member_facets["country"]) == {"KZ": 5, "DE": 1, "AZ": 1}
     # A contact takes its organisation's facets; the EESC's people have none.
     assert dict(facets["eesc_group"]) == {"none": 2, "II": 2, "III": 1}
 
@@ -268,7 +294,15 @@ def test_each_facet_is_counted_without_its_own_filter(directory):
 
 def test_filters_combine(directory):
     assert names(find("", sectors=["energy"])) == {"Союз энергетиков", "Energiewende Verein"}
-    assert names(find("", sectors=["energy"], verified=True)) == {"Союз энергетиков"}
+    assert names(find("", sectors=["energy"], verified=True)) == {
+        "Союз энергетиков",
+        "Energiewende Verein",
+    }
+    member = make_user(org=directory["youth"])
+    assert names(find("", member, sectors=["energy"], verified=False)) == {
+        "Caspian Pending Network"
+    }
+    assert names(find("", sectors=["energy"], verified=False)) == set()
     assert names(find("", kinds=["contact"], countries=["KZ"])) == {"Erlan Public"}
     assert names(find("", sides=["eu"])) == {"Energiewende Verein"}
     assert names(find("", types=["trade_union"])) == {"Союз энергетиков", "Erlan Public"}
@@ -372,7 +406,7 @@ def test_search_syntax_never_reaches_the_engine(directory, q, expected):
         assert result.total == 7
     else:
         assert matched(result) == expected
-    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 5
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 6
 
 
 # The index follows every write --------------------------------------------------------------
@@ -391,7 +425,7 @@ def test_the_index_follows_creation_edits_and_deletion(directory):
     db.session.delete(org)
     db.session.commit()
     assert names(find("aral")) == set()
-    assert db.session.scalar(select(func.count()).select_from(SearchDocument)) == 11
+    assert db.session.scalar(select(func.count()).select_from(SearchDocument)) == 12
 
 
 def test_a_status_change_hides_the_organisation_and_its_contacts(directory):
@@ -466,7 +500,7 @@ def test_reindex_rebuilds_the_index(app, directory, runner):
     assert names(find("steppe")) == set()
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
-    assert "reindex: 11 documents" in result.output
+    assert "reindex: 12 documents" in result.output
     db.session.expire_all()
     assert names(find("steppe")) == {"Steppe Green Initiative"}
     assert names(find("Qaraghandy")) == {"Қарағанды жастары"}
@@ -486,7 +520,7 @@ def test_broad_searches_count_up_to_a_cap_and_rank_names_first(ctx):
     visible = db.session.execute(
         text(
             "SELECT count(*) FROM search_document WHERE kind = 'organisation' "
-            "AND org_status IN ('verified', 'pending') AND org_confirmation <> 'hidden' "
+            "AND org_status = 'verified' AND org_confirmation <> 'hidden' "
             "AND (' ' || name_text || ' ' || body_text) LIKE '% kazakstan%'"
         )
     ).scalar()

@@ -56,11 +56,18 @@ def test_directory_lists_organisations_with_their_badge(app, client):
         make_org(name="Rejected Org", status=OrganisationStatus.REJECTED)
         make_org(name="Suspended Org", status=OrganisationStatus.SUSPENDED)
         ensure_groups_and_contacts()
+        make_user(org=make_org(status=OrganisationStatus.VERIFIED), email="member@verified.ex")
     html = client.get("/directory/").get_data(as_text=True)
-    assert "Awaiting Org" in html and "Awaiting verification" in html
+    # A visitor: verified organisations only.
+    assert "Awaiting Org" not in html
     assert "Verified Org" in html and "Verified" in html
     assert "Rejected Org" not in html and "Suspended Org" not in html
     assert "Millie Tsoumani" in html and 'href="tel:+3225469088"' in html
+    # A person of a verified organisation also sees the one awaiting verification, badged.
+    login(client, "member@verified.ex")
+    html = client.get("/directory/").get_data(as_text=True)
+    assert "Awaiting Org" in html and "Awaiting verification" in html
+    assert "Rejected Org" not in html and "Suspended Org" not in html
 
 
 def test_rejected_organisation_is_seen_only_by_its_own_people_and_the_secretariat(app, client):

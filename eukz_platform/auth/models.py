@@ -67,6 +67,9 @@ class User(UserMixin, db.Model):
     # The language the person chose (languages.py): their pages and mail. None: not chosen
     # yet, mail goes out in the site's default language.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The random key of the person's private calendar address (groups/private_feed.py); None
+    # until they make one. A new key makes the old address stop working.
+    calendar_key: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 

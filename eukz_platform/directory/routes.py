@@ -15,7 +15,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .. import search
+from .. import search, visibility
 from ..core import vocabulary
 from ..extensions import cache
 from . import bp
@@ -195,16 +195,19 @@ def visitor_page_key(args: DirectoryArgs) -> str | None:
     language gives the same page (the language is part of the key: the address is the same in
     every language), until the search index changes: its generation is part of
     the key. Signed-in people see more and always get their own page; a page with a message
-    waiting to be shown (flashed) is not kept either.
+    waiting to be shown (flashed) is not kept either. The kind of viewer
+    (``visibility.viewer_kind``) begins the key, so that a page made for one kind can never
+    be given to another.
     """
     if not current_app.config.get("DIRECTORY_PAGE_CACHE") or current_user.is_authenticated:
         return None
+    kind = visibility.viewer_kind(current_user)
     if session.get("_flashes"):
         return None
     generation = index_generation()
     if generation is None:
         return None
-    return f"directory:{get_locale()}:{generation}:{address_digest(args)}"
+    return f"directory:{kind}:{get_locale()}:{generation}:{address_digest(args)}"
 
 
 def kept_page() -> tuple[str | None, str | None]:

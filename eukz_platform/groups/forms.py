@@ -189,3 +189,7 @@ class NotificationSettingsForm(Form):
     notify = BooleanField(
         _l("Email me about new announcements and meetings of my organisation's working groups")
     )
+
+
+class PrivateFeedForm(Form):
+    """Make, or reset, one's private calendar address: a button, with its CSRF token."""

@@ -56,7 +56,11 @@ def unsubscribe(user: User) -> User:
 
 
 def subscribers(group: WorkingGroup) -> list[User]:
-    """Users who chose the emails and whose verified organisation is an active member."""
+    """Users who chose the emails and whose verified organisation is an active member.
+
+    They are among those who may see the group's meeting links
+    (visibility.can_see_meeting_link: people of member organisations that may act), so the
+    mail about a new meeting carries its link."""
     return list(
         db.session.scalars(
             select(User)

@@ -1,6 +1,7 @@
 """Views for working groups: pages, membership, moderation, announcements, meetings."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,12 +12,14 @@ from ..extensions import csrf, db
 from ..navigation import next_url
 from . import announcements, bp, ics, meetings, notifications, services, templating  # noqa: F401
 from . import membership as memberships
+from . import private_feed as private_feeds
 from .forms import (
     AnnouncementForm,
     DecisionForm,
     JoinForm,
     MeetingForm,
     NotificationSettingsForm,
+    PrivateFeedForm,
     RegistrationForm,
 )
 from .models import Meeting, MembershipStatus
@@ -333,11 +336,14 @@ def attendees_csv(slug: str, meeting_id: int):
 def meeting_ics(slug: str, meeting_id: int):
     group = services.get_by_slug_or_404(slug)
     meeting = meetings.get_or_404(group, meeting_id)
+    show_link = meeting.id in services.meetings_with_link([meeting], current_user)
     return Response(
-        ics.meeting_calendar(meeting),
+        ics.meeting_calendar(meeting, show_link),
         mimetype="text/calendar",
         headers={
-            "Content-Disposition": f'attachment; filename="{group.slug}-meeting-{meeting.id}.ics"'
+            "Content-Disposition": f'attachment; filename="{group.slug}-meeting-{meeting.id}.ics"',
+            # With the link, the file is this person's: no shared cache keeps it.
+            "Cache-Control": "private, no-store" if show_link else "no-cache",
         },
     )
 
@@ -352,15 +358,50 @@ def feed(slug: str):
     )
 
 
+@bp.get("/calendar/<token>.ics")
+def private_feed(token: str):
+    """A person's private calendar (private_feed.py): 404 for an address that is not a
+    current one of a person who may act."""
+    user = private_feeds.user_for(token)
+    if user is None:
+        abort(404)
+    found = private_feeds.meetings_of(user)
+    with force_locale(user.locale or None):
+        body = ics.private_feed(
+            _("My working group meetings"), found, services.meetings_with_link(found, user)
+        )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'inline; filename="my-meetings.ics"',
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
 # Notifications --------------------------------------------------------------------------
+
+
+def _settings_page(form=None, feed_form=None, status: int = 200):
+    form = form or NotificationSettingsForm(data={"notify": current_user.notify_group_updates})
+    return render_template(
+        "groups/notifications.html",
+        form=form,
+        feed_form=feed_form or PrivateFeedForm(),
+        groups=services.groups_of_user(current_user),
+        may_have_feed=private_feeds.may_have_feed(current_user),
+        feed_address=private_feeds.address(current_user),
+    ), status
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
 @login_required
 def notification_settings():
-    form = NotificationSettingsForm(
-        data=None if request.method == "POST" else {"notify": current_user.notify_group_updates}
-    )
+    if request.method == "GET":
+        return _settings_page()
+    form = NotificationSettingsForm()
     if form.validate_on_submit():
         notifications.set_preference(current_user, form.notify.data)
         if form.notify.data:
@@ -368,9 +409,28 @@ def notification_settings():
         else:
             flash(_("You will no longer get emails about the working groups."), "success")
         return redirect(url_for("groups.notification_settings"))
-    return render_template(
-        "groups/notifications.html", form=form, groups=services.groups_of_user(current_user)
-    ), _status(form)
+    return _settings_page(form=form, status=_status(form))
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_private_feed():
+    """Make the person's private calendar address, or a new one: the old one stops working."""
+    if not private_feeds.may_have_feed(current_user):
+        abort(403)
+    form = PrivateFeedForm()
+    if not form.validate_on_submit():
+        return _settings_page(feed_form=form, status=422)
+    had_one = current_user.calendar_key is not None
+    private_feeds.reset(current_user)
+    if had_one:
+        flash(
+            _("Your private calendar has a new address: the old one no longer works."),
+            "success",
+        )
+    else:
+        flash(_("Your private calendar address is ready."), "success")
+    return redirect(url_for("groups.notification_settings", _anchor="private-calendar"))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

@@ -136,6 +136,8 @@ class MeetingInfo:
     registered: int = 0
     waiting: int = 0
     mine: MeetingRegistration | None = None
+    # The viewer may see its online link (visibility.can_see_meeting_link).
+    show_link: bool = False
 
     @property
     def is_full(self) -> bool:
@@ -186,7 +188,46 @@ def meeting_infos(meetings: list[Meeting], viewer) -> list[MeetingInfo]:
         )
         for registration in mine:
             infos[registration.meeting_id].mine = registration
+    shown = meetings_with_link(meetings, viewer)
+    for meeting_id in shown:
+        infos[meeting_id].show_link = True
     return [infos[m.id] for m in meetings]
+
+
+def meetings_with_link(meetings: list[Meeting], viewer) -> set[int]:
+    """Ids of the meetings whose online link the viewer may see, in two queries for any
+    number: what ties the viewer to each (an active membership of its organisation in the
+    meeting's group, a place among the registered) is read here, the rule is
+    visibility.can_see_meeting_link's."""
+    if not meetings or viewer is None or not viewer.is_authenticated:
+        return set()
+    member_of: set[int] = set()
+    if viewer.organisation_id:
+        member_of = set(
+            db.session.scalars(
+                select(Membership.group_id).where(
+                    Membership.organisation_id == viewer.organisation_id,
+                    Membership.group_id.in_({m.group_id for m in meetings}),
+                    Membership.status == MembershipStatus.ACTIVE,
+                )
+            )
+        )
+    registered = set(
+        db.session.scalars(
+            select(MeetingRegistration.meeting_id).where(
+                MeetingRegistration.meeting_id.in_([m.id for m in meetings]),
+                MeetingRegistration.user_id == viewer.id,
+                MeetingRegistration.status == RegistrationStatus.REGISTERED,
+            )
+        )
+    )
+    return {
+        m.id
+        for m in meetings
+        if visibility.can_see_meeting_link(
+            viewer, group_member=m.group_id in member_of, registered=m.id in registered
+        )
+    }
 
 
 def member_organisations(group: WorkingGroup, viewer) -> list[Organisation]:

@@ -5,7 +5,8 @@ characters and look-alike letters aside: ``name_keys.py``) and the same registra
 Beyond that, while registering, a near match is shown before anything is created:
 
 - the same name once folded (case, accents, Cyrillic/Latin transliteration, punctuation),
-  compared with the names and other names of listed organisations; or
+  compared with the names and other names of every organisation verified or awaiting
+  verification (``visibility.DUPLICATE_CHECK``: also those not yet public); or
 - the same website domain (``www.``, the scheme, the port and the path do not count).
 
 The person can go on ("Register anyway") or ask to be added to the existing organisation.
@@ -79,7 +80,8 @@ def _same_name(name: str) -> list[Organisation]:
             search.SearchQuery(
                 q=name, kinds=["organisation"], per_page=20, with_facets=False, sort="relevance"
             ),
-            None,
+            # Every organisation verified or awaiting verification, shown to visitors or not.
+            visibility.DUPLICATE_CHECK,
         )
     except search.BadQuery:
         return []
@@ -108,7 +110,7 @@ def _same_domain(website: str | None) -> list[Organisation]:
         select(Organisation)
         .where(
             Organisation.website.ilike(pattern, escape="\\"),
-            visibility.visible_organisations(None),
+            visibility.visible_organisations(visibility.DUPLICATE_CHECK),
         )
         .options(selectinload(Organisation.other_names))
         .order_by(Organisation.id)

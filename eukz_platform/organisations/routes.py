@@ -251,6 +251,14 @@ def confirm_profile(org_id: int):
 # Asking to be added to an existing organisation (duplicates.py)
 
 
+def _page_of(org: Organisation) -> str:
+    """The organisation's page, or the home page while the person may not see it (one
+    awaiting verification, asked to join from the duplicate check)."""
+    if visibility.can_view_organisation(current_user, org):
+        return url_for("organisations.profile", org_id=org.id)
+    return url_for("main.index")
+
+
 def _limit_message() -> str:
     return _(
         "You have asked to be added to organisations several times in a short while. To keep "
@@ -266,11 +274,16 @@ def _limit_message() -> str:
 )
 def ask_to_join_view(org_id: int):
     org = services.get_or_404(org_id)
+    # Asked from the duplicate check (the registration form's button posts here), so it
+    # reaches what that check sees; the page on its own is for those who may see the
+    # organisation, so that nobody pages through the ones awaiting verification.
     if not visibility.is_listed(org):
+        abort(404)
+    if request.method == "GET" and not visibility.can_view_organisation(current_user, org):
         abort(404)
     if current_user.is_authenticated:
         flash(_("You already belong to an organisation on the platform."), "info")
-        return redirect(url_for("organisations.profile", org_id=org.id))
+        return redirect(_page_of(org))
     form = AskToJoinForm()
     if form.validate_on_submit():
         asked = duplicates.ask_to_join(org, form.full_name.data, form.email.data, form.message.data)
@@ -283,7 +296,7 @@ def ask_to_join_view(org_id: int):
             ),
             "success",
         )
-        return redirect(url_for("organisations.profile", org_id=org.id))
+        return redirect(_page_of(org))
     return render_template("organisations/ask_to_join.html", org=org, form=form), (
         422 if form.errors else 200
     )
@@ -302,4 +315,4 @@ def confirm_ask_to_join_view(org_id: int, token: str):
         ),
         "success",
     )
-    return redirect(url_for("organisations.profile", org_id=org_id))
+    return redirect(_page_of(asked.organisation))

@@ -206,7 +206,11 @@ def _described(shape) -> str:
     constants = sorted(
         (k, repr(v)) for k, v in visible.params.items() if k not in shape.visibility.params
     )
-    described = repr((shape.engine_shape, shape.filters, shape.sample, str(visible), constants))
+    # The kind of viewer first: counts kept for one kind are never given to another.
+    kind = shape.visibility.key[0]
+    described = repr(
+        (kind, shape.engine_shape, shape.filters, shape.sample, str(visible), constants)
+    )
     return hashlib.blake2b(described.encode(), digest_size=16).hexdigest()
 
 

@@ -101,9 +101,10 @@ def _frozen(value):
 
 @dataclass(frozen=True)
 class Visible:
-    """What a viewer may see, as a clause on the documents. ``key``: its structure and the
-    rules' own values (the same for every viewer of a kind); ``params``: the viewer's values
-    (named parameters of visibility.py's clauses, such as the viewer's organisation)."""
+    """What a viewer may see, as a clause on the documents. ``key``: the kind of viewer
+    (visibility.viewer_kind), the clauses' structure and the rules' own values (the same for
+    every viewer of a kind); ``params``: the viewer's values (named parameters of
+    visibility.py's clauses, such as the viewer's organisation)."""
 
     key: tuple
     params: dict = field(compare=False, repr=False)
@@ -114,7 +115,7 @@ class Visible:
     def of(cls, viewer) -> Visible:
         org_ok = visibility.visible_organisations(viewer)
         contact_ok = visibility.visible_contacts(viewer)
-        key, params = [], {}
+        key, params = [visibility.viewer_kind(viewer)], {}
         for clause in (org_ok, contact_ok):
             cache_key = clause._generate_cache_key()
             key.append(cache_key.key)

@@ -1,0 +1,27 @@
+"""user calendar key: the random key of each person's private calendar address
+
+Revision ID: 0010_visibility
+Revises: 0009
+Create Date: 2026-12-02 03:30:00
+
+Null until the person makes a private calendar address (groups/private_feed.py); a new key
+makes the old address stop working.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_visibility"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # A nullable column: added in place on SQLite too, without rebuilding the table.
+    op.add_column("user", sa.Column("calendar_key", sa.String(length=64), nullable=True))
+
+
+def downgrade():
+    # In place as well: rebuilding the table on SQLite would delete the rows that reference it.
+    op.drop_column("user", "calendar_key")
