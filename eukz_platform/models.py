@@ -20,6 +20,7 @@ from .groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
+from .mail_queue import FailedMail
 from .seeding import SeedRecord
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Contact",
     "ContactImportBatch",
     "Coordinator",
+    "FailedMail",
     "Meeting",
     "MeetingRegistration",
     "Membership",
