@@ -97,7 +97,11 @@ def enqueue(message: Message) -> bool:
             message,
             retry=_retry(),
             job_timeout=current_app.config["MAIL_QUEUE_JOB_TIMEOUT"],
-            failure_ttl=7 * 24 * 3600,
+            # What the worker's log says of the job: never the addresses or the body.
+            description=f"mail to {len(message['to'])} recipient(s)",
+            # Gone from Redis once sent; a failure is kept in the database (FailedMail).
+            result_ttl=0,
+            failure_ttl=24 * 3600,
         )
     except RedisError:
         logger.exception("The mail queue cannot be reached")
