@@ -39,10 +39,16 @@ def _redis_or_skip() -> Redis:
 
 
 def _forget_queue(redis: Redis, name: str) -> None:
-    """Remove the test queue's keys and its jobs' keys."""
+    """Remove the test queue's keys, its jobs', their results' and its workers'."""
     for key in redis.scan_iter("rq:job:*"):
         if redis.type(key) == b"hash" and redis.hget(key, "origin") == name.encode():
+            job_id = key.decode().removeprefix("rq:job:")
+            redis.delete(key, f"rq:results:{job_id}")
+    for key in redis.scan_iter("rq:worker:*"):
+        if redis.type(key) == b"hash" and redis.hget(key, "queues") == name.encode():
+            redis.srem("rq:workers", key)
             redis.delete(key)
+    redis.srem("rq:queues", f"rq:queue:{name}")
     for key in redis.scan_iter(f"*{name}*"):
         redis.delete(key)
 
