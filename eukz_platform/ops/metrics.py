@@ -29,11 +29,11 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 REQUESTS = Counter(
     "eukz_http_requests_total",
@@ -115,18 +115,23 @@ def _allowed() -> bool:
     return False
 
 
-def _mail_queue_registry() -> CollectorRegistry:
-    """The mail queue's length, read from Redis at each scrape."""
-    from .. import mail_queue
+class MailQueueCollector:
+    """The mail queue's length, read from Redis at each scrape (a value of the moment, kept
+    nowhere: under gunicorn, no process's file holds it)."""
 
-    registry = CollectorRegistry()
-    waiting = mail_queue.length()
-    if waiting is not None:
-        Gauge(
-            "eukz_mail_queue_length",
-            "Mails waiting in the queue to be sent.",
-            registry=registry,
-        ).set(waiting)
+    def collect(self):
+        from .. import mail_queue
+
+        waiting = mail_queue.length()
+        if waiting is not None:
+            yield GaugeMetricFamily(
+                "eukz_mail_queue_length", "Mails waiting in the queue to be sent.", value=waiting
+            )
+
+
+def _mail_queue_registry() -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(MailQueueCollector())
     return registry
 
 
