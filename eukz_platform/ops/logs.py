@@ -79,7 +79,10 @@ class _MaskedExceptions:
 
 
 class TextFormatter(_MaskedExceptions, logging.Formatter):
-    pass
+    def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = "-"  # outside a request (a command, the worker)
+        return super().format(record)
 
 
 class JSONFormatter(_MaskedExceptions, JsonFormatter):
