@@ -72,7 +72,7 @@ def connection() -> Redis:
     """This app's connection to the queue's Redis server (one pool per app)."""
     state = current_app.extensions.setdefault("eukz_mail_queue", {})
     if "redis" not in state:
-        state["redis"] = Redis.from_url(_url(), socket_timeout=5, socket_connect_timeout=5)
+        state["redis"] = Redis.from_url(_url(), socket_timeout=5, socket_connect_timeout=2)
     return state["redis"]
 
 
