@@ -50,7 +50,8 @@ class FailedMail(db.Model):
     sender: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    headers: Mapped[dict | None] = mapped_column(JSON)
+    # None is SQL NULL, not JSON null, whichever way the row was written.
+    headers: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     attempts: Mapped[int] = mapped_column(default=1)
     error: Mapped[str] = mapped_column(String(500))
     # Set when the secretariat sent it again; a new failure is a new row.
