@@ -104,6 +104,27 @@ class Config:
     # Without a mail server, messages are written to the application log.
     MAIL_BACKEND = "smtp" if MAIL_SERVER else "eukz_platform.mailing.LogEmailBackend"
 
+    # Redis, for whatever uses it by default (the mail queue); None: nothing needs Redis.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    # With a Redis server here, mail is queued and sent by `flask --app eukz_platform worker`
+    # (retrying after each of MAIL_QUEUE_RETRY_INTERVALS seconds, then recorded as failed for
+    # the secretariat); without one, mail is sent in the request's process.
+    MAIL_QUEUE_URL = os.environ.get("MAIL_QUEUE_URL") or REDIS_URL
+    MAIL_QUEUE_NAME = os.environ.get("MAIL_QUEUE_NAME", "eukz-mail")
+    MAIL_QUEUE_RETRY_INTERVALS = os.environ.get("MAIL_QUEUE_RETRY_INTERVALS", "60,300,1800")
+    MAIL_QUEUE_JOB_TIMEOUT = int(os.environ.get("MAIL_QUEUE_JOB_TIMEOUT", "120"))
+
+    # Logs on standard error: "json" (one object per line; production's default) or "text"
+    # (development's and the tests' default); the level's name.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Prometheus metrics at /metrics, for a request with "Authorization: Bearer METRICS_TOKEN"
+    # or from an address in METRICS_ALLOW_FROM (comma-separated networks, CIDR); a 404 for
+    # anyone else. Under gunicorn, set PROMETHEUS_MULTIPROC_DIR (see ops/metrics.py).
+    METRICS_ENABLED = _bool("METRICS_ENABLED", True)
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+    METRICS_ALLOW_FROM = os.environ.get("METRICS_ALLOW_FROM")
+
     EMAIL_CONFIRMATION_MAX_AGE = 7 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
@@ -151,6 +172,12 @@ class TestingConfig(Config):
     CACHE_TYPE = "SimpleCache"  # each test's app keeps its own pages
     MAIL_BACKEND = "locmem"
     TASKS_INLINE = True  # background work runs in the request, so tests see its mail
+    # Whatever the environment holds: a test that wants the mail queue or Redis says so.
+    REDIS_URL = None
+    MAIL_QUEUE_URL = None
+    LOG_LEVEL = "WARNING"
+    METRICS_TOKEN = None
+    METRICS_ALLOW_FROM = None
     DEFAULT_SITE_URL = "http://localhost"
 
 

@@ -1,6 +1,5 @@
 """EU–Kazakhstan Civil Society Platform: the Flask application factory."""
 
-import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -22,7 +21,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         instance_path=str(Path(__file__).resolve().parent.parent / "instance"),
     )
     _load_config(app, config)
-    _configure_logging(app)
+    from .ops import register_observability
+
+    register_observability(app)  # logging first: what follows may log
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -94,13 +95,6 @@ def _development_secret_key(app: Flask) -> str:
     if not path.exists():
         path.write_text(secrets.token_hex(32))
     return path.read_text().strip()
-
-
-def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing and not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
 
 
 def register_extensions(app: Flask) -> None:

@@ -130,6 +130,22 @@ def import_contacts_command(file: str, yes: bool):
     )
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Send what is queued, then stop.")
+@with_appcontext
+def worker_command(burst: bool):
+    """Send the queued mail (needs MAIL_QUEUE_URL or REDIS_URL); runs until stopped."""
+    from . import mail_queue
+
+    if not mail_queue.enabled():
+        raise click.ClickException(
+            "no mail queue: set MAIL_QUEUE_URL or REDIS_URL (without one, mail is sent at once)"
+        )
+    # The scheduler puts a failed message back in the queue when its next attempt is due.
+    mail_queue.worker().work(burst=burst, with_scheduler=True)
+    click.echo("worker: stopped")
+
+
 def register_commands(app: Flask) -> None:
     from .search.cli import register as register_search_commands
 
@@ -139,3 +155,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_secretariat_command)
     app.cli.add_command(housekeeping_command)
+    app.cli.add_command(worker_command)

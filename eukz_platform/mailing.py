@@ -1,7 +1,9 @@
 """Outgoing mail: SMTP when MAIL_SERVER is set, the application log otherwise.
 
 Mail is sent after the action's transaction has committed; a failure is logged and
-never undoes the action. Each person's mail is written in their language.
+never undoes the action. Each person's mail is written in their language, here, in the
+request's context; with a mail queue (``mail_queue``, Redis) the written message is queued
+and a worker sends it, retrying, so no request waits for the mail server.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_mailman import EmailMessage
 from flask_mailman.backends.base import BaseEmailBackend
 
-from . import languages
+from . import languages, mail_queue
 
 if TYPE_CHECKING:
     from .auth.models import User
@@ -75,18 +76,20 @@ def _send_one(
     addresses: list[str], subject: Subject, template: str, headers, context: dict
 ) -> bool:
     words = subject() if callable(subject) else str(subject)
-    body = render_template(f"email/{template}.txt", **context)
-    message = EmailMessage(
+    message: mail_queue.Message = {
         # On one line: a line break in a header is refused by the mail library (it could add
         # headers), and a name saved before single-line fields refused them may hold one.
-        subject=" ".join(words.split()),
-        body=body,
-        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=addresses,
-        headers=headers,
-    )
+        "subject": " ".join(words.split()),
+        "body": render_template(f"email/{template}.txt", **context),
+        "from_email": current_app.config["MAIL_DEFAULT_SENDER"],
+        "to": addresses,
+        "headers": dict(headers) if headers else None,
+    }
+    # Queued when there is a queue that answers; sent here otherwise.
+    if mail_queue.enabled() and mail_queue.enqueue(message):
+        return True
     try:
-        message.send()
+        mail_queue.send_now(message)
     except Exception:  # noqa: BLE001 - any transport failure is logged, never raised
         logger.exception("Sending mail %r failed", template)
         return False

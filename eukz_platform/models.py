@@ -22,6 +22,7 @@ from .groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
+from .mail_queue import FailedMail
 from .seeding import SeedRecord
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Contact",
     "ContactImportBatch",
     "Coordinator",
+    "FailedMail",
     "Meeting",
     "MeetingRegistration",
     "Membership",

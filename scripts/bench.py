@@ -487,6 +487,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# --observability: "on" serves as production does (a JSON log line per request, metrics counted
+# in each worker's files under PROMETHEUS_MULTIPROC_DIR); "off" without both, to see their cost.
+OBSERVABILITY = "on"
+
+
+def observability_env() -> dict[str, str]:
+    """The server's settings for the --observability chosen."""
+    if OBSERVABILITY == "off":
+        return {"LOG_LEVEL": "WARNING", "METRICS_ENABLED": "false"}
+    metrics_dir = tempfile.mkdtemp(prefix="eukz-bench-metrics-")
+    return {
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "METRICS_ENABLED": "true",
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+    }
+
+
 @contextmanager
 def gunicorn(url: str, secret: str, page_cache: bool = True):
     port = free_port()
@@ -497,6 +515,7 @@ def gunicorn(url: str, secret: str, page_cache: bool = True):
         "SITE_URL": f"http://127.0.0.1:{port}",
         "FLASK_RATELIMIT_ENABLED": "false",
         "DIRECTORY_PAGE_CACHE": "true" if page_cache else "false",
+        **observability_env(),
     }
     process = subprocess.Popen(
         [
@@ -531,6 +550,8 @@ def gunicorn(url: str, secret: str, page_cache: bool = True):
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if env.get("PROMETHEUS_MULTIPROC_DIR"):
+            shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def wrk(url: str, paths: list[str], cookie: str | None = None) -> float:
@@ -684,14 +705,22 @@ def table(results: dict[str, dict]) -> str:
 
 
 def main() -> None:
-    global ORGANISATIONS
+    global ORGANISATIONS, OBSERVABILITY
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument(
         "--organisations", type=int, default=ORGANISATIONS, help="fewer, for a quicker run"
     )
+    parser.add_argument(
+        "--observability",
+        choices=["on", "off"],
+        default=OBSERVABILITY,
+        help="the server's JSON request log and Prometheus metrics: on (as in production) or "
+        "off (no request log line, no metrics), to compare the figures",
+    )
     args = parser.parse_args()
     ORGANISATIONS = args.organisations
+    OBSERVABILITY = args.observability
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is needed (Debian: apt-get install wrk)")
     from eukz_platform.search import MAX_QUERY_LENGTH
@@ -715,7 +744,8 @@ def main() -> None:
         "a signed-in person's page is made for them around a results part kept for everyone "
         "who may see the same things (the people of one organisation); 'every page computed': "
         "DIRECTORY_PAGE_CACHE=false, nothing kept. 'In turn': the 200 queries, without facets, "
-        f"each asked by the next of {IN_TURN} signed-in people of as many organisations."
+        f"each asked by the next of {IN_TURN} signed-in people of as many organisations. "
+        f"Request log (JSON) and metrics: {OBSERVABILITY}."
     )
 
 

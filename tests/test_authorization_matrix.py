@@ -52,6 +52,7 @@ from eukz_platform.groups.models import (
     MembershipEvent,
     MembershipStatus,
 )
+from eukz_platform.mail_queue import FailedMail
 from eukz_platform.organisations import verification
 from eukz_platform.organisations.duplicates import TOKEN_PURPOSE as ASK_TO_JOIN
 
@@ -240,6 +241,16 @@ def build_world() -> World:
         batch=batch.id,
     )
     w.slugs.update(group=group.slug, elsewhere=elsewhere.slug, archived=archived.slug)
+    failed_mail = FailedMail(
+        recipients=["member@home.example"],
+        sender="Platform <no-reply@localhost>",
+        subject="Reset your password",
+        body="A link",
+        error="SMTPConnectError: refused",
+    )
+    db.session.add(failed_mail)
+    db.session.commit()
+    w.ids["failed_mail"] = failed_mail.id
     w.tokens.update(
         confirm=tokens.make("confirm-email", {"uid": unconfirmed.id, "email": unconfirmed.email}),
         invitation=auth_services.invitation_token(invitation),
@@ -489,6 +500,8 @@ ROUTES = [
     # Site
     Route("main.index", "GET", everyone(OK)),
     Route("main.healthz", "GET", everyone(OK)),
+    # Only with METRICS_TOKEN or from METRICS_ALLOW_FROM, which no one here has.
+    Route("metrics", "GET", everyone(NOT_FOUND)),
     Route("main.privacy", "GET", everyone(OK)),
     Route("main.set_language", "GET", everyone(BACK), lambda w: {"code": "en"}),
     Route("static", "GET", everyone(OK), lambda w: {"filename": "css/site.css"}),
@@ -897,6 +910,13 @@ ROUTES = [
         lambda w: {"name": "organisations-by-side"},
     ),
     Route("admin.audit_log", "GET", secretariat(OK)),
+    Route("admin.failed_mail", "GET", secretariat(OK)),
+    Route(
+        "admin.failed_mail_send_again",
+        "POST",
+        secretariat(done()),
+        lambda w: {"mail_id": w.failed_mail},
+    ),
 ]
 TABLE = {(route.endpoint, route.method): route for route in ROUTES}
 

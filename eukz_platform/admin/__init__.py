@@ -9,6 +9,7 @@ from . import (  # noqa: E402, F401 - the routes on bp
     contacts,
     dashboard,
     groups,
+    mail,
     organisations,
     routes,
 )

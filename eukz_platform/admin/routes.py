@@ -49,6 +49,11 @@ def _areas() -> list[tuple[str, str, str]]:
         ),
         ("admin.dashboard", _("Dashboard"), _("Counts at a glance, with charts and CSV files.")),
         ("admin.audit_log", _("Audit log"), _("Every change made by someone with a role.")),
+        (
+            "admin.failed_mail",
+            _("Failed mail"),
+            _("Mail that could not be sent after every attempt: to whom, why; send it again."),
+        ),
     ]
     return [(url_for(endpoint), name, purpose) for endpoint, name, purpose in areas]
 

@@ -122,9 +122,11 @@ def search(query: SearchQuery, viewer) -> SearchResult:
     Raises BadQuery for an unknown sort, facet value, page below 1 or per_page above 100, and
     QueryTooLong for a search text of more than ``MAX_QUERY_LENGTH`` characters.
     """
+    from ..ops.metrics import timed_search
     from .service import run
 
-    return run(query, viewer)
+    with timed_search():
+        return run(query, viewer)
 
 
 __all__ = [
