@@ -1,6 +1,6 @@
 """sign-in and security: a record per signed-in session, two-factor sign-in, recovery codes
 
-Revision ID: 0010_security
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 03:30:00
 
@@ -11,7 +11,7 @@ record holds: everyone logs in again once.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_security"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """user calendar key: the random key of each person's private calendar address
 
-Revision ID: 0010_visibility
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 03:30:00
 
 Null until the person makes a private calendar address (groups/private_feed.py); a new key
@@ -11,8 +11,8 @@ makes the old address stop working.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_visibility"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """people's rights: the privacy notice version consented to, closed organisations
 
-Revision ID: 0010_rights
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 03:15:00
 
 Each person's consent names the version of the privacy notice they agreed to; an
@@ -12,8 +12,8 @@ erased; an organisation whose last person left is flagged for the secretariat.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_rights"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

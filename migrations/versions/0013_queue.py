@@ -1,7 +1,7 @@
 """failed mail: messages the mail queue's worker could not send after every attempt
 
-Revision ID: 0010_queue
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 03:20:00
 
 Kept whole (recipients, subject, body), so that the secretariat can see to whom a message was
@@ -11,8 +11,8 @@ going and send it again from the console.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_queue"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
