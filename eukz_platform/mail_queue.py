@@ -211,3 +211,15 @@ def send_again(failed: FailedMail, by: User) -> bool:
 def worker() -> SimpleWorker:
     """A worker on this app's mail queue; jobs run in its process, in the app's context."""
     return SimpleWorker([queue()], connection=connection(), serializer=JSONSerializer)
+
+
+def forget(address: str) -> None:
+    """A deleted person's address leaves the mails that could not be sent: one to them alone
+    goes, one to several people keeps the others. The caller commits."""
+    wanted = address.casefold()
+    for mail in db.session.scalars(select(FailedMail)):
+        kept = [r for r in mail.recipients if r.casefold() != wanted]
+        if not kept:
+            db.session.delete(mail)
+        elif len(kept) != len(mail.recipients):
+            mail.recipients = kept

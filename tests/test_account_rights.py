@@ -10,6 +10,7 @@ from sqlalchemy import String, Text, func, select
 from eukz_platform import audit, housekeeping
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role, User
+from eukz_platform.auth.twofactor import RecoveryCode, TwoFactor
 from eukz_platform.contacts.models import Contact, ContactImportBatch, Visibility
 from eukz_platform.core.models import AskToJoinRequest, Invitation, Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
@@ -26,6 +27,7 @@ from eukz_platform.groups.models import (
     MembershipStatus,
     WorkingGroup,
 )
+from eukz_platform.mail_queue import FailedMail
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import PASSWORD, login, make_org, make_user
@@ -99,12 +101,41 @@ def person_everywhere() -> tuple[User, User]:
     return person, colleague
 
 
+def second_factor_and_failed_mail(person_id: int) -> None:
+    """Rows a person has once signed in: two-factor sign-in (asked at the next log in, so
+    added after it), and a mail the secretariat sent again for them and one that failed."""
+    db.session.add_all(
+        [
+            TwoFactor(user_id=person_id, secret="JBSWY3DPEHPK3PXP"),
+            RecoveryCode(user_id=person_id, code_hash="0" * 64),
+            FailedMail(
+                recipients=[EMAIL, "other@example.org"],
+                sender="platform@example.org",
+                subject="A meeting",
+                body="Hello",
+                error="421",
+                resent_by_id=person_id,
+            ),
+            FailedMail(
+                recipients=[EMAIL.upper()],
+                sender="platform@example.org",
+                subject="Reset",
+                body="Hello",
+                error="421",
+            ),
+        ]
+    )
+    db.session.commit()
+
+
 def test_the_download_holds_every_table_with_the_persons_data(app, client):
     with app.app_context():
         person, _ = person_everywhere()
         person_id = person.id
         tables = person_referring_tables()
     login(client, EMAIL)
+    with app.app_context():
+        second_factor_and_failed_mail(person_id)
     r = client.get("/account/my-data.json")
     assert r.status_code == 200
     assert r.mimetype == "application/json"
@@ -134,6 +165,8 @@ def test_deleting_the_account_leaves_nothing_of_the_person(app, client):
         person, colleague = person_everywhere()
         person_id, org_id, colleague_id = person.id, person.organisation_id, colleague.id
     login(client, EMAIL)
+    with app.app_context():
+        second_factor_and_failed_mail(person_id)
     r = client.post("/account/delete", data={"password": PASSWORD})
     assert r.status_code == 302
     assert "Log out" not in client.get("/").get_data(as_text=True)
@@ -152,6 +185,8 @@ def test_deleting_the_account_leaves_nothing_of_the_person(app, client):
                         )
                         assert held == 0, f"{table.name}.{column.name} holds {word!r}"
         assert db.session.get(User, person_id) is None
+        # Mails that could not be sent keep no address of theirs.
+        assert db.session.scalars(select(FailedMail.recipients)).all() == [["other@example.org"]]
         # The organisation keeps its other people and what was shared.
         assert db.session.get(User, colleague_id) is not None
         assert db.session.get(Organisation, org_id).no_people_since is None

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, languages
+from .. import audit, languages, mail_queue
 from ..audit import AuditEntry
 from ..auth import services as auth_services
 from ..auth import standing
@@ -264,6 +264,7 @@ def _erase(user: User) -> None:
                 setattr(obj, ref.attribute, None)
             else:
                 db.session.delete(obj)
+    mail_queue.forget(user.email)
     db.session.flush()
     db.session.delete(user)
 
