@@ -475,6 +475,7 @@ ROUTES = [
     # Site
     Route("main.index", "GET", everyone(OK)),
     Route("main.healthz", "GET", everyone(OK)),
+    Route("main.readyz", "GET", everyone(OK)),
     Route("main.privacy", "GET", everyone(OK)),
     Route("main.set_language", "GET", everyone(BACK), lambda w: {"code": "en"}),
     Route("static", "GET", everyone(OK), lambda w: {"filename": "css/site.css"}),

@@ -1,9 +1,10 @@
 """Views for the home page, the privacy notice and the language choice."""
 
-from flask import abort, render_template
+from flask import abort, current_app, jsonify, render_template
 from flask_login import current_user
 
-from .. import languages
+from .. import health, languages
+from ..extensions import limiter
 from ..groups import services as groups
 from ..navigation import redirect_next
 from . import bp
@@ -18,6 +19,15 @@ def index():
 def healthz():
     """A bare answer, for load balancers and as the baseline of ``make bench``."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    """Ready to serve: the database answers at the migrations' head and every Redis
+    configured answers (health.py). 200 or 503, with the reason; never stored by a cache."""
+    ready, answer = health.readiness(current_app._get_current_object())
+    return jsonify(answer), 200 if ready else 503, {"Cache-Control": "no-store"}
 
 
 @bp.get("/privacy")
