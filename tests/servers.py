@@ -11,7 +11,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,13 +97,14 @@ def gunicorn(settings: dict, *, workers: int = 1, port: int | None = None):
         os.unlink(log.name)
 
 
-@pytest.fixture(scope="session")
-def built_static(tmp_path_factory):
-    """static/ built as `make assets-build` builds it, once for the test run."""
+def build_static(tmp_path_factory) -> Path:
+    """static/ built as `make assets-build` builds it, once for the test run (each test
+    module's ``built_static`` fixture, of the session's scope, calls it)."""
     from eukz_platform.assets import build
 
-    target = tmp_path_factory.mktemp("static-dist")
-    build(ROOT / "static", target)
+    target = tmp_path_factory.getbasetemp() / "static-dist"
+    if not (target / "manifest.json").exists():
+        build(ROOT / "static", target)
     return target
 
 
