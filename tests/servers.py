@@ -50,10 +50,14 @@ def production_settings(database_url: str, static_dir: Path | None, **more: str)
 
 
 @contextmanager
-def gunicorn(settings: dict, *, workers: int = 1, port: int | None = None):
-    """gunicorn -c gunicorn.conf.py on a free port of 127.0.0.1; yields its base address."""
+def gunicorn(settings: dict, *, workers: int = 1, port: int | None = None, log_to=None):
+    """gunicorn -c gunicorn.conf.py on a free port of 127.0.0.1; yields its base address.
+    Its output goes to ``log_to`` (a path) when given, kept after it stops."""
     port = port or free_port()
-    log = tempfile.NamedTemporaryFile(prefix="eukz-gunicorn-", suffix=".log", delete=False)
+    if log_to is not None:
+        log = open(log_to, "wb")  # noqa: SIM115 - closed below
+    else:
+        log = tempfile.NamedTemporaryFile(prefix="eukz-gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -94,7 +98,8 @@ def gunicorn(settings: dict, *, workers: int = 1, port: int | None = None):
             process.kill()
             process.wait()
         log.close()
-        os.unlink(log.name)
+        if log_to is None:
+            os.unlink(log.name)
 
 
 def build_static(tmp_path_factory) -> Path:
