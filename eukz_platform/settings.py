@@ -19,7 +19,8 @@ from flask import Flask
 # How each setting is named in the environment, where it differs from its config key.
 ENVIRONMENT_NAMES = {"SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
 SECRET_KEY_MIN_LENGTH = 32
-GENERATE_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+# The command that prints a good key (not a key).
+GENERATE_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"  # nosec B105
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 BOOLEANS = (
