@@ -6,6 +6,7 @@ import json
 import re
 import tomllib
 
+import pytest
 import requests
 
 from .servers import ROOT, build_static, gunicorn, migrated_sqlite, production_settings
@@ -58,3 +59,22 @@ def test_production_installs_the_runtime_packages_alone():
     runtime = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     names = {re.split(r"[=<>\[]", r)[0].lower() for r in runtime}
     assert {"gunicorn", "whitenoise", "brotli"} <= names
+
+
+def test_the_compose_stack_migrates_before_two_instances_serve_behind_nginx():
+    yaml = pytest.importorskip("yaml")
+    stack = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    assert {"db", "redis", "migrate", "web1", "web2", "worker", "nginx"} <= set(stack)
+    assert "db upgrade" in " ".join(stack["migrate"]["command"])
+    for web in ("web1", "web2"):
+        assert "command" not in stack[web]  # the image's: gunicorn -c gunicorn.conf.py
+        assert stack[web]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+        assert stack[web]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert stack[web]["environment"]["TRUSTED_PROXIES"] == "1"
+    assert stack["worker"]["command"] == ["flask", "--app", "eukz_platform", "worker"]
+    nginx = (ROOT / "deploy" / "nginx" / "platform.conf.template").read_text()
+    assert "server web1:8000" in nginx and "server web2:8000" in nginx
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
+    assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in nginx
