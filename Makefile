@@ -5,6 +5,7 @@
 #   make audit  known vulnerabilities in the locked packages (pip-audit; not part of CI)
 #   make lock   compile pyproject.toml's dependencies into the hashed lock files requirements*.txt
 #   make bench  the directory's speed with 100,000 organisations (needs wrk; see scripts/bench.py)
+#   make assets-build  static files for production: fingerprinted, gzip and brotli (static/dist)
 #   make translations  extract the messages and update the Russian and Kazakh catalogues
 
 PYTHON ?= python3
@@ -17,7 +18,7 @@ FLASK  := FLASK_DEBUG=1 $(BIN)/flask --app eukz_platform
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run setup db test bench lint audit lock format assets clean translations compile-translations
+.PHONY: run setup db test bench lint audit lock format assets assets-build clean translations compile-translations
 
 # Links in mail point at the address served, unless SITE_URL says otherwise.
 run: setup
@@ -119,6 +120,12 @@ assets:
 	npm ci
 	sh scripts/vendor-ecl.sh
 
+# Static files as production serves them (eukz_platform/assets.py): every file of static/ under
+# a name holding a hash of its content, CSS rewritten to those names, .br and .gz beside each, in
+# static/dist (not committed; STATIC_BUILD_DIR to put them elsewhere). Run it before serving.
+assets-build: $(VENV)/.installed
+	$(BIN)/python -m eukz_platform.assets build
+
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) instance/*.db instance/*.db-* .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) instance/*.db instance/*.db-* .pytest_cache static/dist
 	rm -f $(TRANSLATIONS)/*/LC_MESSAGES/messages.mo $(TRANSLATIONS)/messages.pot

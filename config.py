@@ -11,20 +11,45 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
-def _bool(name: str, default: bool = False) -> bool:
+def _bool(name: str, default: bool = False) -> bool | str:
+    """A yes/no setting; a value that says neither is kept as written, and the app refuses
+    to start naming it (eukz_platform/settings.py)."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    return value
+
+
+def _int(name: str, default: int) -> int | str:
+    """A whole number; a value that is not one is kept as written, refused at start."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        return value
 
 
 class Config:
     """Shared defaults, read from the environment where it applies."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # postgresql+psycopg://user:password@host:5432/name (postgres:// and postgresql:// are
+    # read as psycopg's), or sqlite:///path.
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eukz_platform.db'}"
     )
+    # One Redis for the rate-limit counters, the kept pages and the mail queue, unless
+    # RATELIMIT_STORAGE_URI, CACHE_REDIS_URL or MAIL_QUEUE_URL names another for its part.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    # DEBUG, INFO, WARNING, ERROR or CRITICAL.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     SITE_NAME = "EU–Kazakhstan Civil Society Platform"
@@ -35,7 +60,7 @@ class Config:
     # production: the host of SITE_URL.
     TRUSTED_HOSTS = os.environ.get("TRUSTED_HOSTS")
     # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
-    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     # Path under static/ of a header logo (e.g. the EU emblem); None shows the name as text.
     SITE_LOGO = os.environ.get("SITE_LOGO")
     OPINION_URL = (
@@ -65,7 +90,8 @@ class Config:
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Unset: REDIS_URL when set, else counted per process (memory://).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
     RATELIMIT_HEADERS_ENABLED = True
     # Per client address, for the POST of each form.
     # Registrations completed per client address (an attempt refused for a mistake in the
@@ -83,9 +109,10 @@ class Config:
     RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "120 per minute")
 
     # Pages kept for visitors (the directory's): per process by default; RedisCache with
-    # CACHE_REDIS_URL shares them between workers. Keyed by the search index's generation,
-    # so an edit is seen at once.
-    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    # CACHE_REDIS_URL (or REDIS_URL) shares them between workers and servers. Keyed by the
+    # search index's generation, so an edit is seen at once. Unset: RedisCache when a Redis
+    # is configured, else SimpleCache.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
     CACHE_DEFAULT_TIMEOUT = 600
     CACHE_THRESHOLD = 500  # pages of 40–80 KB: at most about 40 MB per process
@@ -93,7 +120,7 @@ class Config:
     DIRECTORY_PAGE_CACHE = _bool("DIRECTORY_PAGE_CACHE", True)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_PORT = _int("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
@@ -104,8 +131,6 @@ class Config:
     # Without a mail server, messages are written to the application log.
     MAIL_BACKEND = "smtp" if MAIL_SERVER else "eukz_platform.mailing.LogEmailBackend"
 
-    # Redis, for whatever uses it by default (the mail queue); None: nothing needs Redis.
-    REDIS_URL = os.environ.get("REDIS_URL")
     # With a Redis server here, mail is queued and sent by `flask --app eukz_platform worker`
     # (retrying after each of MAIL_QUEUE_RETRY_INTERVALS seconds, then recorded as failed for
     # the secretariat); without one, mail is sent in the request's process.
@@ -117,7 +142,6 @@ class Config:
     # Logs on standard error: "json" (one object per line; production's default) or "text"
     # (development's and the tests' default); the level's name.
     LOG_FORMAT = os.environ.get("LOG_FORMAT")
-    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Prometheus metrics at /metrics, for a request with "Authorization: Bearer METRICS_TOKEN"
     # or from an address in METRICS_ALLOW_FROM (comma-separated networks, CIDR); a 404 for
     # anyone else. Under gunicorn, set PROMETHEUS_MULTIPROC_DIR (see ops/metrics.py).
@@ -152,6 +176,11 @@ class Config:
     # Days between an organisation's closure by its admin and the erasure of its people's
     # data (`flask housekeeping`): time to change one's mind or export one's data.
     CLOSURE_GRACE_DAYS = int(os.environ.get("CLOSURE_GRACE_DAYS", "30"))
+    # Static files built by `make assets-build` (python -m eukz_platform.assets build): names
+    # with a hash of their content, gzip and brotli beside each, served by WhiteNoise under
+    # /static/dist/ with a year's immutable caching. Off: static/ served as it is.
+    STATIC_BUILD = _bool("STATIC_BUILD", False)
+    STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR", str(BASE_DIR / "static" / "dist"))
 
 
 class DevelopmentConfig(Config):
@@ -171,9 +200,11 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     CACHE_TYPE = "SimpleCache"  # each test's app keeps its own pages
     MAIL_BACKEND = "locmem"
+    REDIS_URL = None  # a test that wants Redis says so
+    CACHE_REDIS_URL = None
+    STATIC_BUILD = False
     TASKS_INLINE = True  # background work runs in the request, so tests see its mail
     # Whatever the environment holds: a test that wants the mail queue or Redis says so.
-    REDIS_URL = None
     MAIL_QUEUE_URL = None
     LOG_LEVEL = "WARNING"
     METRICS_TOKEN = None
@@ -191,6 +222,7 @@ class ProductionConfig(Config):
     SECRETARIAT_2FA_REQUIRED = _bool("SECRETARIAT_2FA_REQUIRED", True)
     # Sent on responses served over HTTPS: browsers then never use plain HTTP for a year.
     HSTS = os.environ.get("HSTS", "max-age=31536000")
+    STATIC_BUILD = _bool("STATIC_BUILD", True)
 
 
 configs = {

@@ -9,7 +9,9 @@ from flask import Flask
 
 from config import Config, configs
 
+from . import settings
 from .extensions import cache, csrf, db, limiter, login_manager, mail, migrate
+from .settings import ConfigurationError
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
@@ -36,6 +38,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_error_handlers(app)
     register_input_guard(app)
     register_security_headers(app)
+    from . import assets
+
+    assets.init_app(app)  # fingerprinted, compressed static files (production)
     from .cli import register_commands
 
     register_commands(app)
@@ -53,11 +58,10 @@ def _load_config(app: Flask, config: type | Mapping | None) -> None:
         if isinstance(config, Mapping):
             app.config.update(config)
     app.config.from_prefixed_env()
+    # Every setting checked, and those that follow from others derived, before anything
+    # uses them: a wrong one stops the platform with one line naming it (settings.py).
+    settings.resolve(app)
     if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing):
-            raise RuntimeError(
-                "SECRET_KEY is not set. Set it in the environment before starting the platform."
-            )
         app.config["SECRET_KEY"] = _development_secret_key(app)
     _configure_site_address(app)
 
@@ -70,13 +74,12 @@ def _configure_site_address(app: Flask) -> None:
     try:
         url = site_url_from_config(app.config)
     except ValueError as e:
-        raise RuntimeError(str(e)) from e
+        raise ConfigurationError(str(e)) from None
     if url is None:
         if not (app.debug or app.testing):
-            raise RuntimeError(
-                "SITE_URL is not set. Set it to the platform's public address "
-                "(e.g. https://platform.example.eu) before starting the platform: "
-                "links in mail are built from it."
+            raise ConfigurationError(
+                "SITE_URL is not set: set it to the platform's public address, e.g. "
+                "export SITE_URL=https://platform.example.eu (links in mail are built from it)"
             )
         url = app.config.get("DEFAULT_SITE_URL") or "http://localhost"
     app.config["SITE_URL"] = url

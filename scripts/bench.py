@@ -16,6 +16,10 @@ For each engine it
    served (visitors' pages kept until the index changes; a signed-in person's page made for
    them around a results part kept for everyone who may see the same) and once with every
    page computed (``DIRECTORY_PAGE_CACHE=false``);
+4. builds the static files as production does (``make assets-build``), serves the app with
+   gunicorn.conf.py and measures, in Chromium through Playwright, the bytes a first visit to
+   the home page transfers and those of a repeat visit with the browser's cache warm (which
+   must fetch no static file again);
 and prints one table of the figures against their targets. It needs ``wrk`` (Debian:
 ``apt-get install wrk``) and a PostgreSQL server on 127.0.0.1 where the ``postgres`` role may
 create databases (``BENCH_POSTGRES_URL`` to change it; ``--sqlite-only`` to skip it).
@@ -609,6 +613,125 @@ def measure_http(url: str, typical: list[str], session_key: str) -> dict:
     return figures
 
 
+# A first visit to the home page, and a repeat visit with the browser's cache warm.
+FIRST_VISIT_LIMIT = 200 * 1024
+REPEAT_VISIT_LIMIT = 20 * 1024
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def page_weight(base: str, path: str = "/") -> dict:
+    """What Chromium transfers for a first visit to ``base + path`` and for a repeat visit
+    (cache warm): bytes on the wire (headers and bodies, as encoded), requests made, and the
+    static files it asked the server for again."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="en-GB")
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        seen: dict = {}
+
+        def received(event):
+            response = event["response"]
+            record = seen.setdefault(event["requestId"], {})
+            record.update(
+                url=response["url"],
+                # served from the memory cache: said by requestServedFromCache, before this
+                cached=record.get("cached")
+                or response.get("fromDiskCache")
+                or response.get("fromPrefetchCache"),
+                encoding={k.lower(): v for k, v in response["headers"].items()}.get(
+                    "content-encoding", ""
+                ),
+            )
+
+        cdp.on("Network.responseReceived", received)
+        cdp.on(
+            "Network.requestServedFromCache",
+            lambda e: seen.setdefault(e["requestId"], {}).update(cached=True),
+        )
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: seen.setdefault(e["requestId"], {}).update(bytes=e["encodedDataLength"]),
+        )
+        figures = {}
+        for visit in ("first", "repeat"):
+            seen.clear()
+            page.goto(base + path, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            fetched = [r for r in seen.values() if r.get("url") and not r.get("cached")]
+            figures[f"{visit}_bytes"] = sum(r.get("bytes", 0) for r in fetched)
+            figures[f"{visit}_requests"] = len(fetched)
+            figures[f"{visit}_static"] = [r["url"] for r in fetched if "/static/" in r["url"]]
+            figures[f"{visit}_encodings"] = sorted({r.get("encoding", "") for r in fetched})
+        context.close()
+        browser.close()
+    return figures
+
+
+@contextmanager
+def production_server(tmp: str):
+    """gunicorn -c gunicorn.conf.py, production settings, the static files built as
+    `make assets-build` builds them, a migrated and seeded SQLite database."""
+    from eukz_platform.assets import build
+
+    url = f"sqlite:///{tmp}/weight.db"
+    flask(url, "db", "upgrade")
+    flask(url, "seed")
+    build(ROOT / "static", Path(tmp) / "dist")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "SESSION_COOKIE_SECURE": "false",
+        "STATIC_BUILD": "true",
+        "STATIC_BUILD_DIR": f"{tmp}/dist",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise SystemExit("bench: gunicorn did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=40)
+
+
+def measure_page_weight() -> dict:
+    log("bench: the home page's weight in Chromium, production static files…")
+    with tempfile.TemporaryDirectory(prefix="eukz-weight-") as tmp, production_server(tmp) as base:
+        figures = page_weight(base)
+    return {
+        "weight_first": figures["first_bytes"],
+        "weight_repeat": figures["repeat_bytes"],
+        "weight_repeat_static": len(figures["repeat_static"]),
+        "weight_first_requests": figures["first_requests"],
+        "weight_encodings": ", ".join(e for e in figures["first_encodings"] if e),
+    }
+
+
 def bench(engine: str, url: str) -> dict:
     log(f"bench: {engine}: migrating and adding {ORGANISATIONS:,} organisations…")
     flask(url, "db", "upgrade")
@@ -626,6 +749,8 @@ def table(results: dict[str, dict]) -> str:
     rows = [("figure", *results, "target")]
 
     def add(label, key, fmt, target, ok):
+        if not any(key in r for r in results.values()):
+            return  # a figure this run did not take (e.g. --page-weight-only)
         values = [fmt(r[key]) if key in r else "–" for r in results.values()]
         flags = [
             ("" if ok(r[key], engine) else " ✗") if key in r else ""
@@ -688,6 +813,27 @@ def table(results: dict[str, dict]) -> str:
                 f"≥ {share:.0%}" if share else "",
                 (lambda v, e, s=share: v >= s) if share else any_value,
             )
+
+    def kb(v):
+        return f"{v / 1024:.1f} KB"
+
+    add(
+        "home page, first visit (Chromium, bytes transferred)",
+        "weight_first",
+        kb,
+        f"≤ {FIRST_VISIT_LIMIT // 1024} KB",
+        lambda v, e: v <= FIRST_VISIT_LIMIT,
+    )
+    add("  requests", "weight_first_requests", str, "", any_value)
+    add("  encodings", "weight_encodings", str, "", any_value)
+    add(
+        "home page, repeat visit (cache warm)",
+        "weight_repeat",
+        kb,
+        f"≤ {REPEAT_VISIT_LIMIT // 1024} KB",
+        lambda v, e: v <= REPEAT_VISIT_LIMIT,
+    )
+    add("  static files fetched again", "weight_repeat_static", str, "0", lambda v, e: v == 0)
     add(
         f"demo-data {ORGANISATIONS:,}",
         "demo_data",
@@ -718,9 +864,17 @@ def main() -> None:
         help="the server's JSON request log and Prometheus metrics: on (as in production) or "
         "off (no request log line, no metrics), to compare the figures",
     )
+    parser.add_argument(
+        "--page-weight-only",
+        action="store_true",
+        help="only the home page's weight in Chromium (no database of 100,000)",
+    )
     args = parser.parse_args()
     ORGANISATIONS = args.organisations
     OBSERVABILITY = args.observability
+    if args.page_weight_only:
+        print(table({"SQLite": measure_page_weight()}))
+        return
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is needed (Debian: apt-get install wrk)")
     from eukz_platform.search import MAX_QUERY_LENGTH
@@ -728,6 +882,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="eukz-bench-") as tmp:
         results["SQLite"] = bench("SQLite", f"sqlite:///{tmp}/bench.db")
+    results["SQLite"].update(measure_page_weight())
     if not args.sqlite_only:
         with postgres_database(POSTGRES_URL) as url:
             results["PostgreSQL"] = bench("PostgreSQL", url)

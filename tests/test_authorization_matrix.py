@@ -502,6 +502,7 @@ ROUTES = [
     Route("main.healthz", "GET", everyone(OK)),
     # Only with METRICS_TOKEN or from METRICS_ALLOW_FROM, which no one here has.
     Route("metrics", "GET", everyone(NOT_FOUND)),
+    Route("main.readyz", "GET", everyone(OK)),
     Route("main.privacy", "GET", everyone(OK)),
     Route("main.set_language", "GET", everyone(BACK), lambda w: {"code": "en"}),
     Route("static", "GET", everyone(OK), lambda w: {"filename": "css/site.css"}),

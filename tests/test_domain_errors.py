@@ -17,7 +17,11 @@ from eukz_platform.extensions import db
 from eukz_platform.forms import Form
 
 # Exceptions that are not refusals of a rule, with the reason they are not DomainErrors.
-NOT_DOMAIN_ERRORS: dict[str, str] = {}
+NOT_DOMAIN_ERRORS: dict[str, str] = {
+    "eukz_platform.settings.ConfigurationError": "a wrong setting: stops the platform at start",
+    "eukz_platform.assets.BuildError": "a stylesheet refers to a missing file: stops a build",
+    "eukz_platform.health.NotReady": "a readiness check failed: /readyz answers 503 with it",
+}
 
 
 def exception_classes() -> list[type[BaseException]]:

@@ -1,12 +1,13 @@
 """Views for the home page, the privacy notice and the language choice."""
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import languages, visibility
+from .. import health, languages, visibility
 from ..core.vocabulary import EU_MEMBER_STATES, country_name
+from ..extensions import limiter
 from ..groups import services as groups
 from ..links import site_host
 from ..navigation import redirect_next
@@ -22,6 +23,15 @@ def index():
 def healthz():
     """A bare answer, for load balancers and as the baseline of ``make bench``."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    """Ready to serve: the database answers at the migrations' head and every Redis
+    configured answers (health.py). 200 or 503, with the reason; never stored by a cache."""
+    ready, answer = health.readiness(current_app._get_current_object())
+    return jsonify(answer), 200 if ready else 503, {"Cache-Control": "no-store"}
 
 
 @bp.get("/privacy")
