@@ -283,10 +283,15 @@ def test_working_groups(client, app, directory):
         "url",
         "priority",
         "purpose",
+        "translations",
         "moderated",
         "coordinators",
         "members_by_side",
     }
+    assert sorted(dialogue["translations"]) == ["en", "kk", "ru"]
+    assert dialogue["translations"]["en"]["name"] == dialogue["name"]
+    assert dialogue["translations"]["ru"]["name"].startswith("Гражданский и социальный диалог")
+    assert dialogue["translations"]["kk"]["purpose"].startswith("Басқа өңірлердің")
     assert dialogue["kind"] == "working_group" and dialogue["priority"] == 5
     assert dialogue["name"].startswith("Civic and social dialogue in Central Asia")
     assert dialogue["url"] == "http://localhost/working-groups/civic-social-dialogue"

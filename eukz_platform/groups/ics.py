@@ -40,7 +40,7 @@ def _event(meeting: Meeting, group: WorkingGroup) -> Event:
     event.add("dtstamp", utcnow())
     event.add("created", meeting.created_at)
     event.add("last-modified", meeting.updated_at)
-    event.add("summary", meeting.title)
+    event.add("summary", meeting.local_title)
     event.add("dtstart", local_time(meeting.starts_at, meeting.timezone))
     event.add("dtend", local_time(meeting.ends_at, meeting.timezone))
     event.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
@@ -53,8 +53,8 @@ def _event(meeting: Meeting, group: WorkingGroup) -> Event:
     description = [group.title]
     if meeting.online_url and meeting.mode != MeetingMode.IN_PERSON:
         description.append(meeting.online_url)
-    if meeting.agenda:
-        description.append(meeting.agenda)
+    if meeting.local_agenda:
+        description.append(meeting.local_agenda)
     description.append(page)
     event.add("description", "\n\n".join(description))
     return event

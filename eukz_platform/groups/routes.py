@@ -179,7 +179,13 @@ def new_announcement(slug: str):
     _require_moderator(group)
     form = AnnouncementForm()
     if form.validate_on_submit():
-        announcements.post(group, by=current_user, title=form.title.data, body=form.body.data)
+        announcements.post(
+            group,
+            by=current_user,
+            title=form.title.data,
+            body=form.body.data,
+            versions=form.versions(),
+        )
         flash(_("The announcement is posted."), "success")
         return redirect(url_for("groups.detail", slug=group.slug, _anchor="announcements"))
     return render_template("groups/announcement_form.html", group=group, form=form), _status(form)
@@ -217,6 +223,10 @@ def _initial(meeting: Meeting) -> dict:
         "place": meeting.place,
         "online_url": meeting.online_url,
         "agenda": meeting.agenda,
+        "title_ru": meeting.title_ru,
+        "title_kk": meeting.title_kk,
+        "agenda_ru": meeting.agenda_ru,
+        "agenda_kk": meeting.agenda_kk,
         "capacity": meeting.capacity,
         "registration_open": meeting.registration_open,
     }
