@@ -4,9 +4,13 @@ import re
 
 from sqlalchemy import delete, select
 
+from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
-from eukz_platform.groups.models import WorkingGroup, WorkingGroupTranslation
+from eukz_platform.groups.models import Announcement, WorkingGroup, WorkingGroupTranslation
 from eukz_platform.seeding import GROUP_TEXTS, SeedRecord
+
+from .factories import login, make_user
+from .test_groups_support import add_member, make_coordinator, make_group
 
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
 KAZAKH_LETTERS = re.compile(r"[ӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -65,3 +69,125 @@ def test_groups_seeded_in_english_only_get_their_translations_once(app, runner):
     assert "0 rows added" in runner.invoke(args=["seed"]).output
     assert "kk" not in _texts(app, "erasmus")
 
+
+
+# Announcements and meetings ---------------------------------------------------------------
+
+
+def _group_with_readers(app):
+    """The erasmus group, its EU co-chair, and a subscriber per language (and one without)."""
+    with app.app_context():
+        group = make_group(slug="erasmus")
+        make_coordinator(group, "eu", email="chair@eu.example")
+        member = add_member(group, name="Member Org")
+        for locale in ("en", "ru", "kk", None):
+            make_user(
+                org=member,
+                email=f"{locale or 'none'}@member.example",
+                locale=locale,
+                notify_group_updates=True,
+            )
+        return group.id
+
+
+ANNOUNCEMENT = {
+    "title": "Call for partners",
+    "body": "We look for partners for the Erasmus exchange.",
+    "title_ru": "Поиск партнёров",
+    "body_ru": "Мы ищем партнёров для обмена по программе Erasmus.",
+    "title_kk": "Серіктестер іздейміз",
+    "body_kk": "Erasmus алмасуына серіктестер іздейміз.",
+}
+
+
+def test_an_announcement_in_three_languages_is_read_and_mailed_in_each(app, client, outbox):
+    _group_with_readers(app)
+    login(client, "chair@eu.example")
+    page = client.get("/working-groups/erasmus/announcements/new").get_data(as_text=True)
+    assert "Russian version" in page and "Kazakh version" in page
+    assert 'for="title_ru"' in page and 'for="body_kk"' in page
+    r = client.post("/working-groups/erasmus/announcements/new", data=ANNOUNCEMENT)
+    assert r.status_code == 302
+    mails = {message.to[0]: message for message in outbox}
+    assert sorted(mails) == [f"{x}@member.example" for x in ("en", "kk", "none", "ru")]
+    assert "Поиск партнёров" in mails["ru@member.example"].subject
+    assert "Мы ищем партнёров" in mails["ru@member.example"].body
+    assert "Серіктестер іздейміз" in mails["kk@member.example"].subject
+    assert "Erasmus алмасуына серіктестер іздейміз." in mails["kk@member.example"].body
+    for english in ("en@member.example", "none@member.example"):
+        assert "Call for partners" in mails[english].subject
+        assert "We look for partners" in mails[english].body
+    reader = app.test_client()
+    for language, words in (("ru", "Мы ищем партнёров"), ("kk", "Серіктестер іздейміз")):
+        html = reader.get(
+            "/working-groups/erasmus", headers={"Accept-Language": language}
+        ).get_data(as_text=True)
+        assert words in html and "Call for partners" not in html
+    html = reader.get("/working-groups/erasmus").get_data(as_text=True)
+    assert "Call for partners" in html and "Поиск партнёров" not in html
+
+
+def test_without_a_version_the_english_announcement_is_shown(app, client, outbox):
+    _group_with_readers(app)
+    login(client, "chair@eu.example")
+    data = {**ANNOUNCEMENT, "title_kk": "", "body_kk": ""}
+    client.post("/working-groups/erasmus/announcements/new", data=data)
+    html = app.test_client().get(
+        "/working-groups/erasmus", headers={"Accept-Language": "kk"}
+    ).get_data(as_text=True)
+    assert "Call for partners" in html and "We look for partners" in html
+    kazakh = next(m for m in outbox if m.to == ["kk@member.example"])
+    assert "Call for partners" in kazakh.subject
+
+
+def test_a_version_needs_its_title_and_its_text(app, client):
+    _group_with_readers(app)
+    login(client, "chair@eu.example")
+    data = {**ANNOUNCEMENT, "body_ru": "", "title_kk": ""}
+    r = client.post("/working-groups/erasmus/announcements/new", data=data)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert 'id="body_ru-error"' in html and 'id="title_kk-error"' in html
+    assert 'value="Поиск партнёров"' in html
+    with app.app_context():
+        assert db.session.scalar(select(Announcement.id)) is None
+
+
+def test_a_meeting_in_three_languages_on_its_page_in_mail_and_calendar(app, client, outbox):
+    _group_with_readers(app)
+    login(client, "chair@eu.example")
+    year = utcnow().year + 1
+    r = client.post(
+        "/working-groups/erasmus/meetings/new",
+        data={
+            "title": "Round table in Almaty",
+            "timezone": "Asia/Almaty",
+            "starts_at": f"{year}-06-03T10:00",
+            "ends_at": f"{year}-06-03T12:30",
+            "mode": "in_person",
+            "place": "Almaty, Abai Avenue 10",
+            "agenda": "1. Welcome",
+            "title_ru": "Круглый стол в Алматы",
+            "agenda_ru": "1. Приветствие",
+            "title_kk": "Алматыдағы дөңгелек үстел",
+        },
+    )
+    assert r.status_code == 302
+    path = r.headers["Location"]
+    reader = app.test_client()
+    html = reader.get(path, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Круглый стол в Алматы" in html and "1. Приветствие" in html
+    html = reader.get(path, headers={"Accept-Language": "kk"}).get_data(as_text=True)
+    # No Kazakh agenda: the English one is shown.
+    assert "Алматыдағы дөңгелек үстел" in html and "1. Welcome" in html
+    ics = reader.get(f"{path}.ics", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "SUMMARY:Круглый стол в Алматы" in ics
+    ics = reader.get(f"{path}.ics").get_data(as_text=True)
+    assert "SUMMARY:Round table in Almaty" in ics
+    mails = {message.to[0]: message for message in outbox}
+    assert "Круглый стол в Алматы" in mails["ru@member.example"].subject
+    assert "Алматыдағы дөңгелек үстел" in mails["kk@member.example"].body
+    assert "Round table in Almaty" in mails["en@member.example"].body
+    # The edit form gives the versions back.
+    html = client.get(f"{path}/edit").get_data(as_text=True)
+    assert 'value="Круглый стол в Алматы"' in html
