@@ -672,6 +672,13 @@ ROUTES = [
         lambda w: {"contact_id": w.members_contact},
     ),
     Route("directory.export", "GET", everyone(OK), lambda w: {"fmt": "csv"}),
+    # Contacts' own pages
+    Route(
+        "contact_pages.detail",
+        "GET",
+        {**signed_in(OK), VISITOR: NOT_FOUND},
+        lambda w: {"contact_id": w.members_contact},
+    ),
     # Read API
     Route("api.search", "GET", everyone(OK)),
     Route("api.organisations", "GET", everyone(OK)),
