@@ -27,8 +27,12 @@ def register():
         flash(_("You are already registered. Log out to register another organisation."), "info")
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    same_name = []
     if form.validate_on_submit():
-        matches = duplicates.matches_to_confirm(form)
+        # An exact duplicate name is refused below; its organisation is shown instead of
+        # near matches, with the offer to ask to be added to it.
+        same_name = duplicates.same_name_listed(form.name.data)
+        matches = [] if same_name else duplicates.matches_to_confirm(form)
         if matches:
             return render_template("organisations/register.html", form=form, matches=matches)
         try:
@@ -48,7 +52,9 @@ def register():
                 "success",
             )
             return redirect(url_for("organisations.profile", org_id=user.organisation_id))
-    return render_template("organisations/register.html", form=form), 422 if form.errors else 200
+    return render_template("organisations/register.html", form=form, same_name=same_name), (
+        422 if form.errors else 200
+    )
 
 
 @bp.get("/<int:org_id>")
