@@ -38,9 +38,9 @@ def test_the_contact_page_speaks_the_readers_language(app, client):
         ("ru", "Добавить контакт Millie Tsoumani в адресную книгу (vCard)"),
         ("kk", "Millie Tsoumani: мекенжай кітапшасына қосу (vCard)"),
     ):
-        html = client.get(
-            f"/contacts/{millie}", headers={"Accept-Language": language}
-        ).get_data(as_text=True)
+        html = client.get(f"/contacts/{millie}", headers={"Accept-Language": language}).get_data(
+            as_text=True
+        )
         assert words in html and f'lang="{language}"' in html
 
 

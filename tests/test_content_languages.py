@@ -34,11 +34,17 @@ def test_the_seed_writes_every_group_in_three_languages(app, runner, client):
             assert CYRILLIC.search(title) and CYRILLIC.search(purpose)
             assert title != texts["en"][0]
         assert KAZAKH_LETTERS.search(texts["kk"][1])
-    page = client.get("/working-groups/erasmus", headers={"Accept-Language": "kk"}).get_data(as_text=True)
+    page = client.get("/working-groups/erasmus", headers={"Accept-Language": "kk"}).get_data(
+        as_text=True
+    )
     assert "қазақстандық жастарға арналған білім беру мүмкіндіктері" in page
-    page = client.get("/working-groups/erasmus", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    page = client.get("/working-groups/erasmus", headers={"Accept-Language": "ru"}).get_data(
+        as_text=True
+    )
     assert "Образовательные возможности для молодых казахстанцев" in page
-    page = client.get("/working-groups/erasmus", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get("/working-groups/erasmus", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "Educational opportunities for young Kazakhs through Erasmus" in page
 
 
@@ -68,7 +74,6 @@ def test_groups_seeded_in_english_only_get_their_translations_once(app, runner):
         db.session.commit()
     assert "0 rows added" in runner.invoke(args=["seed"]).output
     assert "kk" not in _texts(app, "erasmus")
-
 
 
 # Announcements and meetings ---------------------------------------------------------------
@@ -132,9 +137,11 @@ def test_without_a_version_the_english_announcement_is_shown(app, client, outbox
     login(client, "chair@eu.example")
     data = {**ANNOUNCEMENT, "title_kk": "", "body_kk": ""}
     client.post("/working-groups/erasmus/announcements/new", data=data)
-    html = app.test_client().get(
-        "/working-groups/erasmus", headers={"Accept-Language": "kk"}
-    ).get_data(as_text=True)
+    html = (
+        app.test_client()
+        .get("/working-groups/erasmus", headers={"Accept-Language": "kk"})
+        .get_data(as_text=True)
+    )
     assert "Call for partners" in html and "We look for partners" in html
     kazakh = next(m for m in outbox if m.to == ["kk@member.example"])
     assert "Call for partners" in kazakh.subject

@@ -144,9 +144,7 @@ def test_the_same_name_is_refused_and_links_to_the_organisation_to_ask_to_join(
         ("kk", "Бұл ұйым тіркеліп қойған"),
     ],
 )
-def test_the_same_name_notice_speaks_the_readers_language(
-    app, client, existing, language, words
-):
+def test_the_same_name_notice_speaks_the_readers_language(app, client, existing, language, words):
     r = client.post(
         "/organisations/register",
         data=registration_form(name="almaty forum", website=""),

@@ -82,9 +82,7 @@ def _optional_text(label, max_length: int, rows: int):
 class AnnouncementForm(Form):
     """An announcement in English, with optional Russian and Kazakh versions."""
 
-    title = StringField(
-        _l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
         _l("Text"),
         filters=[strip],
