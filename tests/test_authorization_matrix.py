@@ -639,6 +639,7 @@ ROUTES = [
     Route("groups.feed", "GET", everyone(OK), group_url),
     Route("groups.edit_meeting", "GET", secretariat(OK), meeting_url),
     Route("groups.edit_meeting", "POST", secretariat(done()), meeting_url, meeting_form),
+    Route("groups.cancel_meeting", "GET", secretariat(OK), meeting_url),
     Route("groups.cancel_meeting", "POST", secretariat(done()), meeting_url),
     Route("groups.attendees_csv", "GET", secretariat(OK), meeting_url),
     Route(

@@ -321,6 +321,16 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
     return meeting
 
 
+def cancellation_audience(meeting: Meeting, by: User) -> tuple[int, int]:
+    """Who ``cancel`` would tell, for the co-chair to confirm first: the number of people
+    registered or waiting (with an active account), and of their organisations."""
+    if not can_moderate(by, meeting.group):
+        raise NotAllowed()
+    people = [r.user for r in registrations(meeting) if r.user.active]
+    organisations = {user.organisation_id for user in people if user.organisation_id}
+    return len(people), len(organisations)
+
+
 # Registrations --------------------------------------------------------------------------
 
 

@@ -256,12 +256,26 @@ def edit_meeting(slug: str, meeting_id: int):
     ), _status(form)
 
 
-@bp.post("/<slug>/meetings/<int:meeting_id>/cancel")
+@bp.route("/<slug>/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_meeting(slug: str, meeting_id: int):
+    """GET: the confirmation, saying who will be told; POST (its button): cancel and tell them."""
     group = services.get_by_slug_or_404(slug)
     meeting = meetings.get_or_404(group, meeting_id)
     back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    if request.method == "GET":
+        _require_moderator(group)
+        with domain_errors(back=back):
+            if meeting.cancelled_at is not None:
+                raise meetings.MeetingCancelled(_("This meeting was already cancelled."))
+            people, organisations = meetings.cancellation_audience(meeting, by=current_user)
+        return render_template(
+            "groups/cancel_meeting.html",
+            group=group,
+            meeting=meeting,
+            people=people,
+            organisations=organisations,
+        )
     with domain_errors(back=back):
         meetings.cancel(meeting, by=current_user)
     flash(_("The meeting is cancelled."), "success")
