@@ -34,6 +34,7 @@ from functools import lru_cache, partial
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.sql import visitors
 
 from .. import visibility
@@ -43,7 +44,7 @@ from ..extensions import db
 from ..groups.models import WorkingGroup, WorkingGroupTranslation
 from . import (
     COUNT_CAP,
-    BadQuery,
+    BadParameter,
     Hit,
     SearchQuery,
     SearchResult,
@@ -467,7 +468,9 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     groups = _parse_groups(engine.listed(meta.groups))
     unknown = [g for g in query.groups if g not in groups]
     if unknown:
-        raise BadQuery(f"unknown group: {unknown[0]}")
+        raise BadParameter(
+            "group", _("No working group has the slug %(slug)s.", slug=repr(unknown[0]))
+        )
     total = meta.total
     cap = COUNT_CAP
     close_mode = False
