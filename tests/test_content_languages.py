@@ -198,3 +198,42 @@ def test_a_meeting_in_three_languages_on_its_page_in_mail_and_calendar(app, clie
     # The edit form gives the versions back.
     html = client.get(f"{path}/edit").get_data(as_text=True)
     assert 'value="Круглый стол в Алматы"' in html
+
+
+# Words that read differently by sense, and sentences kept whole -------------------------------
+
+
+def test_ambiguous_words_take_the_word_of_their_sense(app, client):
+    _group_with_readers(app)
+    client.get("/language/ru")
+    login(client, "chair@eu.example")
+    announcement = client.get("/working-groups/erasmus/announcements/new").get_data(as_text=True)
+    meeting = client.get("/working-groups/erasmus/meetings/new").get_data(as_text=True)
+    assert 'for="title" id="title-label">Заголовок</label>' in announcement
+    assert 'for="title" id="title-label">Название</label>' in meeting
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        from eukz_platform.core.vocabulary import SIDE_LABELS, TYPE_LABELS, Side, country_name
+
+        assert str(SIDE_LABELS[Side.OTHER]) == "Другие страны"
+        assert str(TYPE_LABELS["other"]) == "Другой тип"
+        assert country_name("ZZ") == "Другая страна"
+
+
+def test_a_co_chairs_buttons_name_the_request_in_one_sentence(app, client):
+    group_id = _group_with_readers(app)
+    with app.app_context():
+        from eukz_platform.core.vocabulary import OrganisationStatus
+        from eukz_platform.groups.models import Membership, MembershipStatus
+
+        from .factories import make_org
+
+        org = make_org(name="Steppe Forum", status=OrganisationStatus.VERIFIED)
+        db.session.add(
+            Membership(organisation_id=org.id, group_id=group_id, status=MembershipStatus.PENDING)
+        )
+        db.session.commit()
+    client.get("/language/kk")
+    login(client, "chair@eu.example")
+    html = client.get("/working-groups/erasmus/requests").get_data(as_text=True)
+    assert '<span class="ecl-u-sr-only">Steppe Forum ұйымының өтінімін мақұлдау</span>' in html
+    assert '<span aria-hidden="true">Мақұлдау</span>' in html

@@ -1,6 +1,7 @@
 """Forms of the working groups: join, decide, announce, schedule, register, notifications."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -82,7 +83,11 @@ def _optional_text(label, max_length: int, rows: int):
 class AnnouncementForm(Form):
     """An announcement in English, with optional Russian and Kazakh versions."""
 
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        lazy_pgettext("announcement", "Title"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=200)],
+    )
     body = TextAreaField(
         _l("Text"),
         filters=[strip],
@@ -135,7 +140,11 @@ class MeetingYears:
 class MeetingForm(Form):
     """A meeting; start and end are entered in the chosen time zone."""
 
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        lazy_pgettext("meeting", "Title"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=200)],
+    )
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default=DEFAULT_TIMEZONE)
     starts_at = DateTimeLocalField(
         _l("Starts"),
