@@ -168,7 +168,6 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .contacts import bp as contacts_bp
-    from .contacts import pages_bp as contact_pages_bp
     from .directory import bp as directory_bp
     from .groups import bp as groups_bp
     from .main import bp as main_bp
@@ -178,7 +177,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(contacts_bp, url_prefix="/organisations")
-    app.register_blueprint(contact_pages_bp, url_prefix="/contacts")
     app.register_blueprint(groups_bp, url_prefix="/working-groups")
     app.register_blueprint(directory_bp, url_prefix="/directory")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -241,7 +241,11 @@ def test_saving_unchanged_texts_writes_no_audit_entry(app, client):
     with app.app_context():
         group = db.session.get(WorkingGroup, group_id("erasmus"))
         original = texts_form(
-            title_en=group._text("title", "en"), purpose_en=group._text("purpose", "en")
+            **{
+                f"{attr}_{locale}": group._text(attr, locale)
+                for attr in ("title", "purpose")
+                for locale in ("en", "ru", "kk")
+            }
         )
     r = secretariat(client).post("/admin/groups/erasmus/edit", data=original)
     assert r.status_code == 302

@@ -247,7 +247,7 @@ def test_contact_items(client, directory):
     assert millie["organisation"] == {"id": None, "name": "EESC", "url": None}
     assert millie["email"] == "Amalia.tsoumani@eesc.europa.eu"
     assert millie["phone"] == "+32 (0) 2 546 9088" and millie["phone_e164"] == "+3225469088"
-    assert millie["url"] == f"http://localhost/contacts/{millie['id']}"
+    assert millie["url"] == f"http://localhost/directory/contacts/{millie['id']}"
     assert millie["vcard_url"] == f"http://localhost/directory/contacts/{millie['id']}.vcf"
     public = next(i for i in items if i["name"] == "Public Person")
     assert public["organisation"] == {
@@ -255,7 +255,7 @@ def test_contact_items(client, directory):
         "name": "Almaty Civic Forum",
         "url": f"http://localhost/organisations/{directory['almaty']}",
     }
-    assert public["url"].endswith(f"/contacts/{public['id']}")
+    assert public["url"].endswith(f"/directory/contacts/{public['id']}")
 
 
 def test_working_groups(client, app, directory):

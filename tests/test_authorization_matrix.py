@@ -673,9 +673,8 @@ ROUTES = [
         lambda w: {"contact_id": w.members_contact},
     ),
     Route("directory.export", "GET", everyone(OK), lambda w: {"fmt": "csv"}),
-    # Contacts' own pages
     Route(
-        "contact_pages.detail",
+        "directory.contact_page",
         "GET",
         {**signed_in(OK), VISITOR: NOT_FOUND},
         lambda w: {"contact_id": w.members_contact},

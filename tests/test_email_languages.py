@@ -163,4 +163,3 @@ def test_each_email_is_written_whole_in_each_language(app, world, outbox, templa
         assert not lines, f"{template} [{language}]: lines without Cyrillic: {lines}"
     if template == "reset_password":
         assert "21 минуту" in bodies["ru"]  # the number's own form (21 takes the singular)
-

@@ -162,7 +162,7 @@ def organisation_item(org: Organisation, related: Related) -> schemas.Organisati
 
 def contact_url(contact: Contact) -> str:
     """The HTML page that shows the contact: its own page."""
-    return site_url("contact_pages.detail", contact_id=contact.id)
+    return site_url("directory.contact_page", contact_id=contact.id)
 
 
 def contact_item(contact: Contact, related: Related, viewer) -> schemas.Contact:
