@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from eukz_platform.auth.models import Role
 from eukz_platform.contacts.models import Contact, Visibility
@@ -241,3 +241,31 @@ def test_no_page_scrolls_sideways_on_a_phone(app, live_server, site, browser):  
                         page.screenshot(path=str(path), full_page=True)
         page.context.close()
     assert not too_wide, "\n".join(too_wide)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_menu_hides_behind_its_button(live_server, site, browser, javascript):  # noqa: F811
+    """With or without JavaScript: the main menu opens from "Menu"; the directory's filters
+    fold behind "Filters" (and are simply open without JavaScript)."""
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 360, "height": 740}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.goto("/")
+    menu = page.get_by_role("navigation", name="Main")
+    groups = menu.get_by_role("link", name="Working groups")
+    expect(groups).to_be_hidden()
+    menu.get_by_role("button" if javascript else "link", name="Menu").click()
+    expect(groups).to_be_visible()
+    groups.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Working groups")
+
+    page.goto("/directory/?q=civic")
+    kazakhstan = page.get_by_role("group", name="Country").get_by_text("Kazakhstan")
+    filters = page.locator("summary", has_text="Filters")
+    if javascript:
+        expect(kazakhstan).to_be_hidden()
+        filters.click()
+    expect(kazakhstan).to_be_visible()
+    assert overflow(page) == 0
+    context.close()
