@@ -1,7 +1,7 @@
 """Journeys in Russian with the keyboard alone (Tab, Shift+Tab, Enter, Space, typing into
-fields and the arrow keys in a drop-down list): registering an organisation (a failed submit first: focus goes to the error summary,
-whose link leads to the field), searching the directory with a facet on a phone, and an
-organisation asking to join a working group."""
+fields and the arrow keys in a drop-down list): registering an organisation (a failed submit
+first: focus goes to the error summary, whose link leads to the field), searching the directory
+with a facet on a phone, and an organisation asking to join a working group."""
 
 import re
 
