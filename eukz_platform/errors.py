@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from flask import Flask, abort, flash, redirect, render_template, request
 from flask.globals import request_ctx
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from werkzeug.exceptions import (
     HTTPException,
@@ -20,6 +21,36 @@ from werkzeug.http import HTTP_STATUS_CODES
 from .extensions import db, limiter
 
 logger = logging.getLogger(__name__)
+
+# The error pages' titles, and what they say when the error brings no words of its own (the
+# HTTP library's are English): in the reader's language. The API keeps the HTTP names.
+PAGE_TEXTS = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Check the address or the form and try again."),
+    ),
+    401: (_l("Log in needed"), _l("Log in to see this page.")),
+    403: (_l("Not allowed"), _l("You may not see this page or do this.")),
+    404: (
+        _l("Page not found"),
+        _l("There is no page at this address, or it is not shown to you. Check the address."),
+    ),
+    405: (_l("Not possible here"), _l("This address does not take this kind of request.")),
+    409: (_l("Conflict"), _l("This clashes with a change made in the meantime. Try again.")),
+    413: (
+        _l("Too large"),
+        _l("What you sent is too large. Send a smaller file or a shorter text."),
+    ),
+    422: (
+        _l("Cannot be done"),
+        _l("What you sent cannot be used as it is. Correct it and try again."),
+    ),
+    429: (_l("Too many requests"), _l("You have sent too many requests in a short time.")),
+    500: (
+        _l("Something went wrong"),
+        _l("An error on our side stopped this; nothing was changed. Please try again later."),
+    ),
+}
 
 
 class DomainError(Exception):
@@ -91,8 +122,16 @@ def _render(code: int, name: str, description: str, retry_after: int | None = No
     if request_ctx.url_adapter is None:
         # Refused before routing (a host not in TRUSTED_HOSTS): no page can link anywhere.
         return escape(f"{code} {name}: {description}"), code
+    title, default_description = PAGE_TEXTS.get(code, (name, ""))
+    known = default_exceptions.get(code)
+    if not description or (known is not None and description == known.description):
+        description = default_description or description
     return render_template(
-        "errors/error.html", code=code, name=name, description=description, retry_after=retry_after
+        "errors/error.html",
+        code=code,
+        name=title,
+        description=description,
+        retry_after=retry_after,
     ), code
 
 

@@ -144,7 +144,8 @@ def test_secretariat_adds_a_contact(app, secretariat):
     "overrides, message",
     [
         ({"phone": "546 9111"}, "Enter a phone number with its country code"),
-        ({"phone": "+32 12"}, "Enter a phone number with its country code"),
+        ({"phone": "+32 12"}, "This is not a valid phone number for Belgium (country code +32)"),
+        ({"phone": "+999 123 4567"}, "No country has the code this number starts with"),
         ({"email": "anna@"}, "Enter a valid email address"),
         ({"name": "  "}, "This field is required."),
         ({"visibility": "everyone"}, "Not a valid choice"),

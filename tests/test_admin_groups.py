@@ -17,7 +17,7 @@ from eukz_platform.groups.models import (
     WorkingGroup,
     WorkingGroupTranslation,
 )
-from eukz_platform.seeding import ensure_groups_and_contacts
+from eukz_platform.seeding import GROUP_TEXTS, ensure_groups_and_contacts
 
 from .factories import login, make_org, make_user
 
@@ -195,7 +195,7 @@ def test_edit_texts_in_three_languages_and_moderation(app, client):
         assert entry.actor.email == SECRETARIAT_EMAIL
         assert entry.target_id == group.id
         assert entry.before["moderated"] is True and entry.after["moderated"] is False
-        assert entry.before["title_ru"] is None
+        assert entry.before["title_ru"] == GROUP_TEXTS["erasmus"]["ru"][0]  # the seed's
         assert entry.after["title_ru"] == "Эразмус для молодых казахстанцев"
         assert entry.before["title_en"].startswith("Educational opportunities")
         assert "purpose_en" not in entry.after  # only what changed
@@ -241,7 +241,11 @@ def test_saving_unchanged_texts_writes_no_audit_entry(app, client):
     with app.app_context():
         group = db.session.get(WorkingGroup, group_id("erasmus"))
         original = texts_form(
-            title_en=group._text("title", "en"), purpose_en=group._text("purpose", "en")
+            **{
+                f"{attr}_{locale}": group._text(attr, locale)
+                for attr in ("title", "purpose")
+                for locale in ("en", "ru", "kk")
+            }
         )
     r = secretariat(client).post("/admin/groups/erasmus/edit", data=original)
     assert r.status_code == 302

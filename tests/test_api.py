@@ -257,7 +257,7 @@ def test_contact_items(client, directory):
     assert millie["organisation"] == {"id": None, "name": "EESC", "url": None}
     assert millie["email"] == "Amalia.tsoumani@eesc.europa.eu"
     assert millie["phone"] == "+32 (0) 2 546 9088" and millie["phone_e164"] == "+3225469088"
-    assert millie["url"] == f"http://localhost/directory/#contact-{millie['id']}"
+    assert millie["url"] == f"http://localhost/directory/contacts/{millie['id']}"
     assert millie["vcard_url"] == f"http://localhost/directory/contacts/{millie['id']}.vcf"
     public = next(i for i in items if i["name"] == "Public Person")
     assert public["organisation"] == {
@@ -265,7 +265,7 @@ def test_contact_items(client, directory):
         "name": "Almaty Civic Forum",
         "url": f"http://localhost/organisations/{directory['almaty']}",
     }
-    assert public["url"].endswith(f"/organisations/{directory['almaty']}#contact-{public['id']}")
+    assert public["url"].endswith(f"/directory/contacts/{public['id']}")
 
 
 def test_working_groups(client, app, directory):
@@ -293,10 +293,15 @@ def test_working_groups(client, app, directory):
         "url",
         "priority",
         "purpose",
+        "translations",
         "moderated",
         "coordinators",
         "members_by_side",
     }
+    assert sorted(dialogue["translations"]) == ["en", "kk", "ru"]
+    assert dialogue["translations"]["en"]["name"] == dialogue["name"]
+    assert dialogue["translations"]["ru"]["name"].startswith("Гражданский и социальный диалог")
+    assert dialogue["translations"]["kk"]["purpose"].startswith("Басқа өңірлердің")
     assert dialogue["kind"] == "working_group" and dialogue["priority"] == 5
     assert dialogue["name"].startswith("Civic and social dialogue in Central Asia")
     assert dialogue["url"] == "http://localhost/working-groups/civic-social-dialogue"

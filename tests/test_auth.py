@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from eukz_platform.auth.models import User
+from eukz_platform.auth.models import Role, User
 from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
@@ -78,6 +78,29 @@ def test_next_only_redirects_within_the_site(app, client, next_url, expected):
     )
     assert r.status_code == 302
     assert r.headers["Location"] == (expected or home)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_the_secretariat_lands_on_its_console_after_signing_in(app, client, language):
+    with app.app_context():
+        make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
+    client.get(f"/language/{language}")
+    r = login(client, "staff@eesc.example")
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    # Signed in already, the login page sends there too.
+    assert client.get("/auth/login").headers["Location"] == "/admin/"
+
+
+def test_the_secretariat_goes_to_the_page_it_asked_for(app, client):
+    with app.app_context():
+        make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
+    r = client.get("/admin/contacts")
+    assert "/auth/login?next=" in r.headers["Location"]
+    r = client.post(
+        r.headers["Location"], data={"email": "staff@eesc.example", "password": PASSWORD}
+    )
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/contacts"
 
 
 def test_login_required_pages_send_to_login_with_next(client):

@@ -722,6 +722,7 @@ ROUTES = [
     Route("groups.feed", "GET", everyone(OK), group_url),
     Route("groups.edit_meeting", "GET", secretariat(OK), meeting_url),
     Route("groups.edit_meeting", "POST", secretariat(done()), meeting_url, meeting_form),
+    Route("groups.cancel_meeting", "GET", secretariat(OK), meeting_url),
     Route("groups.cancel_meeting", "POST", secretariat(done()), meeting_url),
     Route("groups.attendees_csv", "GET", secretariat(OK), meeting_url),
     Route(
@@ -758,6 +759,12 @@ ROUTES = [
         lambda w: {"contact_id": w.members_contact},
     ),
     Route("directory.export", "GET", everyone(OK), lambda w: {"fmt": "csv"}),
+    Route(
+        "directory.contact_page",
+        "GET",
+        {**signed_in(OK), VISITOR: NOT_FOUND},
+        lambda w: {"contact_id": w.members_contact},
+    ),
     # Read API
     Route("api.search", "GET", everyone(OK)),
     Route("api.organisations", "GET", everyone(OK)),

@@ -40,7 +40,7 @@ def test_seed_never_resurrects_or_overwrites(app, runner):
         translation = db.session.scalar(
             select(WorkingGroupTranslation)
             .join(WorkingGroup)
-            .where(WorkingGroup.slug == "raw-materials-mou")
+            .where(WorkingGroup.slug == "raw-materials-mou", WorkingGroupTranslation.locale == "en")
         )
         translation.title = "Edited by the secretariat"
         db.session.commit()
@@ -52,7 +52,9 @@ def test_seed_never_resurrects_or_overwrites(app, runner):
             db.session.scalar(
                 select(WorkingGroupTranslation.title)
                 .join(WorkingGroup)
-                .where(WorkingGroup.slug == "raw-materials-mou")
+                .where(
+                    WorkingGroup.slug == "raw-materials-mou", WorkingGroupTranslation.locale == "en"
+                )
             )
             == "Edited by the secretariat"
         )

@@ -120,14 +120,39 @@ def test_no_warning_without_a_near_match(app, client, existing):
     assert count(app, Organisation) == 2
 
 
-def test_the_same_name_is_still_refused_outright(app, client, existing):
-    r = client.post(
-        "/organisations/register", data=registration_form(name="almaty forum", website="")
-    )
+@pytest.mark.parametrize("name", ["almaty forum", "ALMATY  FORUM", "Almatý Forum", "AlmatyForum"])
+def test_the_same_name_is_refused_and_links_to_the_organisation_to_ask_to_join(
+    app, client, existing, name
+):
+    r = client.post("/organisations/register", data=registration_form(name=name, website=""))
     assert r.status_code == 422
     page = r.get_data(as_text=True)
-    assert "already registered" in page and WARNING not in page
+    assert "An organisation with this name is already registered." in page
+    assert "This organisation is already registered" in page and WARNING not in page
+    assert f'<a class="ecl-link" href="/organisations/{existing}">Almaty Forum</a>' in page
+    assert f'formaction="/organisations/{existing}/ask-to-join"' in page
+    assert "Ask to be added to Almaty Forum" in page
+    # Nothing to register anyway: the name is taken.
+    assert 'name="register_anyway"' not in page
     assert count(app, Organisation) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ru", "Эта организация уже зарегистрирована"),
+        ("kk", "Бұл ұйым тіркеліп қойған"),
+    ],
+)
+def test_the_same_name_notice_speaks_the_readers_language(app, client, existing, language, words):
+    r = client.post(
+        "/organisations/register",
+        data=registration_form(name="almaty forum", website=""),
+        headers={"Accept-Language": language},
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and words in page
+    assert "This organisation is already registered" not in page
 
 
 def test_hidden_organisations_are_not_offered(app, client):

@@ -215,6 +215,18 @@ def test_a_co_chair_cancels_a_meeting_and_those_registered_are_told(app, client,
         meeting_id = make_meeting(only_group(), registration_open=True).id
     _register(app, "m1@member.example", meeting_id)
     login(client, "chair@eu.example")
+    # The meeting's page leads to a confirmation that says who will be told; nothing yet.
+    page = client.get(f"/working-groups/erasmus/meetings/{meeting_id}").get_data(as_text=True)
+    assert f'href="/working-groups/erasmus/meetings/{meeting_id}/cancel"' in page
+    confirm = client.get(f"/working-groups/erasmus/meetings/{meeting_id}/cancel")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "1 person registered or on the waiting list will be told by email" in html
+    assert "They belong to 1 organisation." in html
+    assert 'method="post"' in html and 'name="csrf_token"' in html
+    assert outbox == []
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).cancelled_at is None
     r = client.post(f"/working-groups/erasmus/meetings/{meeting_id}/cancel")
     assert r.status_code == 302
     with app.app_context():
@@ -416,3 +428,51 @@ def test_a_co_chair_downloads_the_attendee_list_safe_for_spreadsheets(app, clien
 )
 def test_csv_cells_never_start_a_formula(value, expected):
     assert meetings.csv_safe(value) == expected
+
+
+def test_the_cancellation_counts_people_and_organisations_in_each_language(app, client):
+    setup(app)
+    with app.app_context():
+        meeting_id = make_meeting(only_group(), registration_open=True, capacity=1).id
+        other = make_org(status=VERIFIED)
+        add_member(only_group(), other)
+        make_user(org=other, email="x@other.example")
+    for email in ("m1@member.example", "m2@member.example", "x@other.example"):
+        _register(app, email, meeting_id)
+    path = f"/working-groups/erasmus/meetings/{meeting_id}/cancel"
+    login(client, "chair@eu.example")
+    html = client.get(path).get_data(as_text=True)
+    # Two on the waiting list are told too.
+    assert "3 people registered or on the waiting list will be told by email" in html
+    assert "They belong to 2 organisations." in html
+    client.get("/language/ru")
+    html = client.get(path).get_data(as_text=True)
+    assert "3 человека" in html and "2 организаций" not in html and "2 организации" in html
+    client.get("/language/kk")
+    html = client.get(path).get_data(as_text=True)
+    assert "3 адамға" in html and "2 ұйым" in html
+
+
+def test_cancelling_a_meeting_nobody_registered_for_tells_nobody(app, client):
+    setup(app)
+    with app.app_context():
+        meeting_id = make_meeting(only_group()).id
+    login(client, "chair@eu.example")
+    html = client.get(f"/working-groups/erasmus/meetings/{meeting_id}/cancel").get_data(
+        as_text=True
+    )
+    assert "Nobody has registered: nobody will be told by email." in html
+
+
+def test_only_co_chairs_see_the_cancellation_and_a_cancelled_meeting_has_none(app, client):
+    setup(app)
+    with app.app_context():
+        meeting_id = make_meeting(only_group()).id
+    path = f"/working-groups/erasmus/meetings/{meeting_id}/cancel"
+    login(client, "chair@other.example")
+    assert client.get(path).status_code == 403
+    chair = app.test_client()
+    login(chair, "chair@eu.example")
+    chair.post(path)
+    r = chair.get(path)
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/meetings/{meeting_id}")

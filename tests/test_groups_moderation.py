@@ -98,7 +98,10 @@ def test_a_request_awaiting_verification_cannot_be_approved(app, client, outbox)
     membership_id = setup(app, org_status="pending")
     login(client, "chair@eu.example")
     html = client.get("/working-groups/erasmus/requests").get_data(as_text=True)
-    assert "awaits verification" in html
+    assert "Cannot be approved yet" in html and "awaits verification" in html
+    # No "Approve" button that would fail: only "Decline".
+    assert 'name="approve"' not in html and 'name="decline"' in html
+    # A request sent all the same is refused with the reason.
     r = client.post(f"/working-groups/erasmus/requests/{membership_id}", data={"approve": "1"})
     assert r.status_code == 302
     assert state(app, membership_id) == (S.PENDING, 0)
@@ -180,3 +183,32 @@ def test_a_decided_request_is_not_decided_twice(app, client, outbox):
     assert r.status_code == 302
     assert state(app, membership_id) == (S.DECLINED, 1)
     assert len(outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("en", "awaits verification by the secretariat"),
+        ("ru", "ожидает проверки секретариатом"),
+        ("kk", "хатшылықтың тексеруін күтуде"),
+    ],
+)
+def test_the_reason_a_request_cannot_be_approved_is_in_the_readers_language(
+    app, client, language, reason
+):
+    setup(app, org_status="pending")
+    client.get(f"/language/{language}")
+    login(client, "chair@eu.example")
+    html = client.get("/working-groups/erasmus/requests").get_data(as_text=True)
+    assert reason in html and 'name="approve"' not in html
+
+
+@pytest.mark.parametrize("status", ["rejected", "suspended"])
+def test_a_request_of_a_rejected_or_suspended_organisation_says_why_it_cannot_be_approved(
+    app, client, status
+):
+    setup(app, org_status=status)
+    login(client, "chair@eu.example")
+    html = client.get("/working-groups/erasmus/requests").get_data(as_text=True)
+    assert f"The secretariat {status} this organisation" in html
+    assert 'name="approve"' not in html and 'name="decline"' in html

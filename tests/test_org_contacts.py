@@ -75,7 +75,8 @@ def test_an_unreadable_phone_is_refused_with_a_field_message(app, client):
     r = client.post(f"/organisations/{org_id}/contacts/new", data=contact_form(phone="12"))
     assert r.status_code == 422
     page = r.get_data(as_text=True)
-    assert "Enter a phone number we can read" in page
+    # Read as a number of the organisation's country, Kazakhstan, which it is not.
+    assert "This is not a valid phone number for Kazakhstan" in page
     assert 'id="phone-error"' in page and 'value="Aigerim Nurlanovna"' in page
     assert count(app, Contact) == 0
     assert count(app, AuditEntry) == 0
@@ -269,3 +270,30 @@ def test_admin_removes_another_name(app, client):
     assert r.status_code == 302
     assert count(app, OrganisationName) == 0
     assert count(app, AuditEntry, AuditEntry.action == "organisation.other_name_remove") == 1
+
+
+@pytest.mark.parametrize(
+    ("phone", "language", "message"),
+    [
+        ("+7 727 12", "en", "This is not a valid phone number for Kazakhstan (country code +7)"),
+        (
+            "+7 727 12",
+            "ru",
+            "Это недействительный номер телефона для страны «Казахстан» (код страны +7)",
+        ),
+        ("+7 727 12", "kk", "Бұл — «Қазақстан» елі үшін жарамсыз телефон нөмірі (ел коды +7)"),
+        ("+32 12", "en", "This is not a valid phone number for Belgium (country code +32)"),
+        ("+999 1234 5678", "en", "No country has the code this number starts with"),
+        ("call me", "en", "Enter a phone number we can read"),
+    ],
+)
+def test_a_phone_refused_by_the_numbering_rules_says_why(app, client, phone, language, message):
+    """A number that starts with + is never told to start with +."""
+    org_id = setup_org(app)
+    client.get(f"/language/{language}")
+    login(client, "admin@steppe.example")
+    r = client.post(f"/organisations/{org_id}/contacts/new", data=contact_form(phone=phone))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and message in page
+    assert "starting with +" not in page
+    assert count(app, Contact) == 0

@@ -40,7 +40,7 @@ def test_a_search_text_too_long_is_a_clear_400(client, directory):
         assert r.status_code == 400 and r.mimetype == "application/json"
         assert r.json == {
             "error": "Bad Request",
-            "message": "q: the search text is too long (at most 200 characters).",
+            "message": "q: The search text is too long: at most 200 characters.",
         }
     r = client.get("/api/v1/search", query_string={"q": "x" * MAX_QUERY_LENGTH})
     assert r.status_code == 200 and r.json["items"] == []
@@ -136,3 +136,24 @@ def test_behind_a_proxy_each_client_has_its_own_allowance(database_url, hops, se
     assert search_from("198.51.100.2") == (200 if separate else 429)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "per_page: Give a number from 1 to 100, not 500."),
+        ("ru", "per_page: Укажите число от 1 до 100, а не 500."),
+        ("kk", "per_page: 500 емес, 1-ден 100-ге дейінгі санды беріңіз."),
+    ],
+)
+def test_a_bad_search_parameter_is_explained_in_the_callers_language(client, language, message):
+    r = client.get(
+        "/api/v1/search", query_string={"per_page": "500"}, headers={"Accept-Language": language}
+    )
+    assert r.status_code == 400 and r.json["message"] == message
+    r = client.get(
+        "/api/v1/search", query_string={"sort": "best"}, headers={"Accept-Language": language}
+    )
+    assert r.status_code == 400 and r.json["message"].startswith("sort: 'best'")
+    if language != "en":
+        assert "not one of" not in r.json["message"]

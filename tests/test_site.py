@@ -1,5 +1,7 @@
 """The site as a whole: home, directory, error pages, headers, CSRF, rate limits, config."""
 
+import re
+
 import pytest
 
 from eukz_platform import create_app
@@ -123,7 +125,30 @@ def test_unexpected_errors_show_the_500_page(app):
 
     r = app.test_client().get("/boom")
     assert r.status_code == 500
-    assert "Internal Server Error" in r.get_data(as_text=True)
+    assert "500 — Something went wrong" in r.get_data(as_text=True)
+    r = app.test_client().get("/boom", headers={"Accept-Language": "kk"})
+    assert "500 — Бірдеңе дұрыс болмады" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "words"),
+    [
+        ("en", "404 — Page not found", "There is no page at this address"),
+        ("ru", "404 — Страница не найдена", "По этому адресу нет страницы"),
+        ("kk", "404 — Бет табылмады", "Бұл мекенжайда бет жоқ"),
+    ],
+)
+def test_error_pages_speak_the_readers_language(client, language, title, words):
+    html = client.get("/nowhere", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert title in html and words in html
+    assert "Not Found" not in html and "requested URL" not in html
+
+
+@pytest.mark.parametrize(("method", "path", "code"), [("post", "/", 405), ("get", "/nowhere", 404)])
+def test_no_english_error_name_is_left_on_a_russian_page(client, method, path, code):
+    html = getattr(client, method)(path, headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    title = re.search(r"<h1>(.*?)</h1>", html).group(1)
+    assert str(code) in title and not re.search(r"[A-Za-z]", title)
 
 
 def test_forms_refuse_a_post_without_csrf_token(database_url):

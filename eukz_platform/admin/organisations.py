@@ -34,6 +34,16 @@ from ..navigation import page_number
 from ..organisations import services as organisation_services
 from ..organisations import verification
 from . import bp
+from .groups import MEMBERSHIP_LABELS
+
+# The profile's fields a merge may fill in, by the labels of the registration form.
+MERGED_FIELD_LABELS = {
+    "acronym": _l("Acronym"),
+    "city": _l("City"),
+    "website": _l("Website"),
+    "description": _l("Description"),
+    "registration_number": _l("Registration number"),
+}
 
 PER_PAGE = 50
 REASON_MAX = 2000
@@ -368,6 +378,8 @@ def merge_organisation(org_id: int):
         candidates = search_organisations({"q": search.q.data}, per_page=20, exclude_id=keep.id)
     return render_template(
         "admin/organisations/merge.html",
+        membership_labels=MEMBERSHIP_LABELS,
+        field_labels=MERGED_FIELD_LABELS,
         keep=keep,
         search=search,
         candidates=candidates,

@@ -125,6 +125,10 @@ def _group_item(group, facts: queries.GroupFacts) -> schemas.WorkingGroup:
         url=site_url("groups.detail", slug=group.slug),
         priority=group.priority,
         purpose=group.purpose,
+        translations={
+            t.locale: schemas.GroupText(name=t.title, purpose=t.purpose)
+            for t in sorted(group.translations, key=lambda t: ("en", "ru", "kk").index(t.locale))
+        },
         moderated=group.moderated,
         coordinators=[
             schemas.Coordinator(

@@ -75,6 +75,11 @@ class Coordinator(TypedDict):
 MembersBySide = TypedDict("MembersBySide", {side.value: Count for side in Side})
 
 
+class GroupText(TypedDict):
+    name: str
+    purpose: str
+
+
 class WorkingGroup(TypedDict):
     slug: str
     kind: Literal["working_group"]
@@ -82,6 +87,10 @@ class WorkingGroup(TypedDict):
     url: Url
     priority: Annotated[int, Field(description="The Action Plan's priority.")]
     purpose: str
+    translations: Annotated[
+        dict[Literal["en", "ru", "kk"], GroupText],
+        Field(description="Its title and purpose in each language it is written in (en always)."),
+    ]
     moderated: bool
     coordinators: list[Coordinator]
     members_by_side: MembersBySide

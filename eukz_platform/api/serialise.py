@@ -161,12 +161,8 @@ def organisation_item(org: Organisation, related: Related) -> schemas.Organisati
 
 
 def contact_url(contact: Contact) -> str:
-    """The HTML page that shows the contact: its organisation's profile, or the directory."""
-    if contact.organisation_id is not None:
-        base = organisation_url(contact.organisation_id)
-    else:
-        base = site_url("directory.index")
-    return f"{base}#contact-{contact.id}"
+    """The HTML page that shows the contact: its own page."""
+    return site_url("directory.contact_page", contact_id=contact.id)
 
 
 def contact_item(contact: Contact, related: Related, viewer) -> schemas.Contact:

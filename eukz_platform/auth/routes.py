@@ -19,6 +19,10 @@ from .forms import (
 
 
 def _home_for(user) -> tuple[str, dict]:
+    """Where a person lands after signing in, unless a ``next`` page was given: the
+    secretariat on its console, an organisation's people on their organisation's profile."""
+    if user.is_secretariat:
+        return "admin.index", {}
     if user.organisation_id:
         return "organisations.profile", {"org_id": user.organisation_id}
     return "main.index", {}

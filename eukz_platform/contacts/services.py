@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 from email_validator import EmailNotValidError, validate_email
 from flask import abort
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 
-from .. import audit
+from .. import audit, phones
 from ..core.vocabulary import OTHER_COUNTRY
 from ..database import serialise
 from ..errors import DomainError
@@ -70,9 +69,7 @@ def problem_message(problem: Problem) -> str:
         "missing_name": lambda: _("Enter the contact's name."),
         "too_long": lambda: _("Use at most %(num)d characters.", num=p.get("max", 0)),
         "bad_email": lambda: _("Enter a valid email address, such as name@example.org."),
-        "bad_phone": lambda: _(
-            "Enter a phone number with its country code, starting with +, such as +32 2 546 9088."
-        ),
+        "bad_phone": lambda: phones.describe(p),
         "bad_visibility": lambda: _(
             "“%(value)s” is not a visibility: use public, members or private.",
             value=p.get("value", ""),
@@ -188,7 +185,9 @@ def clean(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         if cleaned["phone"] and "phone" not in refused:
             cleaned["phone_e164"] = _e164(cleaned["phone"])
             if cleaned["phone_e164"] is None:
-                problems.append(Problem("phone", "bad_phone"))
+                refused_phone = phones.problem(cleaned["phone"])
+                details = refused_phone.as_dict() if refused_phone else {}
+                problems.append(Problem("phone", "bad_phone", details))
     if "visibility" in values:
         raw = _text(values["visibility"])
         cleaned["visibility"] = None
@@ -348,11 +347,18 @@ ORGANISATION_AUDITED = ("name", "role", "email", "phone", "phone_e164", "visibil
 
 
 class InvalidPhone(DomainError):
-    """The phone number cannot be read as a number of any country."""
+    """The phone number is refused by the numbering rules; the message says why."""
 
     status = 422
     field = "phone"
-    message = _l("Enter a phone number we can read, with its country code such as +7 or +32.")
+
+    def __init__(self, problem: phones.PhoneProblem | None = None):
+        super().__init__()
+        self.problem = problem or phones.PhoneProblem(phones.UNREADABLE)
+
+    @property
+    def message(self) -> str:
+        return self.problem.message()
 
 
 def phone_region(org: Organisation) -> str | None:
@@ -364,7 +370,7 @@ def _apply(contact: Contact, org: Organisation, values: dict) -> None:
     phone = values.get("phone")
     e164 = to_e164(phone, phone_region(org)) if phone else None
     if phone and e164 is None:
-        raise InvalidPhone()
+        raise InvalidPhone(phones.problem(phone, phone_region(org)))
     contact.name = values["name"]
     contact.role = values.get("role")
     contact.email = values.get("email")

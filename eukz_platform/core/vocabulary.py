@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from babel import Locale
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 
@@ -58,7 +58,11 @@ class OrganisationStatus(StrEnum):
     CLOSED = "closed"
 
 
-SIDE_LABELS = {Side.EU: _l("EU"), Side.KAZAKHSTAN: _l("Kazakhstan"), Side.OTHER: _l("Other")}
+SIDE_LABELS = {
+    Side.EU: _l("EU"),
+    Side.KAZAKHSTAN: _l("Kazakhstan"),
+    Side.OTHER: lazy_pgettext("side", "Other"),
+}
 
 TYPE_LABELS = {
     OrganisationType.NGO: _l("Non-governmental organisation"),
@@ -69,7 +73,7 @@ TYPE_LABELS = {
     OrganisationType.FOUNDATION: _l("Foundation"),
     OrganisationType.MEDIA: _l("Media"),
     OrganisationType.PROFESSIONAL_BODY: _l("Professional body"),
-    OrganisationType.OTHER: _l("Other"),
+    OrganisationType.OTHER: lazy_pgettext("organisation type", "Other"),
 }
 
 EESC_GROUP_LABELS = {
@@ -135,7 +139,7 @@ def _locale() -> Locale:
 def country_name(code: str) -> str:
     """The country's name in the current language; "Other" for ZZ."""
     if code == OTHER_COUNTRY:
-        return str(_l("Other"))
+        return str(lazy_pgettext("country", "Other"))
     return _locale().territories.get(code, code)
 
 

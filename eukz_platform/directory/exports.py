@@ -1,4 +1,5 @@
-"""Downloads from the directory: the current search as CSV or JSON, and a contact's vCard.
+"""Downloads from the directory: the current search as CSV or JSON, and a contact's vCard
+(offered on the contact's own page, here too).
 
 An export takes the directory page's query string and holds only what the requester may see
 (the search service applies the visibility rules). It stops at EXPORT_CAP rows — 5,000, more
@@ -19,7 +20,7 @@ import re
 import unicodedata
 
 import vobject
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from .. import search, visibility
@@ -153,6 +154,16 @@ def _filename(name: str, contact_id: int) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()
     return f"{slug or 'contact'}-{contact_id}.vcf"
+
+
+@bp.get("/contacts/<int:contact_id>")
+def contact_page(contact_id: int):
+    """A contact's own page, with the vCard; a contact the viewer may not see is not found
+    (404), as if it did not exist."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or not visibility.can_see_contact_with_organisation(current_user, contact):
+        abort(404)
+    return render_template("directory/contact.html", contact=contact)
 
 
 @bp.get("/contacts/<int:contact_id>.vcf")

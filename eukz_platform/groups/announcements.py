@@ -50,14 +50,26 @@ def linkify(text: str | None) -> Markup:
     return Markup("").join(out)
 
 
-def post(group: WorkingGroup, by: User, title: str, body: str) -> Announcement:
-    """A co-chair of the group (or the secretariat) posts an announcement; subscribers are
-    mailed after the commit."""
+VERSION_COLUMNS = ("title_ru", "body_ru", "title_kk", "body_kk")
+
+
+def post(
+    group: WorkingGroup,
+    by: User,
+    title: str,
+    body: str,
+    versions: dict[str, str | None] | None = None,
+) -> Announcement:
+    """A co-chair of the group (or the secretariat) posts an announcement, with its Russian and
+    Kazakh versions where given (``versions``, by column); subscribers are mailed after the
+    commit, each in their language."""
     if not can_moderate(by, group):
         raise NotAllowed()
     announcement = Announcement(
         group_id=group.id, author_id=by.id, title=title.strip(), body=body.strip()
     )
+    for column in VERSION_COLUMNS:
+        setattr(announcement, column, ((versions or {}).get(column) or "").strip() or None)
     db.session.add(announcement)
     db.session.flush()
     audit.record(
@@ -67,7 +79,11 @@ def post(group: WorkingGroup, by: User, title: str, body: str) -> Announcement:
         announcement.id,
         f"{group.slug}: {announcement.title}",
         None,
-        {"title": announcement.title, "body": announcement.body},
+        {
+            "title": announcement.title,
+            "body": announcement.body,
+            **{column: getattr(announcement, column) for column in VERSION_COLUMNS},
+        },
     )
     db.session.commit()
     notifications.announcement_posted(announcement, group)

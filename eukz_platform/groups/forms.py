@@ -1,6 +1,7 @@
 """Forms of the working groups: join, decide, announce, schedule, register, notifications."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -63,14 +64,61 @@ class DecisionForm(Form):
     )
 
 
+VERSION_LOCALES = ("ru", "kk")
+
+
+def _optional_title(label):
+    return StringField(label, filters=[empty_to_none], validators=[Length(max=200)])
+
+
+def _optional_text(label, max_length: int, rows: int):
+    return TextAreaField(
+        label,
+        filters=[empty_to_none],
+        validators=[Length(max=max_length)],
+        render_kw={"rows": rows},
+    )
+
+
 class AnnouncementForm(Form):
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    """An announcement in English, with optional Russian and Kazakh versions."""
+
+    title = StringField(
+        lazy_pgettext("announcement", "Title"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=200)],
+    )
     body = TextAreaField(
         _l("Text"),
         filters=[strip],
         validators=[DataRequired(), Length(max=ANNOUNCEMENT_MAX)],
         render_kw={"rows": 8},
     )
+    title_ru = _optional_title(_l("Title in Russian"))
+    body_ru = _optional_text(_l("Text in Russian"), ANNOUNCEMENT_MAX, 8)
+    title_kk = _optional_title(_l("Title in Kazakh"))
+    body_kk = _optional_text(_l("Text in Kazakh"), ANNOUNCEMENT_MAX, 8)
+
+    def validate(self, extra_validators=None) -> bool:
+        """Besides each field's own checks: a version has both its title and its text."""
+        ok = super().validate(extra_validators)
+        for locale in VERSION_LOCALES:
+            title, body = self[f"title_{locale}"], self[f"body_{locale}"]
+            if title.data and not body.data:
+                body.errors.append(_l("Give the text of this version too, or no title."))
+                ok = False
+            elif body.data and not title.data:
+                title.errors.append(_l("Give the title of this version too, or no text."))
+                ok = False
+        return ok
+
+    def versions(self) -> dict[str, str | None]:
+        """The Russian and Kazakh texts, by column name."""
+        return {
+            f"{name}_{locale}": self[f"{name}_{locale}"].data
+            for locale in VERSION_LOCALES
+            for name in ("title", "body")
+        }
 
 
 # The years a meeting may be scheduled in: beyond them a date is a typo, and the first
@@ -92,7 +140,11 @@ class MeetingYears:
 class MeetingForm(Form):
     """A meeting; start and end are entered in the chosen time zone."""
 
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        lazy_pgettext("meeting", "Title"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=200)],
+    )
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default=DEFAULT_TIMEZONE)
     starts_at = DateTimeLocalField(
         _l("Starts"),
@@ -126,6 +178,10 @@ class MeetingForm(Form):
     agenda = TextAreaField(
         _l("Agenda"), filters=[empty_to_none], validators=[Length(max=AGENDA_MAX)]
     )
+    title_ru = _optional_title(_l("Title in Russian"))
+    agenda_ru = _optional_text(_l("Agenda in Russian"), AGENDA_MAX, 5)
+    title_kk = _optional_title(_l("Title in Kazakh"))
+    agenda_kk = _optional_text(_l("Agenda in Kazakh"), AGENDA_MAX, 5)
     registration_open = BooleanField(_l("Take registrations"))
     capacity = IntegerField(
         _l("Capacity (optional)"),
@@ -150,6 +206,12 @@ class MeetingForm(Form):
         if mode in (MeetingMode.ONLINE, MeetingMode.HYBRID) and not self.online_url.data:
             self.online_url.errors.append(_l("Give the link to join online."))
             ok = False
+        for locale in VERSION_LOCALES:
+            if self[f"agenda_{locale}"].data and not self[f"title_{locale}"].data:
+                self[f"title_{locale}"].errors.append(
+                    _l("Give the title of this version too, or no agenda.")
+                )
+                ok = False
         url = self.online_url.data
         if (
             url
@@ -172,6 +234,10 @@ class MeetingForm(Form):
             agenda=self.agenda.data,
             capacity=self.capacity.data,
             registration_open=self.registration_open.data,
+            title_ru=self.title_ru.data,
+            title_kk=self.title_kk.data,
+            agenda_ru=self.agenda_ru.data,
+            agenda_kk=self.agenda_kk.data,
         )
 
 

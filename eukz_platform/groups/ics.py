@@ -53,7 +53,7 @@ def _event(meeting: Meeting, group: WorkingGroup, show_link: bool) -> Event:
     event.add("dtstamp", utcnow())
     event.add("created", meeting.created_at)
     event.add("last-modified", meeting.updated_at)
-    event.add("summary", meeting.title)
+    event.add("summary", meeting.local_title)
     event.add("dtstart", local_time(meeting.starts_at, meeting.timezone))
     event.add("dtend", local_time(meeting.ends_at, meeting.timezone))
     event.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
@@ -71,8 +71,8 @@ def _event(meeting: Meeting, group: WorkingGroup, show_link: bool) -> Event:
         description.append(meeting.online_url)
     elif online and not show_link:
         description.append(link_withheld())
-    if meeting.agenda:
-        description.append(meeting.agenda)
+    if meeting.local_agenda:
+        description.append(meeting.local_agenda)
     description.append(page)
     event.add("description", "\n\n".join(description))
     return event

@@ -166,6 +166,10 @@ class MeetingData:
     agenda: str | None = None
     capacity: int | None = None
     registration_open: bool = False
+    title_ru: str | None = None
+    title_kk: str | None = None
+    agenda_ru: str | None = None
+    agenda_kk: str | None = None
 
 
 def get_or_404(group: WorkingGroup, meeting_id: int) -> Meeting:
@@ -201,6 +205,8 @@ def _times(data: MeetingData, previous_start: datetime | None) -> tuple[datetime
 def _snapshot(meeting: Meeting) -> dict:
     return {
         "title": meeting.title,
+        "title_ru": meeting.title_ru,
+        "title_kk": meeting.title_kk,
         "starts_at": meeting.starts_at,
         "ends_at": meeting.ends_at,
         "timezone": meeting.timezone,
@@ -224,6 +230,10 @@ def _apply(meeting: Meeting, data: MeetingData, starts: datetime, ends: datetime
     meeting.agenda = data.agenda or None
     meeting.capacity = data.capacity or None
     meeting.registration_open = bool(data.registration_open)
+    for locale in ("ru", "kk"):
+        title = (getattr(data, f"title_{locale}") or "").strip()
+        setattr(meeting, f"title_{locale}", title or None)
+        setattr(meeting, f"agenda_{locale}", getattr(data, f"agenda_{locale}") or None)
 
 
 def _cancelled_now(meeting: Meeting) -> bool:
@@ -302,13 +312,23 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
     for user in people:
         mailing.send(
             user,
-            lambda: _("Cancelled: %(title)s", title=meeting.title),
+            lambda: _("Cancelled: %(title)s", title=meeting.local_title),
             "group_meeting_cancelled",
             meeting=meeting,
             group=meeting.group,
             link=site_url("groups.meeting", slug=meeting.group.slug, meeting_id=meeting.id),
         )
     return meeting
+
+
+def cancellation_audience(meeting: Meeting, by: User) -> tuple[int, int]:
+    """Who ``cancel`` would tell, for the co-chair to confirm first: the number of people
+    registered or waiting (with an active account), and of their organisations."""
+    if not can_moderate(by, meeting.group):
+        raise NotAllowed()
+    people = [r.user for r in registrations(meeting) if r.user.active]
+    organisations = {user.organisation_id for user in people if user.organisation_id}
+    return len(people), len(organisations)
 
 
 # Registrations --------------------------------------------------------------------------
@@ -446,7 +466,7 @@ def _tell_promoted(registration: MeetingRegistration) -> None:
     meeting = registration.meeting
     mailing.send(
         registration.user,
-        lambda: _("You have a place at “%(title)s”", title=meeting.title),
+        lambda: _("You have a place at “%(title)s”", title=meeting.local_title),
         "group_registration_promoted",
         meeting=meeting,
         group=meeting.group,

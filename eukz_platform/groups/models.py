@@ -64,6 +64,17 @@ class WorkingGroupTranslation(db.Model):
     group: Mapped[WorkingGroup] = relationship(back_populates="translations")
 
 
+def in_language(record, attr: str, locale: str | None = None) -> str | None:
+    """``record.<attr>`` in the reader's language (``<attr>_ru``, ``<attr>_kk``) where it was
+    given, else the English text."""
+    wanted = locale or str(get_locale() or "en")
+    if wanted != "en":
+        translated = getattr(record, f"{attr}_{wanted}", None)
+        if translated:
+            return translated
+    return getattr(record, attr)
+
+
 class MembershipStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
@@ -158,9 +169,24 @@ class Announcement(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Optional Russian and Kazakh versions; English is shown where one is missing.
+    title_ru: Mapped[str | None] = mapped_column(String(200))
+    title_kk: Mapped[str | None] = mapped_column(String(200))
+    body_ru: Mapped[str | None] = mapped_column(Text)
+    body_kk: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User | None] = relationship()
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language, falling back to English."""
+        return in_language(self, "title")
+
+    @property
+    def local_body(self) -> str:
+        """The text in the reader's language, falling back to English."""
+        return in_language(self, "body")
 
 
 class MeetingMode(StrEnum):
@@ -179,6 +205,11 @@ class Meeting(db.Model):
         ForeignKey("working_group.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
+    # Optional Russian and Kazakh versions; English is shown where one is missing.
+    title_ru: Mapped[str | None] = mapped_column(String(200))
+    title_kk: Mapped[str | None] = mapped_column(String(200))
+    agenda_ru: Mapped[str | None] = mapped_column(Text)
+    agenda_kk: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
@@ -196,6 +227,16 @@ class Meeting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     group: Mapped[WorkingGroup] = relationship()
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language, falling back to English."""
+        return in_language(self, "title")
+
+    @property
+    def local_agenda(self) -> str | None:
+        """The agenda in the reader's language, falling back to English."""
+        return in_language(self, "agenda")
 
 
 class RegistrationStatus(StrEnum):

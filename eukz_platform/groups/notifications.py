@@ -109,7 +109,7 @@ def announcement_posted(announcement: Announcement, group: WorkingGroup) -> int:
     """Mail the group's subscribers a new announcement."""
     return _send_to_subscribers(
         group,
-        lambda: _("%(group)s: %(title)s", group=group.title, title=announcement.title),
+        lambda: _("%(group)s: %(title)s", group=group.title, title=announcement.local_title),
         "group_announcement",
         announcement=announcement,
         link=site_url("groups.detail", slug=group.slug),
@@ -120,7 +120,9 @@ def meeting_scheduled(meeting: Meeting, group: WorkingGroup) -> int:
     """Mail the group's subscribers a new meeting."""
     return _send_to_subscribers(
         group,
-        lambda: _("%(group)s: new meeting “%(title)s”", group=group.title, title=meeting.title),
+        lambda: _(
+            "%(group)s: new meeting “%(title)s”", group=group.title, title=meeting.local_title
+        ),
         "group_meeting",
         meeting=meeting,
         link=site_url("groups.meeting", slug=group.slug, meeting_id=meeting.id),

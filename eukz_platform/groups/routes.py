@@ -182,7 +182,13 @@ def new_announcement(slug: str):
     _require_moderator(group)
     form = AnnouncementForm()
     if form.validate_on_submit():
-        announcements.post(group, by=current_user, title=form.title.data, body=form.body.data)
+        announcements.post(
+            group,
+            by=current_user,
+            title=form.title.data,
+            body=form.body.data,
+            versions=form.versions(),
+        )
         flash(_("The announcement is posted."), "success")
         return redirect(url_for("groups.detail", slug=group.slug, _anchor="announcements"))
     return render_template("groups/announcement_form.html", group=group, form=form), _status(form)
@@ -220,6 +226,10 @@ def _initial(meeting: Meeting) -> dict:
         "place": meeting.place,
         "online_url": meeting.online_url,
         "agenda": meeting.agenda,
+        "title_ru": meeting.title_ru,
+        "title_kk": meeting.title_kk,
+        "agenda_ru": meeting.agenda_ru,
+        "agenda_kk": meeting.agenda_kk,
         "capacity": meeting.capacity,
         "registration_open": meeting.registration_open,
     }
@@ -249,12 +259,26 @@ def edit_meeting(slug: str, meeting_id: int):
     ), _status(form)
 
 
-@bp.post("/<slug>/meetings/<int:meeting_id>/cancel")
+@bp.route("/<slug>/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_meeting(slug: str, meeting_id: int):
+    """GET: the confirmation, saying who will be told; POST (its button): cancel and tell them."""
     group = services.get_by_slug_or_404(slug)
     meeting = meetings.get_or_404(group, meeting_id)
     back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    if request.method == "GET":
+        _require_moderator(group)
+        with domain_errors(back=back):
+            if meeting.cancelled_at is not None:
+                raise meetings.MeetingCancelled(_("This meeting was already cancelled."))
+            people, organisations = meetings.cancellation_audience(meeting, by=current_user)
+        return render_template(
+            "groups/cancel_meeting.html",
+            group=group,
+            meeting=meeting,
+            people=people,
+            organisations=organisations,
+        )
     with domain_errors(back=back):
         meetings.cancel(meeting, by=current_user)
     flash(_("The meeting is cancelled."), "success")

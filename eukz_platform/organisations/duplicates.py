@@ -10,6 +10,8 @@ Beyond that, while registering, a near match is shown before anything is created
 - the same website domain (``www.``, the scheme, the port and the path do not count).
 
 The person can go on ("Register anyway") or ask to be added to the existing organisation.
+An exact duplicate name cannot be registered; the organisation that has it is shown with the
+same offer to ask to be added.
 The request is kept and the person is mailed a link to confirm their email address; once
 they follow it, the request (their name, email and message) is mailed to the organisation's
 admins, once, so that nobody can send the admins mail in someone else's name. No account is
@@ -27,13 +29,13 @@ from flask import (
     request,
 )
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from .. import mailing, search, visibility
 from ..auth import tokens
 from ..core.models import AskToJoinRequest, Organisation
-from ..core.name_keys import same_name
+from ..core.name_keys import name_key, name_skeleton, same_name
 from ..database import utcnow
 from ..errors import Conflict, NotFound
 from ..extensions import db
@@ -99,6 +101,28 @@ def _same_name(name: str) -> list[Organisation]:
         if any(folded_key(n) == key for n in names):
             found.append(org)
     return found
+
+
+def same_name_listed(name: str) -> list[Organisation]:
+    """Organisations verified or awaiting verification with exactly this name (case, accents,
+    spaces and look-alike letters aside), which the registration service refuses: the person
+    may ask to be added to one of them instead."""
+    if not (name or "").strip():
+        return []
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(
+                or_(
+                    Organisation.name_key == name_key(name),
+                    Organisation.name_skeleton == name_skeleton(name),
+                ),
+                visibility.visible_organisations(visibility.DUPLICATE_CHECK),
+            )
+            .order_by(Organisation.id)
+            .limit(MAX_MATCHES)
+        )
+    )
 
 
 def _same_domain(website: str | None) -> list[Organisation]:

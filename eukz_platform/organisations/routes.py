@@ -43,6 +43,7 @@ def register():
         flash(_("You are already registered. Log out to register another organisation."), "info")
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    same_name = []
     if request.method == "POST":
         wait = registration_limit.seconds_to_wait()
         if wait is not None:
@@ -60,7 +61,10 @@ def register():
             )
             return page, status, {"Retry-After": str(wait)}
     if form.validate_on_submit():
-        matches = duplicates.matches_to_confirm(form)
+        # An exact duplicate name is refused below; its organisation is shown instead of
+        # near matches, with the offer to ask to be added to it.
+        same_name = duplicates.same_name_listed(form.name.data)
+        matches = [] if same_name else duplicates.matches_to_confirm(form)
         if matches:
             return _register_page(form, matches=matches)
         try:
@@ -75,7 +79,7 @@ def register():
             registration_limit.count_completed()
             session["registered_email"] = form.email.data
             return redirect(url_for("organisations.check_your_inbox"))
-    return _register_page(form, 422 if form.errors else 200)
+    return _register_page(form, 422 if form.errors else 200, same_name=same_name)
 
 
 @bp.get("/register/check-your-inbox")

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from ..core.vocabulary import COUNTRY_CODES, EESCGroup, OrganisationType, Sector, Side
@@ -60,11 +62,20 @@ class BadQuery(DomainError):
 
 
 class BadParameter(BadQuery):
-    """A query parameter that is unknown, or whose value is not allowed; named in the message."""
+    """A query parameter that is unknown, or whose value is not allowed; named in the message
+    before the reason (a whole sentence, in the caller's language)."""
 
     def __init__(self, name: str, message: str):
         super().__init__(f"{name}: {message}")
         self.name = name
+
+
+def _empty() -> str:
+    return _("Give a value, or leave the parameter out.")
+
+
+def _not_one_of(value: str, choices: Iterable[str]) -> str:
+    return _("%(value)s is not one of: %(choices)s.", value=repr(value), choices=", ".join(choices))
 
 
 class QueryTooLong(BadParameter):
@@ -72,7 +83,12 @@ class QueryTooLong(BadParameter):
 
     def __init__(self):
         super().__init__(
-            "q", f"the search text is too long (at most {MAX_QUERY_LENGTH} characters)."
+            "q",
+            ngettext(
+                "The search text is too long: at most %(num)d character.",
+                "The search text is too long: at most %(num)d characters.",
+                MAX_QUERY_LENGTH,
+            ),
         )
 
 
@@ -82,7 +98,7 @@ def _given(args: MultiDict, name: str, strict: bool) -> str | None:
     if raw is not None and not strict:
         raw = raw.strip()
     if raw == "" and strict:
-        raise BadParameter(name, "is empty: give a value, or leave the parameter out.")
+        raise BadParameter(name, _empty())
     return raw or None
 
 
@@ -91,11 +107,13 @@ def _int(args: MultiDict, name: str, default: int, high: int, strict: bool) -> i
     if raw is None:
         return default
     if not WHOLE_NUMBER.fullmatch(raw):
-        raise BadParameter(name, f"{raw!r} is not a whole number.")
+        raise BadParameter(name, _("%(value)s is not a whole number.", value=repr(raw)))
     # A page number has a few digits: longer ones are out of range, not read (Python refuses
     # to read an integer of thousands of digits).
     if len(raw) > 9 or not 1 <= int(raw) <= high:
-        raise BadParameter(name, f"must be between 1 and {high}, not {raw[:20]}.")
+        raise BadParameter(
+            name, _("Give a number from 1 to %(high)d, not %(value)s.", high=high, value=raw[:20])
+        )
     return int(raw)
 
 
@@ -108,7 +126,7 @@ def _values(args: MultiDict, name: str, strict: bool) -> list[str]:
         if value:
             seen.setdefault(value, None)
         elif strict:
-            raise BadParameter(name, "is empty: give a value, or leave the parameter out.")
+            raise BadParameter(name, _empty())
     return list(seen)
 
 
@@ -118,13 +136,15 @@ def _facet(args: MultiDict, name: str, strict: bool) -> list[str]:
     if choices is None:
         for slug in values:
             if not SLUG.match(slug):
-                raise BadParameter(name, f"{slug!r} is not a working group's slug.")
+                raise BadParameter(
+                    name, _("%(value)s is not a working group's slug.", value=repr(slug))
+                )
         return values
     if name == "country":
         values = [v.upper() if v.islower() or not strict else v for v in values]
     for value in values:
         if value not in choices:
-            raise BadParameter(name, f"{value!r} is not one of " + ", ".join(choices) + ".")
+            raise BadParameter(name, _not_one_of(value, choices))
     return values
 
 
@@ -132,7 +152,9 @@ def _verified(args: MultiDict, strict: bool) -> bool | None:
     values = {v if strict else v.lower() for v in _values(args, "verified", strict)}
     for value in values:
         if value not in ("true", "false"):
-            raise BadParameter("verified", f"{value!r} is neither 'true' nor 'false'.")
+            raise BadParameter(
+                "verified", _("%(value)s is neither “true” nor “false”.", value=repr(value))
+            )
     if len(values) != 1:
         return None  # none given, or both: no filter
     return values.pop() == "true"
@@ -167,12 +189,16 @@ class SearchQuery:
         allowed = tuple(allowed)
         for name, value in args.items(multi=True):
             if "\x00" in value:
-                raise BadParameter(name, "contains a NUL character.")
+                raise BadParameter(name, _("The value contains a NUL character."))
         if strict:
             for name in args:
                 if name not in allowed:
                     raise BadParameter(
-                        name, "unknown parameter. Known: " + ", ".join(allowed) + "."
+                        name,
+                        _(
+                            "There is no such parameter. Those known are: %(known)s.",
+                            known=", ".join(allowed),
+                        ),
                     )
         q = (args.get("q") or "").strip() if "q" in allowed else ""
         if len(q) > MAX_QUERY_LENGTH:
@@ -185,7 +211,7 @@ class SearchQuery:
         if "sort" in allowed:
             sort = _given(args, "sort", strict) or "relevance"
             if sort not in SORTS:
-                raise BadParameter("sort", f"{sort!r} is not one of " + ", ".join(SORTS) + ".")
+                raise BadParameter("sort", _not_one_of(sort, SORTS))
             query.sort = sort
         for name, (attr, _choices) in FACETS.items():
             if name in allowed:
@@ -200,28 +226,35 @@ class SearchQuery:
         in code (not from a query string) is checked here; BadQuery for anything it does not
         take."""
         if not isinstance(self.q, str):
-            raise BadParameter("q", "must be text.")
+            raise BadParameter("q", _("The search text must be text."))
         if len(self.q) > MAX_QUERY_LENGTH:
             raise QueryTooLong()
         if self.sort not in SORTS:
-            raise BadParameter("sort", f"{str(self.sort)[:40]!r} is not one of {', '.join(SORTS)}.")
+            raise BadParameter("sort", _not_one_of(str(self.sort)[:40], SORTS))
         for name, value, high in (
             ("page", self.page, MAX_PAGE),
             ("per_page", self.per_page, MAX_PER_PAGE),
         ):
             if not isinstance(value, int) or not 1 <= value <= high:
-                raise BadParameter(name, f"must be between 1 and {high}.")
+                raise BadParameter(name, _("Give a number from 1 to %(high)d.", high=high))
         if (self.page - 1) * self.per_page >= MAX_OFFSET:
             raise BadParameter(
-                "page", f"only the first {MAX_OFFSET:,} results can be paged through."
+                "page",
+                ngettext(
+                    "Only the first %(num)d result can be paged through.",
+                    "Only the first %(num)d results can be paged through.",
+                    MAX_OFFSET,
+                ),
             )
         if self.verified not in (None, True, False):
-            raise BadParameter("verified", "must be true or false.")
+            raise BadParameter("verified", _("Give true or false."))
         checked = replace(self)
         for name, (attr, choices) in FACETS.items():
             values = [str(v) for v in getattr(self, attr)]
             for value in values:
                 if not (SLUG.match(value) if choices is None else value in choices):
-                    raise BadParameter(name, f"{value[:80]!r} is not one of the choices.")
+                    raise BadParameter(
+                        name, _("%(value)s is not one of the choices.", value=repr(value[:80]))
+                    )
             setattr(checked, attr, sorted(set(values)))
         return checked

@@ -34,6 +34,7 @@ from functools import lru_cache, partial
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.sql import visitors
 
 from .. import visibility
@@ -43,7 +44,7 @@ from ..extensions import db
 from ..groups.models import WorkingGroup, WorkingGroupTranslation
 from . import (
     COUNT_CAP,
-    BadQuery,
+    BadParameter,
     Hit,
     SearchQuery,
     SearchResult,
@@ -60,10 +61,10 @@ from .terms import CLOSE_MAX_WORDS, Terms, close_text, parse_terms  # noqa: F401
 # Ranking reads every match (bm25: a few microseconds each on SQLite): up to this many matches
 # are ranked whole; beyond, the names that match come first, then the rest.
 RANK_ALL = 250
-# The close-name pass (PostgreSQL, when nothing matches as written) looks for names close to
-# the search text: the names holding the index's words closest to its words
-# (engines/postgresql.py), the first CLOSE_CANDIDATES met ranked by how close they are to the
-# text (``SEARCH_CLOSE_CANDIDATES`` in the config).
+# The close-name pass (when nothing matches as written) looks for names close to the search
+# text: the names holding the index's words closest to its words (engines/postgresql.py by
+# trigrams, engines/sqlite.py by edit distance), the first CLOSE_CANDIDATES met ranked by how
+# close they are to the text (``SEARCH_CLOSE_CANDIDATES`` in the config).
 CLOSE_CANDIDATES = 100
 
 
@@ -247,7 +248,7 @@ def _shown(page, engine: Engine, joined: sa.FromClause) -> tuple[list, sa.FromCl
 def _hits(shape: HitsShape) -> Compiled:
     """The page of hits, the capped count, the index generation and the groups: one statement.
 
-    ``close``: the names close to the search text (PostgreSQL, when nothing matched), of the
+    ``close``: the names close to the search text (when nothing matched), of the
     first ``CLOSE_CANDIDATES`` + 1 met (``engine.close_found``). Segments that do not apply
     to this search get ``LIMIT 0`` (decided once, from the capped count), so the database
     does not read them.
@@ -468,11 +469,16 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     groups = _parse_groups(engine.listed(meta.groups))
     unknown = [g for g in query.groups if g not in groups]
     if unknown:
-        raise BadQuery(f"unknown group: {unknown[0]}")
+        raise BadParameter(
+            "group", _("No working group has the slug %(slug)s.", slug=repr(unknown[0]))
+        )
     total = meta.total
     cap = COUNT_CAP
     close_mode = False
+    close_values = None
     if terms and not total and engine.finds_close_names and engine.params.get("close"):
+        close_values = engine.close_params()
+    if close_values is not None:
         # Nothing as written: names close to it (a misspelling), without facets.
         close_shape = HitsShape(
             engine,
@@ -484,7 +490,7 @@ def run(query: SearchQuery, viewer) -> SearchResult:
             close=True,
             close_candidates=_close_candidates(),
         )
-        close = engine.execute(_hits(close_shape), params)
+        close = engine.execute(_hits(close_shape), {**params, **close_values})
         if close[0].total:
             rows, total, close_mode = close, close[0].total, True
             cap = close_shape.close_candidates

@@ -9,10 +9,10 @@ from .folding import fold_words
 
 # The last word is also matched as a prefix ("energ" finds "energy") from this length on.
 MIN_PREFIX = 3
-# The close-name pass (PostgreSQL, when nothing matches as written) compares each word of the
+# The close-name pass (when nothing matches as written) compares each word of the
 # search text with the words of the index. Only words of CLOSE_MIN_WORD to CLOSE_MAX_WORD
 # letters take part ("al" is close to too many words to tell; longer ones are not names'), the
-# first CLOSE_MAX_WORDS of them (engines/postgresql.py).
+# first CLOSE_MAX_WORDS of them (engines/postgresql.py, engines/sqlite.py).
 CLOSE_MIN_WORD = 4
 CLOSE_MAX_WORD = 24
 CLOSE_MAX_WORDS = 3

@@ -158,6 +158,11 @@ class Engine(ABC):
     def listed(self, value) -> list:
         """What ``json_list`` gathered, as a Python list (empty when there was nothing)."""
 
+    def close_params(self) -> dict | None:
+        """Values the close-name pass needs besides ``params``, looked up when it runs; None
+        when it can find nothing."""
+        return {}
+
     def close_found(self, where: sa.ColumnElement[bool], columns: list, limit: int) -> sa.CTE:
         """The documents whose names are close to the search text (``finds_close_names``)."""
         raise NotImplementedError(f"{self.name} does not look for close names")
