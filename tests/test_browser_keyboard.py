@@ -9,6 +9,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
+from eukz_platform.core.models import Organisation
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import WorkingGroup
 from eukz_platform.seeding import ensure_groups_and_contacts
@@ -94,8 +95,12 @@ def test_registering_with_the_keyboard_in_russian(app, page, ru):  # noqa: F811
     expect(consent).to_be_checked()
     tab_to(page, page.get_by_role("button", name=ru("Register")))
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Степной зелёный союз")
+    # Registered: the same answer whoever registers, "check your inbox", in Russian.
+    expect(page.get_by_role("heading", level=1)).to_have_text(ru("Check your inbox"))
     assert page.console_errors == []
+    with app.app_context():
+        org = db.session.scalar(db.select(Organisation).where(Organisation.city == "Алматы"))
+        assert org.name == "Степной зелёный союз" and org.type.value == "ngo"
 
 
 def test_searching_the_directory_with_a_facet_by_keyboard_on_a_phone(app, page, ru):  # noqa: F811

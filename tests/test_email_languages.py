@@ -123,6 +123,7 @@ def world(ctx):
         "organisation_rejected": {"organisation": org, "reason": PERSON, "link": link},
         "organisation_suspended": {"organisation": org, "reason": PERSON},
         "organisation_verified": {"organisation": org, "link": link},
+        "registration_attempt": {"user": user, "login_link": link, "reset_link": link},
         "reset_password": {"user": user, "link": link, "minutes": 21},
     }
     return readers, contexts

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from eukz_platform.auth.models import Role, User
 from eukz_platform.core.models import Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus, Side
-from eukz_platform.extensions import db
+from eukz_platform.extensions import db, limiter
 from eukz_platform.organisations import services
 from eukz_platform.organisations.registration_numbers import bin_is_valid
 
@@ -297,6 +297,8 @@ def limited_client(database_url):
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True}
     )
     assert app.config["RATELIMIT_REGISTER"] == "20 per day"
+    with app.app_context():
+        limiter.reset()  # counts left by other apps of this process (same storage, same address)
     yield app, app.test_client()
     empty_all_tables(app)
 

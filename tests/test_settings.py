@@ -158,7 +158,7 @@ def test_good_settings_run_the_commands(tmp_path):
     assert upgraded.returncode == 0, upgraded.stderr
     seeded = flask("seed", **env)
     assert seeded.returncode == 0, seeded.stderr
-    assert "seed: 7 rows added" in seeded.stdout
+    assert "seed: 17 rows added" in seeded.stdout
 
 
 PRODUCTION = {"SECRET_KEY": SECRET, "SITE_URL": "https://platform.example.eu"}

@@ -21,22 +21,17 @@ from ..audit import AuditEntry
 from ..auth import services as auth_services
 from ..auth import standing
 from ..auth.models import Role, User
+from ..auth.twofactor import WrongPassword
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
-from ..errors import Conflict, DomainError, NotAllowed
+from ..errors import Conflict, NotAllowed
 from ..extensions import db
 from ..groups.models import Meeting, MeetingRegistration
 from ..permissions import is_admin_of
 from . import records
 
 logger = logging.getLogger(__name__)
-
-
-class WrongPassword(DomainError):
-    status = 403
-    field = "password"
-    message = _l("The password is not right.")
 
 
 class NewEmailTaken(Conflict):

@@ -7,7 +7,8 @@ an id, taken from its ``X-Request-ID`` header when that is short and safe, made 
 in every line logged while the request is served, echoed in the response's ``X-Request-ID`` and
 shown on error pages, so a person's report can be matched with the log. One line per request
 says what was asked and answered, with the signed-in person's id, never their name or email;
-``/healthz`` and ``/metrics``, asked every few seconds by machines, are logged at debug level.
+``/healthz``, ``/readyz`` and ``/metrics``, asked every few seconds by machines, are logged
+at debug level.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]"
 _EMAIL = re.compile(rf"({_LOCAL}){_LOCAL}*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)")
 
 # Asked every few seconds by load balancers and Prometheus: logged at debug level only.
-QUIET_PATHS = frozenset({"/healthz", "/metrics"})
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 access_logger = logging.getLogger("eukz_platform.requests")
 
