@@ -23,7 +23,8 @@ from .extensions import db, limiter
 logger = logging.getLogger(__name__)
 
 # The error pages' titles, and what they say when the error brings no words of its own (the
-# HTTP library's are English): in the reader's language. The API keeps the HTTP names.
+# HTTP library's are English): in the reader's language. The API keeps the HTTP names as its
+# "error" and says these in its "message".
 PAGE_TEXTS = {
     400: (
         _l("Bad request"),
@@ -117,15 +118,17 @@ def domain_errors(back: str, category: str | None = None) -> Iterator[None]:
 
 
 def _render(code: int, name: str, description: str, retry_after: int | None = None):
+    title, default_description = PAGE_TEXTS.get(code, (name, ""))
+    known = default_exceptions.get(code)
+    if not description or (known is not None and description == known.description):
+        description = str(default_description) or description
     if request.path.startswith("/api/"):
+        # "error": the HTTP name, the same in every language, for programs; "message": for
+        # people, in the reader's language.
         return {"error": name, "message": description}, code
     if request_ctx.url_adapter is None:
         # Refused before routing (a host not in TRUSTED_HOSTS): no page can link anywhere.
         return escape(f"{code} {name}: {description}"), code
-    title, default_description = PAGE_TEXTS.get(code, (name, ""))
-    known = default_exceptions.get(code)
-    if not description or (known is not None and description == known.description):
-        description = default_description or description
     return render_template(
         "errors/error.html",
         code=code,

@@ -289,3 +289,28 @@ def test_a_kept_page_says_it_varies_too(app, client, directory):
 
 def test_static_files_do_not_vary_with_the_language(client):
     assert "Accept-Language" not in client.get("/static/css/site.css").headers.get("Vary", "")
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "No organisation has the id 999999."),
+        ("ru", "Нет организации с идентификатором 999999."),
+        ("kk", "999999 идентификаторы бар ұйым жоқ."),
+    ],
+)
+def test_an_api_error_says_its_message_in_the_readers_language(client, language, message):
+    r = client.get("/api/v1/organisations/999999", headers={"Accept-Language": language})
+    assert r.status_code == 404
+    body = r.get_json()
+    assert body["error"] == "Not Found"  # for programs: the same in every language
+    assert body["message"] == message
+
+
+def test_an_api_error_without_words_of_its_own_is_said_in_the_readers_language(client):
+    r = client.get("/api/v1/no-such-thing", headers={"Accept-Language": "kk"})
+    assert r.status_code == 404
+    assert r.get_json() == {
+        "error": "Not Found",
+        "message": "Бұл мекенжайда бет жоқ немесе ол Сізге көрсетілмейді. Мекенжайды тексеріңіз.",
+    }

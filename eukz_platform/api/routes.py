@@ -11,6 +11,7 @@ import hashlib
 import json
 
 from flask import Response, abort, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import search
@@ -97,7 +98,7 @@ def organisation(org_id: int):
     _query(())
     org = queries.organisation(org_id, current_user) if org_id <= MAX_ID else None
     if org is None:
-        abort(404, description=f"No organisation has the id {org_id}.")
+        abort(404, description=_("No organisation has the id %(id)s.", id=org_id))
     contacts = queries.contacts_of(org, current_user)
     related = related_for([org], contacts)
     item = organisation_item(org, related)
@@ -164,7 +165,7 @@ def working_group(slug: str):
     # Only a slug's characters reach the database (not, say, a NUL byte).
     group = queries.group_by_slug(slug) if SLUG.match(slug) else None
     if group is None:
-        abort(404, description=f"No working group has the slug {slug!r}.")
+        abort(404, description=_("No working group has the slug “%(slug)s”.", slug=slug))
     facts = queries.group_facts([group.id], current_user)
     item = _group_item(group, facts)
     item["members"] = [
