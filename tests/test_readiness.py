@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from eukz_platform import create_app
-from eukz_platform.extensions import db
+from eukz_platform.extensions import db, limiter
 
 from .servers import free_port
 
@@ -111,9 +111,14 @@ def test_readiness_is_not_rate_limited(database_url):
         }
     )
     client = app.test_client()
-    assert [client.get("/readyz").status_code for _ in range(5)] == [200] * 5
-    # the same limit holds elsewhere: it is the route that is exempt
-    assert [client.get("/privacy").status_code for _ in range(3)] == [200, 200, 429]
+    try:
+        assert [client.get("/readyz").status_code for _ in range(5)] == [200] * 5
+        # the same limit holds elsewhere: it is the route that is exempt
+        assert [client.get("/privacy").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        # Flask-Limiter keeps default limits on its one extension object, for every app made
+        # after in this process: the other tests' apps must not inherit this one's.
+        limiter.limit_manager.set_default_limits([])
 
 
 def test_readiness_logs_nothing_at_info_when_ready(client, caplog):
