@@ -438,6 +438,7 @@ def measure_service(url: str) -> dict:
 def signed_in_users(n: int) -> list:
     """One user for each of the first ``n`` verified organisations, with the organisation
     loaded as the app loads it for a signed-in request."""
+    from flask import current_app
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload
     from werkzeug.security import generate_password_hash
@@ -463,6 +464,9 @@ def signed_in_users(n: int) -> list:
             organisation_id=org_id,
             email_confirmed_at=utcnow(),
             password_hash=password,
+            # agreed to the privacy notice in force, as anyone who signed in before has
+            privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            privacy_consent_at=utcnow(),
         )
         for org_id in ids
     )
@@ -519,6 +523,9 @@ def gunicorn(url: str, secret: str, page_cache: bool = True):
         "SITE_URL": f"http://127.0.0.1:{port}",
         "FLASK_RATELIMIT_ENABLED": "false",
         "DIRECTORY_PAGE_CACHE": "true" if page_cache else "false",
+        # gunicorn reads gunicorn.conf.py here, which refuses to serve production's static
+        # files unbuilt: these runs ask for pages only (measure_page_weight builds them).
+        "STATIC_BUILD": "false",
         **observability_env(),
     }
     process = subprocess.Popen(
