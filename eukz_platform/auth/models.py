@@ -81,7 +81,9 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         if not self.session_key:
-            raise NotImplementedError("Sign people in through auth.sessions.begin")
+            # A programming error, not a missing feature: every sign-in goes through
+            # auth.sessions.begin, which gives the user its session key.
+            raise RuntimeError("Sign people in through auth.sessions.begin")
         return self.session_key
 
     def set_password(self, password: str) -> None:
