@@ -117,6 +117,33 @@ OTHER_CENTRAL_ASIA = ("KG", "TJ", "TM", "UZ")
 OTHER_COUNTRY = "ZZ"
 COUNTRY_CODES = (*EU_MEMBER_STATES, KAZAKHSTAN, *OTHER_CENTRAL_ASIA, OTHER_COUNTRY)
 
+# Kazakhstan's regions (oblystar) and its cities of republican significance, by their ISO 3166-2
+# codes, in the order of the codes.
+KAZAKHSTAN_REGIONS = {
+    "KZ-10": _l("Abai Region"),
+    "KZ-11": _l("Akmola Region"),
+    "KZ-15": _l("Aktobe Region"),
+    "KZ-19": _l("Almaty Region"),
+    "KZ-23": _l("Atyrau Region"),
+    "KZ-27": _l("West Kazakhstan Region"),
+    "KZ-31": _l("Jambyl Region"),
+    "KZ-33": _l("Jetisu Region"),
+    "KZ-35": _l("Karaganda Region"),
+    "KZ-39": _l("Kostanay Region"),
+    "KZ-43": _l("Kyzylorda Region"),
+    "KZ-47": _l("Mangystau Region"),
+    "KZ-55": _l("Pavlodar Region"),
+    "KZ-59": _l("North Kazakhstan Region"),
+    "KZ-61": _l("Turkistan Region"),
+    "KZ-62": _l("Ulytau Region"),
+    "KZ-63": _l("East Kazakhstan Region"),
+    "KZ-71": _l("Astana"),
+    "KZ-75": _l("Almaty"),
+    "KZ-79": _l("Shymkent"),
+}
+REGION_CODES = tuple(KAZAKHSTAN_REGIONS)
+CITIES_OF_REPUBLICAN_SIGNIFICANCE = ("KZ-71", "KZ-75", "KZ-79")
+
 # Working languages offered: the EU's 24 official languages and those of Central Asia.
 LANGUAGE_CODES = (
     "en ru kk bg cs da de el es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv ky tg tk uz"
@@ -159,6 +186,22 @@ def country_choices() -> list[tuple[str, str]]:
         *central_asia,
         (OTHER_COUNTRY, country_name(OTHER_COUNTRY)),
     ]
+
+
+def region_name(code: str) -> str:
+    """A Kazakh region's or city's name in the current language (the code when unknown)."""
+    label = KAZAKHSTAN_REGIONS.get(code)
+    return str(label) if label is not None else code
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Kazakhstan's three cities of republican significance, then its regions by name."""
+    cities = [(c, region_name(c)) for c in CITIES_OF_REPUBLICAN_SIGNIFICANCE]
+    regions = sorted(
+        ((c, region_name(c)) for c in REGION_CODES if c not in CITIES_OF_REPUBLICAN_SIGNIFICANCE),
+        key=lambda p: p[1],
+    )
+    return [*cities, *regions]
 
 
 def language_choices() -> list[tuple[str, str]]:
