@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from flask import Flask, abort, flash, redirect, render_template, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import (
     HTTPException,
@@ -52,6 +53,20 @@ PAGE_TEXTS = {
         _l("An error on our side stopped this; nothing was changed. Please try again later."),
     ),
 }
+
+# A form refused by the CSRF check: Flask-WTF's reasons are English and technical; a person needs
+# to know what to do. A page left open too long is the common case, so that is what is said.
+CSRF_TEXTS = {
+    "The CSRF token has expired.": _l(
+        "This form was open too long and has expired. Go back, reload the page and send it "
+        "again; nothing was changed."
+    ),
+}
+CSRF_DEFAULT = _l(
+    "This form could not be checked as coming from this site (its security token is missing "
+    "or wrong). Go back, reload the page and send it again; nothing was changed. If it happens "
+    "again, allow cookies for this site."
+)
 
 
 class DomainError(Exception):
@@ -151,6 +166,13 @@ def handle_http(e: HTTPException):
     return body, code, headers
 
 
+def handle_csrf(e: CSRFError):
+    """A form without a valid CSRF token: the 400 page, saying in the reader's language why and
+    what to do."""
+    description = CSRF_TEXTS.get(e.description or "", CSRF_DEFAULT)
+    return _render(400, e.name, str(description))
+
+
 def _retry_after_seconds(e: HTTPException) -> int | None:
     """Seconds until the breached rate limit resets."""
     current = limiter.current_limit
@@ -175,6 +197,7 @@ def handle_unexpected(e: Exception):
 
 
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(DomainError, handle_domain)
     app.register_error_handler(Exception, handle_unexpected)

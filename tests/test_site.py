@@ -2,6 +2,7 @@
 
 import re
 import secrets
+import time
 
 import pytest
 
@@ -161,7 +162,48 @@ def test_forms_refuse_a_post_without_csrf_token(database_url):
     assert 'name="csrf_token"' in page
     r = client.post("/organisations/register", data=registration_form())
     assert r.status_code == 400
-    assert "CSRF" in r.get_data(as_text=True)
+    assert "reload the page and send it again" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "reload the page"), ("ru", "перезагрузите страницу"), ("kk", "бетті қайта жүктеп")],
+)
+def test_a_refused_form_says_why_and_what_to_do_in_the_readers_language(
+    database_url, language, words
+):
+    app = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": True, "SQLALCHEMY_DATABASE_URI": database_url}
+    )
+    client = app.test_client()
+    client.get("/organisations/register")
+    r = client.post(
+        "/organisations/register",
+        data={**registration_form(), "csrf_token": "forged"},
+        headers={"Accept-Language": language},
+    )
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert words in html
+    assert "CSRF" not in html
+
+
+def test_a_form_left_open_too_long_says_it_expired(database_url):
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": True,
+            "WTF_CSRF_TIME_LIMIT": 1,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
+    client = app.test_client()
+    page = client.get("/organisations/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    time.sleep(2)
+    r = client.post("/organisations/register", data={**registration_form(), "csrf_token": token})
+    assert r.status_code == 400
+    assert "open too long and has expired" in r.get_data(as_text=True)
 
 
 def test_registration_is_rate_limited_with_the_form_saying_when_to_retry(database_url):
