@@ -5,6 +5,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from config import Config, configs
@@ -22,7 +23,16 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         static_folder="../static",
         instance_path=str(Path(__file__).resolve().parent.parent / "instance"),
     )
-    _load_config(app, config)
+    try:
+        _load_config(app, config)
+    except ConfigurationError as e:
+        if click.get_current_context(silent=True) is None:
+            raise
+        # Under the `flask` command: one line and stop. Flask's listing of the commands (`flask
+        # --help`) prints any exception of the app's loading with its traceback; SystemExit
+        # passes it by.
+        e.show()
+        raise SystemExit(e.exit_code) from None
     from .ops import register_observability
 
     register_observability(app)  # logging first: what follows may log

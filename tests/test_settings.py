@@ -43,6 +43,7 @@ def one_line_error(done: subprocess.CompletedProcess) -> str:
         ["db", "upgrade"],
         ["create-secretariat", "staff@example.eu", "--password", "x" * 20],
         ["routes"],
+        ["--help"],
     ],
 )
 def test_every_command_without_a_secret_key_stops_with_one_line(command, tmp_path):
