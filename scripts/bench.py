@@ -495,14 +495,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-# --observability: "on" serves as production does (a JSON log line per request, metrics counted
-# in each worker's files under PROMETHEUS_MULTIPROC_DIR); "off" without both, to see their cost.
-OBSERVABILITY = "on"
-
-
-def observability_env() -> dict[str, str]:
-    """The server's settings for the --observability chosen."""
-    if OBSERVABILITY == "off":
+def observability_env(observability: bool) -> dict[str, str]:
+    """The server's settings with production's JSON request log and Prometheus metrics (counted
+    in each worker's files under PROMETHEUS_MULTIPROC_DIR), or with neither, to see their cost."""
+    if not observability:
         return {"LOG_LEVEL": "WARNING", "METRICS_ENABLED": "false"}
     metrics_dir = tempfile.mkdtemp(prefix="eukz-bench-metrics-")
     return {
@@ -514,7 +510,7 @@ def observability_env() -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(url: str, secret: str, page_cache: bool = True):
+def gunicorn(url: str, secret: str, page_cache: bool = True, observability: bool = True):
     port = free_port()
     env = {
         **os.environ,
@@ -526,7 +522,7 @@ def gunicorn(url: str, secret: str, page_cache: bool = True):
         # gunicorn reads gunicorn.conf.py here, which refuses to serve production's static
         # files unbuilt: these runs ask for pages only (measure_page_weight builds them).
         "STATIC_BUILD": "false",
-        **observability_env(),
+        **observability_env(observability),
     }
     process = subprocess.Popen(
         [
@@ -606,13 +602,15 @@ def measure_http(url: str, typical: list[str], session_key: str) -> dict:
     """As served (visitors' pages kept until the index changes; a signed-in person's page made
     for them around its results part, kept for everyone who may see the same), then with every
     page computed again (DIRECTORY_PAGE_CACHE=false); each against the hello route of the same
-    server, measured in the same run."""
+    server, measured in the same run; and as served once more without the request log and the
+    metrics (suffix "_quiet"), to show what they cost."""
     figures = {}
     secret = secrets.token_hex(16)
     cookie = session_cookie(url, secret, session_key)
     typical_paths = [f"/directory/?q={quote(q)}" for q in typical]
-    for suffix, page_cache in (("", True), ("_computed", False)):
-        with gunicorn(url, secret, page_cache=page_cache) as base:
+    runs = (("", True, True), ("_computed", False, True), ("_quiet", True, False))
+    for suffix, page_cache, observability in runs:
+        with gunicorn(url, secret, page_cache=page_cache, observability=observability) as base:
             figures["hello" + suffix] = wrk(base, ["/healthz"])
             figures["page" + suffix] = wrk(base, typical_paths)
             figures["common" + suffix] = wrk(base, [f"/directory/?q={quote('Almaty')}"])
@@ -805,8 +803,14 @@ def table(results: dict[str, dict]) -> str:
             ("common_computed", "directory, 'Almaty'", None),
             ("signed_in_computed", "directory, typical queries, signed in", None),
         ],
+        "as served, no request log or metrics": [
+            ("page_quiet", "directory, typical queries", None),
+            ("common_quiet", "directory, 'Almaty'", None),
+            ("signed_in_quiet", "directory, typical queries, signed in", None),
+        ],
     }
-    for (served, measured), hello in zip(pages.items(), ("hello", "hello_computed"), strict=True):
+    hellos = ("hello", "hello_computed", "hello_quiet")
+    for (served, measured), hello in zip(pages.items(), hellos, strict=True):
         add(f"hello route ({served})", hello, rps, "", any_value)
         for key, label, share in measured:
             for r in results.values():
@@ -858,18 +862,11 @@ def table(results: dict[str, dict]) -> str:
 
 
 def main() -> None:
-    global ORGANISATIONS, OBSERVABILITY
+    global ORGANISATIONS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument(
         "--organisations", type=int, default=ORGANISATIONS, help="fewer, for a quicker run"
-    )
-    parser.add_argument(
-        "--observability",
-        choices=["on", "off"],
-        default=OBSERVABILITY,
-        help="the server's JSON request log and Prometheus metrics: on (as in production) or "
-        "off (no request log line, no metrics), to compare the figures",
     )
     parser.add_argument(
         "--page-weight-only",
@@ -878,7 +875,6 @@ def main() -> None:
     )
     args = parser.parse_args()
     ORGANISATIONS = args.organisations
-    OBSERVABILITY = args.observability
     if args.page_weight_only:
         print(table({"SQLite": measure_page_weight()}))
         return
@@ -905,9 +901,10 @@ def main() -> None:
         "'As served': visitors' pages are kept per process until the search index changes, and "
         "a signed-in person's page is made for them around a results part kept for everyone "
         "who may see the same things (the people of one organisation); 'every page computed': "
-        "DIRECTORY_PAGE_CACHE=false, nothing kept. 'In turn': the 200 queries, without facets, "
-        f"each asked by the next of {IN_TURN} signed-in people of as many organisations. "
-        f"Request log (JSON) and metrics: {OBSERVABILITY}."
+        "DIRECTORY_PAGE_CACHE=false, nothing kept. Both with production's JSON request log and "
+        "Prometheus metrics; 'no request log or metrics': as served, with neither. 'In turn': "
+        "the 200 queries, without facets, "
+        f"each asked by the next of {IN_TURN} signed-in people of as many organisations."
     )
 
 
