@@ -92,6 +92,17 @@ def viewer_kind(viewer: User | None) -> str:
     return "member" if is_platform_member(viewer) else "other"
 
 
+def viewer_signature(viewer: User | None) -> tuple:
+    """All that the rules below read from a viewer: their kind, their id and their
+    organisation's. Two viewers with the same signature see the same things, so what is worked
+    out from the rules for one (search.visibility_key) may be kept for the other. A rule that
+    comes to read anything else of the viewer must add it here."""
+    kind = viewer_kind(viewer)
+    if kind in ("visitor", "duplicate-check"):
+        return (kind,)
+    return (kind, viewer.id, viewer.organisation_id)
+
+
 def is_listed(org: Organisation) -> bool:
     """Shown to platform members and compared with at registration: verified or awaiting
     verification, and not hidden for want of the annual confirmation."""

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from eukz_platform import models  # noqa: F401 - every model, in an order free of import cycles
+from eukz_platform.auth.models import User
 from eukz_platform.contacts.models import Contact, Visibility
 from eukz_platform.core.models import Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
@@ -409,3 +410,28 @@ def test_kept_results_follow_the_index_and_the_language(app, client, directory):
     client.get("/language/ru?next=/directory/")
     heading = re.search(r'id="results-heading">([^<]+)<', page(client, "/directory/?q=Almaty"))
     assert "результат" in heading.group(1)
+
+
+def test_a_person_moved_to_another_organisation_gets_its_view_at_once(app, client, directory):
+    with app.app_context():
+        other = make_org(name="Steppe Water Union", country="KZ", city="Almaty", status=VERIFIED)
+        for org_id, name in ((directory, "Dana Private"), (other.id, "Erlan Private")):
+            db.session.add(
+                Contact(
+                    organisation_id=org_id,
+                    name=f"{name} Steppe",
+                    role="Treasurer",
+                    visibility=Visibility.PRIVATE,
+                )
+            )
+        db.session.commit()
+        person = make_user(org=db.session.get(Organisation, directory))
+        email, person_id, other_id = person.email, person.id, other.id
+    login(client, email)
+    html = text(page(client, "/directory/?q=Steppe"))
+    assert "Dana Private" in html and "Erlan Private" not in html
+    with app.app_context():
+        db.session.get(User, person_id).organisation_id = other_id
+        db.session.commit()
+    html = text(page(client, "/directory/?q=Steppe"))
+    assert "Erlan Private" in html and "Dana Private" not in html

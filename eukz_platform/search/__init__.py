@@ -83,7 +83,24 @@ def visibility_key(viewer) -> str:
     """What the viewer may see, as a short key: equal for two viewers exactly when the search
     shows them the same documents (the visibility clause's shape and its values, as the
     search's statements and facet counts use them), so what is worked out for one may be kept
-    for the other."""
+    for the other. Worked out once per process for each ``visibility.viewer_signature`` (all
+    that the rules read of a viewer), as it takes building the rules' clauses."""
+    from .. import visibility
+
+    signature = visibility.viewer_signature(viewer)
+    key = _VIEWER_KEYS.get(signature)
+    if key is None:
+        if len(_VIEWER_KEYS) >= _MAX_VIEWER_KEYS:
+            _VIEWER_KEYS.clear()
+        key = _VIEWER_KEYS[signature] = _describe_visibility(viewer)
+    return key
+
+
+_VIEWER_KEYS: dict[tuple, str] = {}
+_MAX_VIEWER_KEYS = 10_000
+
+
+def _describe_visibility(viewer) -> str:
     from .service import Visible
 
     visible = Visible.of(viewer)
