@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_number, get_locale, gettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -36,6 +36,17 @@ def can_view_organisation(org) -> bool:
     return visibility.can_view_organisation(current_user, org)
 
 
+def static_url(filename: str) -> str:
+    """``url_for("static", filename=…)``, worked out once per process (and script root): every
+    page links the same stylesheets and scripts, fingerprinted in production (assets.py)."""
+    urls = current_app.extensions.setdefault("eukz_static_urls", {})
+    key = (request.script_root, filename)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for("static", filename=filename)
+    return url
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add every template global and filter, and the site's languages and vocabulary."""
     app.jinja_env.globals.update(
@@ -46,6 +57,7 @@ def register_template_helpers(app: Flask) -> None:
         privacy_hint=privacy_hint,
         website_link=website_link,
         search_max_length=MAX_QUERY_LENGTH,
+        static_url=static_url,
         organisation_contacts=organisation_contacts,
         can_view_organisation=can_view_organisation,
         organisation_memberships=groups.organisation_memberships,
