@@ -273,6 +273,45 @@ def test_turning_off_needs_the_password_and_a_current_code(app):
     assert r.status_code == 302 and "/auth/login/code" not in r.headers["Location"]
 
 
+def test_new_recovery_codes_replace_the_old_ones_with_the_password_and_a_code(app):
+    client, old = signed_in_with_two_factor(app)
+    page = text(client.get("/account/security/"))
+    assert "/account/security/two-factor/recovery-codes" in page
+    address = "/account/security/two-factor/recovery-codes"
+    assert client.get(address).status_code == 200
+    r = client.post(address, data={"password": "not my password", "code": code_now(app)})
+    assert r.status_code == 422 and "The password is not right." in text(r)
+    r = client.post(address, data={"password": PASSWORD, "code": "999999"})
+    assert r.status_code == 422 and "This code is not right" in text(r)
+    assert 'value="999999"' in text(r)  # what was typed is kept
+
+    r = client.post(address, data={"password": PASSWORD, "code": code_now(app)})
+    assert r.status_code == 200 and "no-store" in r.headers["Cache-Control"]
+    new = re.findall(r"<code>([a-z0-9-]{19})</code>", text(r))
+    assert len(new) == 10 and not set(new) & set(old)
+    with app.app_context():
+        made = select(func.count()).select_from(AuditEntry)
+        assert db.session.scalar(made.where(AuditEntry.action == "user.recovery_codes_new")) == 1
+    # The old codes no longer sign in; a new one does.
+    other = app.test_client()
+    login(other, EMAIL)
+    assert other.post("/auth/login/code", data={"code": old[1]}).status_code == 422
+    assert other.post("/auth/login/code", data={"code": new[0]}).status_code == 302
+
+
+def test_new_recovery_codes_need_two_factor_sign_in_on(app):
+    with app.app_context():
+        make_user(email=EMAIL)
+    client = app.test_client()
+    login(client, EMAIL)
+    r = client.post(
+        "/account/security/two-factor/recovery-codes", data={"password": PASSWORD, "code": "1"}
+    )
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+
+
 @pytest.fixture
 def strict_app(database_url):
     """The app as in production for the secretariat: two-factor sign-in required."""

@@ -557,6 +557,14 @@ ROUTES = [
         signed_in(BACK),
         body=lambda w: {"password": PASSWORD, "code": "000000"},
     ),
+    # Two-factor sign-in is off for the people here: back to the page.
+    Route("account_security.recovery_codes", "GET", signed_in(BACK)),
+    Route(
+        "account_security.recovery_codes",
+        "POST",
+        signed_in(BACK),
+        body=lambda w: {"password": PASSWORD, "code": "000000"},
+    ),
     # Another person's session: not found.
     Route(
         "account_security.sign_out_device",

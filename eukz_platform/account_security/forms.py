@@ -20,3 +20,9 @@ class DisableForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     code = _code_field(_l("Code from your app, or a recovery code"))
     submit = SubmitField(_l("Turn off two-factor sign-in"))
+
+
+class RecoveryCodesForm(Form):
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    code = _code_field(_l("Code from your app, or a recovery code"))
+    submit = SubmitField(_l("Make new recovery codes"))

@@ -17,7 +17,7 @@ from ..auth import sessions, twofactor
 from ..errors import DomainError, domain_errors
 from ..extensions import limiter
 from . import bp
-from .forms import DisableForm, EnableForm
+from .forms import DisableForm, EnableForm, RecoveryCodesForm
 
 
 def _private(response):
@@ -111,6 +111,30 @@ def disable():
     page = render_template(
         "account_security/disable.html", form=form, required=twofactor.required_for(current_user)
     )
+    return page, 422 if form.errors else 200
+
+
+@bp.route("/two-factor/recovery-codes", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def recovery_codes():
+    if not twofactor.is_enabled(current_user):
+        return redirect(url_for(".index"))
+    form = RecoveryCodesForm()
+    if form.validate_on_submit():
+        try:
+            codes = twofactor.new_recovery_codes(current_user, form.password.data, form.code.data)
+        except DomainError as e:
+            if not e.field:
+                flash(str(e.message), "error")
+                return redirect(url_for(".index"))
+            form.show(e)
+        else:
+            flash(_("You have new recovery codes; the old ones no longer work."), "success")
+            return _private(
+                make_response(render_template("account_security/recovery_codes.html", codes=codes))
+            )
+    page = render_template("account_security/new_recovery_codes.html", form=form)
     return page, 422 if form.errors else 200
 
 

@@ -217,6 +217,20 @@ def enable(user: User, code: str) -> list[str]:
     return codes
 
 
+def new_recovery_codes(user: User, password: str, code: str) -> list[str]:
+    """Ten new recovery codes in place of the old ones (used or not, which stop working), with
+    the password and a current code of the app (or a recovery code); shown once."""
+    if not is_enabled(user):
+        raise NotOn()
+    if not user.check_password(password or ""):
+        raise WrongPassword()
+    _spend(user, code)
+    codes = _replace_recovery_codes(user)
+    audit.record(user, "user.recovery_codes_new", "user", user.id, "New recovery codes made")
+    db.session.commit()
+    return codes
+
+
 def recovery_codes_left(user: User) -> int:
     return db.session.scalar(
         select(func.count())
