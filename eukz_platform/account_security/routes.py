@@ -14,10 +14,14 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from ..auth import sessions, twofactor
-from ..errors import DomainError, domain_errors
+from ..errors import domain_errors
 from ..extensions import limiter
 from . import bp
 from .forms import DisableForm, EnableForm, RecoveryCodesForm
+
+# The refusals that belong beside a field of the form (shown again, 422); any other is a flash
+# on the page (domain_errors).
+FIELD_ERRORS = (twofactor.WrongCode, twofactor.WrongPassword)
 
 
 def _private(response):
@@ -67,18 +71,18 @@ def setup():
         secret = twofactor.setup_secret(current_user)
     form = EnableForm()
     if form.validate_on_submit():
-        try:
-            codes = twofactor.enable(current_user, form.code.data)
-        except DomainError as e:
-            if not e.field:
-                flash(str(e.message), "error")
-                return redirect(url_for(".index"))
-            form.show(e)
-        else:
-            flash(_("Two-factor sign-in is on."), "success")
-            return _private(
-                make_response(render_template("account_security/recovery_codes.html", codes=codes))
-            )
+        with domain_errors(back=url_for(".index")):
+            try:
+                codes = twofactor.enable(current_user, form.code.data)
+            except FIELD_ERRORS as e:
+                form.show(e)
+            else:
+                flash(_("Two-factor sign-in is on."), "success")
+                return _private(
+                    make_response(
+                        render_template("account_security/recovery_codes.html", codes=codes)
+                    )
+                )
     uri = twofactor.provisioning_uri(current_user, secret)
     page = render_template(
         "account_security/setup.html",
@@ -98,16 +102,14 @@ def disable():
         return redirect(url_for(".index"))
     form = DisableForm()
     if form.validate_on_submit():
-        try:
-            twofactor.disable(current_user, form.password.data, form.code.data)
-        except DomainError as e:
-            if not e.field:
-                flash(str(e.message), "error")
+        with domain_errors(back=url_for(".index")):
+            try:
+                twofactor.disable(current_user, form.password.data, form.code.data)
+            except FIELD_ERRORS as e:
+                form.show(e)
+            else:
+                flash(_("Two-factor sign-in is off."), "success")
                 return redirect(url_for(".index"))
-            form.show(e)
-        else:
-            flash(_("Two-factor sign-in is off."), "success")
-            return redirect(url_for(".index"))
     page = render_template(
         "account_security/disable.html", form=form, required=twofactor.required_for(current_user)
     )
@@ -122,18 +124,20 @@ def recovery_codes():
         return redirect(url_for(".index"))
     form = RecoveryCodesForm()
     if form.validate_on_submit():
-        try:
-            codes = twofactor.new_recovery_codes(current_user, form.password.data, form.code.data)
-        except DomainError as e:
-            if not e.field:
-                flash(str(e.message), "error")
-                return redirect(url_for(".index"))
-            form.show(e)
-        else:
-            flash(_("You have new recovery codes; the old ones no longer work."), "success")
-            return _private(
-                make_response(render_template("account_security/recovery_codes.html", codes=codes))
-            )
+        with domain_errors(back=url_for(".index")):
+            try:
+                codes = twofactor.new_recovery_codes(
+                    current_user, form.password.data, form.code.data
+                )
+            except FIELD_ERRORS as e:
+                form.show(e)
+            else:
+                flash(_("You have new recovery codes; the old ones no longer work."), "success")
+                return _private(
+                    make_response(
+                        render_template("account_security/recovery_codes.html", codes=codes)
+                    )
+                )
     page = render_template("account_security/new_recovery_codes.html", form=form)
     return page, 422 if form.errors else 200
 
