@@ -4,9 +4,12 @@ import re
 
 from sqlalchemy import select
 
+from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role, User
 from eukz_platform.core.models import Organisation
 from eukz_platform.extensions import db
+from eukz_platform.groups.models import Coordinator, WorkingGroup
+from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import PASSWORD, login, make_org, make_user
 
@@ -167,3 +170,79 @@ def test_people_page_is_for_the_organisation_only(app, client):
     assert "admin@civic.example" not in client.get(f"/organisations/{org_id}").get_data(
         as_text=True
     )
+
+
+def accept(app, link: str, name: str = "Mo Moved"):
+    invitee = app.test_client()
+    return invitee, invitee.post(
+        link,
+        data={
+            "full_name": name,
+            "password": PASSWORD,
+            "confirm_password": PASSWORD,
+            "consent": "y",
+        },
+    )
+
+
+def test_a_person_removed_from_one_organisation_can_be_invited_by_another(app, client, outbox):
+    org_id, _, member_id = setup_org(app)
+    with app.app_context():
+        ensure_groups_and_contacts()
+        group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == "erasmus"))
+        db.session.add(Coordinator(group_id=group.id, user_id=member_id, side="eu"))
+        other = make_org(name="Steppe Youth", country="KZ")
+        make_user(org=other, role=Role.ADMIN, email="admin@steppe.example")
+        other_id = other.id
+        db.session.commit()
+    login(client, "admin@civic.example")
+    client.post(f"/organisations/{org_id}/people/{member_id}/remove")
+
+    steppe = app.test_client()
+    login(steppe, "admin@steppe.example")
+    outbox.clear()
+    r = steppe.post(
+        f"/organisations/{other_id}/people/invite", data={"email": "member@civic.example"}
+    )
+    assert r.status_code == 302 and outbox[0].to == ["member@civic.example"]
+    link = re.search(r"https?://[^/\s]+(/\S+)", outbox[0].body).group(1)
+    invitee, r = accept(app, link)
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/organisations/{other_id}")
+    assert "Log out" in invitee.get("/").get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, member_id)
+        assert user.active and user.organisation_id == other_id and user.role == Role.MEMBER
+        assert user.full_name == "Mo Moved"
+        # The co-chair role stays with the organisation left.
+        assert (
+            db.session.scalar(select(Coordinator).where(Coordinator.user_id == member_id)) is None
+        )
+        actions = set(db.session.scalars(select(AuditEntry.action)))
+        assert {"user.reopen", "coordinator.remove"} <= actions
+    # Gone from the old organisation's people, listed in the new one's.
+    assert "Mo Moved" not in client.get(f"/organisations/{org_id}/people").get_data(as_text=True)
+    assert "Mo Moved" in steppe.get(f"/organisations/{other_id}/people").get_data(as_text=True)
+    # The new password signs in.
+    assert login(app.test_client(), "member@civic.example").status_code == 302
+
+
+def test_an_open_account_is_still_not_invited_nor_taken_over(app, client, outbox):
+    org_id, _, member_id = setup_org(app)
+    with app.app_context():
+        other = make_org(name="Steppe Youth", country="KZ")
+        make_user(org=other, role=Role.ADMIN, email="admin@steppe.example")
+        other_id = other.id
+    # An invitation sent while the address had no account, accepted after it has one.
+    steppe = app.test_client()
+    login(steppe, "admin@steppe.example")
+    steppe.post(f"/organisations/{other_id}/people/invite", data={"email": "late@civic.example"})
+    link = re.search(r"https?://[^/\s]+(/\S+)", outbox[-1].body).group(1)
+    with app.app_context():
+        make_user(org=db.session.get(Organisation, org_id), email="late@civic.example")
+    invitee, r = accept(app, link, name="Taken Over")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/auth/login")
+    page = invitee.get(r.headers["Location"]).get_data(as_text=True)
+    assert "An account already uses this email. Log in instead." in page
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "late@civic.example"))
+        assert user.organisation_id == org_id and user.full_name != "Taken Over"

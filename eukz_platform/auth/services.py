@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import languages, mailing, tasks
+from .. import audit, languages, mailing, tasks
 from ..core.models import Invitation
 from ..database import utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..links import site_url
+from ..signals import account_reopened
 from . import sessions, standing, tokens
 from .models import Role, User
 
@@ -199,25 +200,44 @@ def logout(user: User) -> None:
 
 
 def accept_invitation(token: str, full_name: str, password: str) -> User:
-    """Create the invited colleague's account as a member of the organisation."""
+    """Create the invited colleague's account as a member of the organisation.
+
+    A person removed from another organisation keeps a closed account under their address: it
+    is opened again here, as a member of the new organisation, with the name and password
+    given now (the invitation reached the address, as a password reset would)."""
     invitation = invitation_for_token(token)
     check_may_join(invitation)
-    if find_by_email(invitation.email) is not None:
+    existing = find_by_email(invitation.email)
+    if existing is not None and existing.active:
         raise EmailTaken()
     now = utcnow()
-    user = User(
-        email=invitation.email,
-        full_name=full_name,
-        role=Role.MEMBER,
-        organisation_id=invitation.organisation_id,
-        email_confirmed_at=now,  # the invitation reached this address
-        privacy_consent_at=now,
-        privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
-        locale=languages.current(),  # the language they joined in: their mail's too
-    )
+    if existing is None:
+        user = User(email=invitation.email)
+        db.session.add(user)
+    else:
+        user = existing
+        user.active = True
+        user.notify_group_updates = True
+        standing.end_sessions([user])
+        audit.record(
+            user,
+            "user.reopen",
+            "user",
+            user.id,
+            f"Account opened again in organisation {invitation.organisation_id}",
+            {"organisation_id": user.organisation_id},
+            {"organisation_id": invitation.organisation_id},
+        )
+        account_reopened.send(user)
+    user.full_name = full_name
+    user.role = Role.MEMBER
+    user.organisation_id = invitation.organisation_id
+    user.email_confirmed_at = now  # the invitation reached this address
+    user.privacy_consent_at = now
+    user.privacy_notice_version = current_app.config["PRIVACY_NOTICE_VERSION"]
+    user.locale = languages.current()  # the language they joined in: their mail's too
     user.set_password(password)
     invitation.accepted_at = now
-    db.session.add(user)
     try:
         db.session.commit()
     except IntegrityError as e:

@@ -32,7 +32,7 @@ from ..errors import Conflict
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed
-from ..signals import organisation_verified
+from ..signals import account_reopened, organisation_verified
 from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, WorkingGroup
 
 Status = MembershipStatus
@@ -339,6 +339,23 @@ def on_organisation_verified(org: Organisation, by: User | None) -> int:
         _transition(membership, Status.ACTIVE, by, None)
         moved += 1
     return moved
+
+
+@account_reopened.connect
+def on_account_reopened(user: User) -> None:
+    """A person removed from an organisation joins another: the co-chair roles they held stay
+    with the organisation they left (the secretariat appoints someone else). The caller
+    commits."""
+    for chair in db.session.scalars(select(Coordinator).where(Coordinator.user_id == user.id)):
+        audit.record(
+            user,
+            "coordinator.remove",
+            "coordinator",
+            chair.id,
+            f"Co-chair of group {chair.group_id} no longer: joined another organisation",
+            {"user_id": user.id, "side": chair.side},
+        )
+        db.session.delete(chair)
 
 
 def _audit_decision(membership: Membership, by: User, action: str, before: Status) -> None:

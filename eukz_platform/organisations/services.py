@@ -203,7 +203,10 @@ def invite(org: Organisation, email: str, by: User) -> Invitation:
     """Invite a colleague by email; a repeated invitation is sent again."""
     require_admin(org, by)
     email = email.strip().lower()
-    if auth_services.find_by_email(email) is not None:
+    owner = auth_services.find_by_email(email)
+    # A closed account (removed from another organisation) may be invited: accepting opens it
+    # again here (auth.services.accept_invitation).
+    if owner is not None and owner.active:
         raise AlreadyUser()
     invitation = db.session.scalar(
         select(Invitation).where(
