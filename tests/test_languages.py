@@ -314,3 +314,19 @@ def test_an_api_error_without_words_of_its_own_is_said_in_the_readers_language(c
         "error": "Not Found",
         "message": "Бұл мекенжайда бет жоқ немесе ол Сізге көрсетілмейді. Мекенжайды тексеріңіз.",
     }
+
+
+def test_templates_follow_a_language_forced_for_a_mail_and_come_back(app):
+    """A request answered in Russian that writes a mail in Kazakh (force_locale): the mail's
+    words are Kazakh, the page's before and after are Russian."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    words = "{{ _('Search') }} {{ ngettext('%(num)d result', '%(num)d results', 2) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert render_template_string(words).startswith("Поиск")
+        with force_locale("kk"):
+            assert render_template_string(words).startswith("Іздеу")
+        with force_locale("en"):
+            assert render_template_string(words) == "Search 2 results"
+        assert render_template_string(words).startswith("Поиск")
