@@ -74,7 +74,7 @@ class PostQuery:
                         known=", ".join(PARAMS),
                     ),
                 )
-            if strict and value == "":
+            if strict and value == "" and name != "q":  # an empty q: no search text
                 raise BadParameter(name, _("Give a value, or leave the parameter out."))
         q = (args.get("q") or "").strip()
         if len(q) > MAX_QUERY_LENGTH:
