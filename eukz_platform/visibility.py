@@ -252,6 +252,17 @@ RULES = (
         _l("Only member organisations of the group and registered participants."),
     ),
     Rule(
+        _l("Partner search post for “signed-in members only”"),
+        False,
+        True,
+        True,
+        True,
+        _l(
+            "A post the secretariat hid: its own organisation (with the reason) and the "
+            "secretariat."
+        ),
+    ),
+    Rule(
         _l("Audit log of changes"),
         False,
         False,
