@@ -484,3 +484,26 @@ def test_the_weekly_digest_and_its_one_click_unsubscribe(app, client, world, out
     with app.app_context():
         assert db.session.scalar(select(DigestSubscription)) is None
     assert client.get("/partner-search/digest/unsubscribe/forged").status_code == 400
+
+
+def test_the_edit_form_shows_the_posts_values(client, world):
+    post_id = publish(client)
+    login(client, "eva@forum.example")
+    page = client.get(f"/partner-search/{post_id}/edit").get_data(as_text=True)
+    assert 'value="Erasmus+ capacity building for youth workers"' in page
+    assert (TODAY + timedelta(days=30)).isoformat() in page
+
+
+def test_the_directory_points_to_the_partner_search(client, world):
+    page = client.get("/directory/", query_string={"q": "erasmus"}).get_data(as_text=True)
+    assert "/partner-search/?q=erasmus" in page
+
+
+def test_the_housekeeping_command_says_what_it_closed(app, client, world, runner, monkeypatch):
+    publish(client, deadline=(TODAY + timedelta(days=1)).isoformat())
+    later = datetime.now(UTC) + timedelta(days=3)
+    monkeypatch.setattr(services, "now", lambda: later)
+    monkeypatch.setattr(housekeeping, "utcnow", lambda: later)
+    r = runner.invoke(args=["housekeeping"])
+    assert r.exit_code == 0
+    assert "partner search: 1 posts closed at their deadline, 0 digests sent" in r.output
