@@ -129,6 +129,7 @@ def test_only_admins_of_verified_organisations_may_post(app, client, world, who)
             "cannot be in the past",
         ),
         ({"deadline": "31/02/2027"}, "deadline", "Not a valid date"),
+        ({"deadline": (TODAY + timedelta(days=5 * 366)).isoformat()}, "deadline", "three years"),
         ({"deadline": ""}, "deadline", "Give the deadline"),
         ({"title": "x" * 10_000}, "title", "200"),
         ({"description": "y" * 10_000}, "description", "5000"),
@@ -149,6 +150,16 @@ def test_bad_input_is_refused_beside_the_field_and_nothing_is_written(
     assert f'id="{field}-error"' in page and message in page
     with app.app_context():
         assert db.session.scalar(select(Opportunity)) is None
+
+
+def test_a_refused_edit_keeps_the_post_as_it_was(app, client, world):
+    post_id = publish(client)
+    login(client, "eva@forum.example")
+    far = (TODAY + timedelta(days=5 * 366)).isoformat()
+    r = client.post(f"/partner-search/{post_id}/edit", data=post_form(title="New", deadline=far))
+    assert r.status_code == 422 and "three years" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Opportunity, post_id).title.startswith("Erasmus+")
 
 
 def test_markup_is_shown_as_text(app, client, world):

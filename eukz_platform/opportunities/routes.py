@@ -253,14 +253,14 @@ def edit(post_id: int):
     else:
         form = PostForm()
         if form.validate_on_submit():
-            try:
-                with domain_errors(back=url_for("opportunities.detail", post_id=post.id)):
+            with domain_errors(back=url_for("opportunities.detail", post_id=post.id)):
+                try:
                     services.update(post, form.data_for_service(), by=current_user)
-            except services.FieldError as e:
-                _show(form, e)
-            else:
-                flash(_("Your post is updated."), "success")
-                return redirect(url_for("opportunities.detail", post_id=post.id))
+                except services.FieldError as e:
+                    _show(form, e)
+                    return _post_form_page(form, post, 422)
+            flash(_("Your post is updated."), "success")
+            return redirect(url_for("opportunities.detail", post_id=post.id))
     return _post_form_page(form, post, _status(form))
 
 
@@ -288,17 +288,17 @@ def answer(post_id: int):
     if not services.may_post(current_user):
         raise services.NotVerified()
     if form.validate_on_submit():
-        try:
-            with domain_errors(back=url_for("opportunities.detail", post_id=post.id)):
+        with domain_errors(back=url_for("opportunities.detail", post_id=post.id)):
+            try:
                 services.answer(post, form.message.data, by=current_user)
-        except services.FieldError as e:
-            _show(form, e)
-        else:
-            flash(
-                _("Your answer is sent to %(organisation)s.", organisation=post.organisation.name),
-                "success",
-            )
-            return redirect(url_for("opportunities.detail", post_id=post.id))
+            except services.FieldError as e:
+                _show(form, e)
+                return _detail_page(post, answer_form=form, status=422)
+        flash(
+            _("Your answer is sent to %(organisation)s.", organisation=post.organisation.name),
+            "success",
+        )
+        return redirect(url_for("opportunities.detail", post_id=post.id))
     return _detail_page(post, answer_form=form, status=422)
 
 
