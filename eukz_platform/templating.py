@@ -59,6 +59,7 @@ def register_template_helpers(app: Flask) -> None:
         opportunity_facet_label=opportunities.facet_label,
         open_posts_of_group=opportunities.open_posts_of_group,
         matching_posts=opportunities.matching_posts,
+        organisation_posts=opportunities.organisation_posts,
     )
     app.jinja_env.filters.update(
         country_name=vocabulary.country_name,

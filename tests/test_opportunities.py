@@ -469,6 +469,9 @@ def test_the_organisation_page_shows_matching_posts_to_its_people(app, client, w
     login(client, "aigerim@union.kz")
     page = client.get(f"/organisations/{world['kz']}").get_data(as_text=True)
     assert 'id="matches-title"' in page and "Erasmus+ capacity" in page
+    login(client, "eva@forum.example")
+    page = client.get(f"/organisations/{world['eu']}").get_data(as_text=True)
+    assert 'id="own-posts-title"' in page and "Erasmus+ capacity" in page
     client.post("/auth/logout")
     page = client.get(f"/organisations/{world['kz']}").get_data(as_text=True)
     assert 'id="matches-title"' not in page

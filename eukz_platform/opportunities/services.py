@@ -544,6 +544,7 @@ def own_answer(post: Opportunity, viewer) -> OpportunityAnswer | None:
 
 
 def own_posts(org_id: int) -> list[Opportunity]:
+    """An organisation's posts, those not closed first, closing soonest first."""
     return list(
         db.session.scalars(
             select(Opportunity)

@@ -36,3 +36,10 @@ def matching_posts(org) -> list:
     ):
         return []
     return services.matching_posts(org, current_user)
+
+
+def organisation_posts(org) -> list:
+    """The organisation's own posts, open first, for its own people (its page); else none."""
+    if not (current_user.is_authenticated and current_user.organisation_id == org.id):
+        return []
+    return services.own_posts(org.id)
