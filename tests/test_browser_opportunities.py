@@ -59,6 +59,11 @@ def test_a_kazakh_organisation_finds_and_answers_an_erasmus_partner_request(app,
     page.get_by_role("button", name="Publish the post").click()
     expect(page.get_by_text("Your post is published.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    page.set_viewport_size({"width": 320, "height": 800})
+    for url in ("/partner-search/new", page.url, "/working-groups/erasmus"):
+        page.goto(url)
+        assert overflow(page) <= 0, url
+    page.set_viewport_size({"width": 1280, "height": 900})
     log_out(page)
 
     # The Kazakh organisation finds it, in Cyrillic, narrowed to a region, and answers.
