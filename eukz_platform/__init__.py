@@ -167,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
     from .directory import bp as directory_bp
     from .groups import bp as groups_bp
     from .main import bp as main_bp
+    from .opportunities import bp as opportunities_bp
     from .organisations import bp as organisations_bp
 
     app.register_blueprint(main_bp)
@@ -176,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contacts_bp, url_prefix="/organisations")
     app.register_blueprint(groups_bp, url_prefix="/working-groups")
     app.register_blueprint(directory_bp, url_prefix="/directory")
+    app.register_blueprint(opportunities_bp, url_prefix="/partner-search")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(account_security_bp, url_prefix="/account/security")
     # The read API has GET routes only: nothing there for CSRF to protect.

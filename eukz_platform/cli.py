@@ -85,6 +85,11 @@ def housekeeping_command():
         f"housekeeping: {result.reminded} reminded, {result.flagged} flagged, "
         f"{result.hidden} hidden, {result.erased} closed organisations erased"
     )
+    if result.posts_closed or result.digests:
+        click.echo(
+            f"partner search: {result.posts_closed} posts closed at their deadline, "
+            f"{result.digests} digests sent"
+        )
 
 
 @click.command("import-contacts")

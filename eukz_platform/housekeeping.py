@@ -7,6 +7,9 @@ directory; ANNUAL_HIDE_AFTER_DAYS after that it is hidden until confirmed. Each 
 organisation at most one step, and a step once taken is not taken again, so running the
 command twice sends no second reminder.
 
+Partner search posts close after their deadline, and people who asked for it get the weekly
+digest of new matching posts (opportunities/services.py); each once.
+
 Closed organisations: CLOSURE_GRACE_DAYS after an admin closed one, its people's data is
 erased (account/services.py, ``erase_closed_organisations``); erased once.
 """
@@ -42,14 +45,20 @@ class Result:
     flagged: int = 0
     hidden: int = 0
     erased: int = 0
+    posts_closed: int = 0
+    digests: int = 0
 
 
 def run(now: datetime | None = None) -> Result:
     """Every periodic job; returns what it did."""
     from .account.services import erase_closed_organisations
+    from .opportunities import services as opportunities
 
     result = annual_confirmation(now)
     result.erased = erase_closed_organisations(now)
+    # Partner search: posts close after their deadline; the weekly digest of new posts.
+    result.posts_closed = opportunities.close_past_deadline(now)
+    result.digests = opportunities.send_digests(now)
     return result
 
 

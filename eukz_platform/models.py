@@ -23,6 +23,7 @@ from .groups.models import (
     WorkingGroupTranslation,
 )
 from .mail_queue import FailedMail
+from .opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
 from .seeding import SeedRecord
 
 __all__ = [
@@ -32,12 +33,15 @@ __all__ = [
     "Contact",
     "ContactImportBatch",
     "Coordinator",
+    "DigestSubscription",
     "FailedMail",
     "Meeting",
     "MeetingRegistration",
     "Membership",
     "MembershipEvent",
     "Invitation",
+    "Opportunity",
+    "OpportunityAnswer",
     "Organisation",
     "OrganisationName",
     "OrganisationSector",

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from . import visibility
 from .core import vocabulary
 from .groups import templating as groups
+from .opportunities import templating as opportunities
 from .organisations import services as organisations
 from .search import MAX_QUERY_LENGTH
 
@@ -65,9 +66,16 @@ def register_template_helpers(app: Flask) -> None:
         coordinator_role=groups.coordinator_role,
         side_counts=groups.side_counts,
         side_chart=groups.side_chart,
+        opportunity_kind_label=opportunities.kind_label,
+        opportunity_is_open=opportunities.is_open,
+        opportunity_facet_label=opportunities.facet_label,
+        open_posts_of_group=opportunities.open_posts_of_group,
+        matching_posts=opportunities.matching_posts,
+        organisation_posts=opportunities.organisation_posts,
     )
     app.jinja_env.filters.update(
         country_name=vocabulary.country_name,
+        region_name=vocabulary.region_name,
         language_name=vocabulary.language_name,
         sector_label=lambda s: vocabulary.SECTOR_LABELS[s],
         linkify=groups.linkify_text,

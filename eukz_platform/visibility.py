@@ -263,6 +263,17 @@ RULES = (
         _l("Only member organisations of the group and registered participants."),
     ),
     Rule(
+        _l("Partner search post for “signed-in members only”"),
+        False,
+        True,
+        True,
+        True,
+        _l(
+            "A post the secretariat hid: its own organisation (with the reason) and the "
+            "secretariat."
+        ),
+    ),
+    Rule(
         _l("Audit log of changes"),
         False,
         False,
@@ -288,3 +299,64 @@ def can_see_meeting_link(
     if not _signed_in(viewer) or not standing.may_act(viewer):
         return False
     return viewer.is_secretariat or group_member or registered
+
+
+# Partner search posts (opportunities/) ----------------------------------------------------
+# A post is seen where its organisation may be seen by everyone (verified, not hidden for want
+# of the annual confirmation): a post of an organisation awaiting verification, suspended,
+# rejected or closed reaches nobody but its own people and the secretariat. A post for
+# "signed-in members only" is for platform members (is_platform_member). A post the
+# secretariat hid is seen by its own organisation (with the reason) and the secretariat.
+# The functions take the post's model as an argument, so that this module imports no feature.
+
+
+def can_view_opportunity(viewer: User | None, post) -> bool:
+    """Whether the viewer may read this post (its page, the API, the search, a digest)."""
+    if is_secretariat(viewer):
+        return True
+    org = post.organisation
+    if org.status == CLOSED:
+        return False
+    if is_own_organisation(viewer, post.organisation_id):
+        return True
+    if post.hidden_at is not None:
+        return False
+    if org.status not in PUBLIC_STATUSES or org.confirmation_state == ConfirmationState.HIDDEN:
+        return False
+    return post.audience.value == "everyone" or is_platform_member(viewer)
+
+
+def can_see_hidden_reason(viewer: User | None, post) -> bool:
+    """Why the secretariat hid a post: its own organisation and the secretariat."""
+    return is_secretariat(viewer) or is_own_organisation(viewer, post.organisation_id)
+
+
+def visible_opportunities(viewer: User | None, model) -> ColumnElement[bool]:
+    """A WHERE clause limiting posts (``model``: opportunities.models.Opportunity) to those the
+    viewer may read, as ``can_view_opportunity`` decides for one."""
+    if is_secretariat(viewer):
+        return true()
+    public_orgs = select(Organisation.id).where(
+        Organisation.status.in_(PUBLIC_STATUSES),
+        Organisation.confirmation_state != ConfirmationState.HIDDEN,
+    )
+    audiences = ("everyone", "members") if is_platform_member(viewer) else ("everyone",)
+    shown = and_(
+        model.hidden_at.is_(None),
+        model.audience.in_(audiences),
+        model.organisation_id.in_(public_orgs),
+    )
+    if _signed_in(viewer) and viewer.organisation_id:
+        own = and_(
+            model.organisation_id == _viewer_organisation(viewer),
+            model.organisation_id.in_(select(Organisation.id).where(Organisation.status != CLOSED)),
+        )
+        return or_(shown, own)
+    return shown
+
+
+def can_see_answers(viewer: User | None, post) -> bool:
+    """The answers to a post: the posting organisation's people and the secretariat."""
+    return is_secretariat(viewer) or (
+        is_own_organisation(viewer, post.organisation_id) and standing.may_act(viewer)
+    )

@@ -28,6 +28,7 @@ from eukz_platform.groups.models import (
     WorkingGroup,
 )
 from eukz_platform.mail_queue import FailedMail
+from eukz_platform.opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import PASSWORD, login, make_org, make_user
@@ -91,7 +92,24 @@ def person_everywhere() -> tuple[User, User]:
             AskToJoinRequest(organisation_id=org.id, full_name=NAME, email=EMAIL),
             Contact(organisation_id=org.id, name=NAME, email=EMAIL, visibility=Visibility.MEMBERS),
             ContactImportBatch(created_by_id=person.id, filename="contacts.csv"),
+            DigestSubscription(user_id=person.id),
         ]
+    )
+    post = Opportunity(
+        organisation_id=org.id,
+        author_id=person.id,
+        hidden_by_id=person.id,
+        kind="partners",
+        title="Partners wanted",
+        description="For a project",
+        deadline=utcnow().date() + timedelta(days=30),
+    )
+    db.session.add(post)
+    db.session.flush()
+    db.session.add(
+        OpportunityAnswer(
+            opportunity_id=post.id, organisation_id=org.id, author_id=person.id, message="Yes"
+        )
     )
     audit.record(person, "organisation.update", "organisation", org.id, f"{EMAIL} edited")
     audit.record(

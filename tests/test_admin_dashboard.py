@@ -26,6 +26,7 @@ NAMES = [
     "organisations-by-status",
     "memberships-by-group",
     "registrations-by-week",
+    "partner-search-outcomes",
 ]
 SECRETARIAT_EMAIL = "secretariat@eesc.example"
 

@@ -53,6 +53,8 @@ from eukz_platform.groups.models import (
     MembershipStatus,
 )
 from eukz_platform.mail_queue import FailedMail
+from eukz_platform.opportunities import services as opportunity_services
+from eukz_platform.opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
 from eukz_platform.organisations import verification
 from eukz_platform.organisations.duplicates import TOKEN_PURPOSE as ASK_TO_JOIN
 
@@ -251,6 +253,21 @@ def build_world() -> World:
     db.session.add(failed_mail)
     db.session.commit()
     w.ids["failed_mail"] = failed_mail.id
+    post = Opportunity(
+        organisation_id=home.id,
+        author_id=home_admin.id,
+        kind="partners",
+        title="Partners for an Erasmus+ project",
+        description="Youth exchanges.",
+        group_id=group.id,
+        deadline=utcnow().date() + timedelta(days=30),
+    )
+    db.session.add(post)
+    db.session.flush()
+    answer = OpportunityAnswer(opportunity_id=post.id, organisation_id=third.id, message="Us!")
+    db.session.add_all([answer, DigestSubscription(user_id=member.id)])
+    db.session.commit()
+    w.ids.update(post=post.id, answer=answer.id)
     w.tokens.update(
         confirm=tokens.make("confirm-email", {"uid": unconfirmed.id, "email": unconfirmed.email}),
         invitation=auth_services.invitation_token(invitation),
@@ -260,6 +277,7 @@ def build_world() -> World:
         ),
         unsubscribe=notifications.unsubscribe_token(member),
         private_feed=private_feed.token(member),
+        digest=opportunity_services.digest_token(member),
         ask_to_join=tokens.make(ASK_TO_JOIN, {"rid": asked.id, "email": asked.email}),
     )
     return w
@@ -425,6 +443,22 @@ def group_url(w: World) -> dict:
 
 def home_url(w: World) -> dict:
     return {"org_id": w.home}
+
+
+def post_url(w: World) -> dict:
+    return {"post_id": w.post}
+
+
+def post_form(w: World) -> dict:
+    return {
+        "kind": "partners",
+        "title": "Partners wanted",
+        "description": "For a youth exchange.",
+        "priority": w.group,
+        "deadline": (utcnow() + timedelta(days=20)).date().isoformat(),
+        "audience": "everyone",
+        "language": "en",
+    }
 
 
 def meeting_url(w: World) -> dict:
@@ -773,6 +807,59 @@ ROUTES = [
         {**signed_in(OK), VISITOR: NOT_FOUND},
         lambda w: {"contact_id": w.members_contact},
     ),
+    # Partner search: the home organisation's post, answered by the co-chair's organisation.
+    Route("opportunities.index", "GET", everyone(OK)),
+    Route("opportunities.export", "GET", everyone(OK)),
+    Route("opportunities.detail", "GET", everyone(OK), post_url),
+    Route("opportunities.new", "GET", {**only(OTHER_ADMIN, OTHER_CHAIR), VISITOR: LOGIN}),
+    Route(
+        "opportunities.new",
+        "POST",
+        only(OTHER_ADMIN, OTHER_CHAIR, outcome=done()),
+        body=post_form,
+    ),
+    Route("opportunities.edit", "GET", NO_ONE_HERE, post_url),
+    Route("opportunities.edit", "POST", NO_ONE_HERE, post_url, post_form),
+    Route(
+        "opportunities.close",
+        "POST",
+        NO_ONE_HERE,
+        post_url,
+        lambda w: {"outcome": "partnership_formed"},
+    ),
+    Route(
+        "opportunities.answer",
+        "POST",
+        {**only(OTHER_ADMIN, outcome=done()), OTHER_CHAIR: BACK},
+        post_url,
+        lambda w: {"message": "We would like to take part."},
+    ),
+    Route(
+        "opportunities.mark_answer",
+        "POST",
+        NO_ONE_HERE,
+        lambda w: {"post_id": w.post, "answer_id": w.answer},
+        lambda w: {"status": "in_contact"},
+    ),
+    Route(
+        "opportunities.hide",
+        "POST",
+        secretariat(done()),
+        post_url,
+        lambda w: {"reason": "Advertising."},
+    ),
+    Route("opportunities.unhide", "POST", secretariat(done()), post_url),
+    Route("opportunities.digest_settings", "GET", signed_in(OK)),
+    Route(
+        "opportunities.digest_settings",
+        "POST",
+        {**signed_in(done()), MEMBER: BACK},
+        body=lambda w: {"enabled": "y"},
+    ),
+    Route("opportunities.unsubscribe", "GET", everyone(OK), lambda w: {"token": w.digest}),
+    Route("opportunities.unsubscribe", "POST", everyone(done(200)), lambda w: {"token": w.digest}),
+    Route("api.opportunities", "GET", everyone(OK)),
+    Route("api.opportunity", "GET", everyone(OK), post_url),
     # Read API
     Route("api.search", "GET", everyone(OK)),
     Route("api.organisations", "GET", everyone(OK)),

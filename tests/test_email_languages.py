@@ -7,7 +7,9 @@ quotes are taken out, no common English word is left and every line has Cyrillic
 """
 
 import re
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -80,6 +82,8 @@ def world(ctx):
     db.session.commit()
     link = "https://platform.example/x"
     user = make_user(org=org, full_name=PERSON)
+    # A partner search post, as its emails quote it: its title as written.
+    post = SimpleNamespace(title=PERSON, organisation=org, deadline=date(2027, 3, 31))
     contexts = {
         "annual_confirmation": {
             "organisation": org,
@@ -125,6 +129,18 @@ def world(ctx):
         "organisation_verified": {"organisation": org, "link": link},
         "registration_attempt": {"user": user, "login_link": link, "reset_link": link},
         "reset_password": {"user": user, "link": link, "minutes": 21},
+        "opportunity_answer": {
+            "post": post,
+            "answer": SimpleNamespace(message=PERSON),
+            "organisation": org,
+            "link": link,
+            "organisation_link": link,
+        },
+        "opportunity_digest": {
+            "posts": [(post, link)],
+            "unsubscribe_link": link,
+            "settings_link": link,
+        },
     }
     return readers, contexts
 

@@ -45,6 +45,8 @@ from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Coordinator, Membership, MembershipStatus
 from eukz_platform.groups.notifications import unsubscribe_token
+from eukz_platform.opportunities.models import Opportunity, OpportunityAnswer
+from eukz_platform.opportunities.services import digest_token
 
 from .factories import PASSWORD, login, make_org, make_user
 from .test_groups_support import add_member, make_coordinator, make_group, make_meeting
@@ -259,7 +261,18 @@ def build_world(app) -> World:
         eesc = Contact(name="Millie", email="m@eesc.example", visibility=Visibility.PUBLIC)
         other_name = OrganisationName(organisation_id=org.id, name="Дала", language="kk")
         invitation = Invitation(organisation_id=org.id, email="new@steppe.example")
-        db.session.add_all([contact, eesc, other_name, invitation])
+        post = Opportunity(
+            organisation_id=org.id,
+            kind="partners",
+            title="Partners wanted",
+            description="For a youth exchange.",
+            group_id=erasmus.id,
+            deadline=utcnow().date() + timedelta(days=30),
+        )
+        db.session.add_all([contact, eesc, other_name, invitation, post])
+        db.session.flush()
+        answer = OpportunityAnswer(opportunity_id=post.id, organisation_id=other.id, message="Us")
+        db.session.add(answer)
         db.session.commit()
         with app.test_request_context():
             batch = contacts_import.create_batch(
@@ -268,6 +281,7 @@ def build_world(app) -> World:
             tokens = [
                 auth_services.invitation_token(invitation),
                 unsubscribe_token(member),
+                digest_token(member),
                 auth_tokens.make("confirm-email", {"uid": admin.id, "email": admin.email}),
                 auth_tokens.make("reset-password", {"uid": member.id, "fp": "stale"}),
             ]
@@ -283,6 +297,8 @@ def build_world(app) -> World:
             "name_id": [other_name.id],
             "batch_id": [batch.id],
             "coordinator_id": [coordinator_id],
+            "post_id": [post.id],
+            "answer_id": [answer.id],
             "slug": ["erasmus", "raw-materials-mou"],
             "token": tokens,
             "code": ["en", "ru", "kk"],

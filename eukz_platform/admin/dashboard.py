@@ -33,6 +33,7 @@ from ..core.vocabulary import (
 from ..database import utcnow
 from ..extensions import db
 from ..groups.models import Membership, MembershipStatus, WorkingGroup
+from ..opportunities.models import OUTCOME_LABELS, Opportunity, Outcome
 from . import bp
 
 WEEKS = 12
@@ -206,6 +207,39 @@ def _registrations_by_week(now: datetime) -> Figure:
     )
 
 
+def _partner_search_outcomes(now: datetime) -> Figure:
+    """Partner search posts: those open, and those closed, by outcome."""
+    closed = dict(
+        db.session.execute(
+            select(Opportunity.outcome, func.count())
+            .where(Opportunity.closed_at.is_not(None))
+            .group_by(Opportunity.outcome)
+        ).all()
+    )
+    still_open = db.session.scalar(
+        select(func.count())
+        .select_from(Opportunity)
+        .where(Opportunity.closed_at.is_(None), Opportunity.deadline >= now.date())
+    )
+    rows = [("open", _("Open"), still_open or 0)] + [
+        (outcome.value, str(OUTCOME_LABELS[outcome]), closed.get(outcome, 0)) for outcome in Outcome
+    ]
+    return Figure(
+        name="partner-search-outcomes",
+        title=_("Partner search posts by outcome"),
+        description=_(
+            "Posts open now, and closed posts by the outcome their organisation gave "
+            "(or closed at their deadline)."
+        ),
+        chart="bar",
+        headers=[_("Outcome"), _("Posts")],
+        rows=[[label, n] for _code, label, n in rows],
+        chart_rows=[(label, n) for _code, label, n in rows],
+        csv_headers=[_("Code"), _("Outcome"), _("Posts")],
+        csv_rows=[[code, label, n] for code, label, n in rows],
+    )
+
+
 def figures(now: datetime | None = None) -> dict[str, Figure]:
     """Every figure of the dashboard, by name, in the order the page shows them."""
     counts = _organisation_counts()
@@ -237,6 +271,7 @@ def figures(now: datetime | None = None) -> dict[str, Figure]:
         ),
         _memberships_by_group(),
         _registrations_by_week(now or utcnow()),
+        _partner_search_outcomes(now or utcnow()),
     ]
     return {figure.name: figure for figure in shown}
 

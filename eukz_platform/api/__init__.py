@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import routes  # noqa: E402, F401 - the routes on bp
+from . import opportunities, routes  # noqa: E402, F401 - the routes on bp

@@ -116,6 +116,51 @@ def _parameters(group_slugs: list[str]) -> dict:
     return found
 
 
+def _opportunity_parameters(group_slugs: list[str]) -> dict:
+    """The partner search's own parameters (opportunities/queries.py), named ``opportunity_*``
+    among the components; ``q``, ``page`` and ``per_page`` are the search's."""
+    from ..opportunities import queries as posts
+
+    docs = {
+        "kind": "The kind of post: looking for partners, offering a place in a project, "
+        "exchange or traineeship, call or event.",
+        "group": "The Action Plan priority (a working group's slug).",
+        "sector": "A sector the post is about.",
+        "country": "A country the post wants partners from (ISO 3166-1 alpha-2).",
+        "region": "A region of Kazakhstan the post wants partners from (ISO 3166-2).",
+        "language": "A language the post's organisation works in.",
+        "status": "Open or closed posts; open ones only when not given.",
+    }
+    found = {
+        f"opportunity_{name}": _array_param(
+            name,
+            docs[name],
+            (group_slugs or None) if name == "group" else list(posts._choices(name)),
+        )
+        for name in posts.FACETS
+    }
+    found["opportunity_sort"] = {
+        "name": "sort",
+        "in": "query",
+        "required": False,
+        "description": "deadline (closing soonest first) or newest first.",
+        "schema": {"type": "string", "enum": list(posts.SORTS), "default": "deadline"},
+    }
+    return found
+
+
+OPPORTUNITY_PARAMS = (
+    "q",
+    "page",
+    "per_page",
+    "opportunity_sort",
+    *(
+        f"opportunity_{name}"
+        for name in ("kind", "group", "sector", "country", "region", "language", "status")
+    ),
+)
+
+
 def _ok(schema: str, description: str, limited: bool = False) -> dict:
     """The responses of an operation: ``limited`` ones count against the client's searches."""
     responses = {
@@ -177,6 +222,13 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
         {**_ok("WorkingGroupDetail", "The working group."), **not_found},
     )
     group_op["get"]["parameters"] = [slug_param]
+    opportunity_op = _operation(
+        "getOpportunity",
+        "One partner search post, with its description.",
+        (),
+        {**_ok("OpportunityDetail", "The post."), **not_found},
+    )
+    opportunity_op["get"]["parameters"] = [id_param]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -213,6 +265,14 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
                 _ok("WorkingGroupList", "One page of working groups."),
             ),
             "/working-groups/{slug}": group_op,
+            "/opportunities": _operation(
+                "listOpportunities",
+                "Partner search posts the caller may read (open ones unless status says "
+                "otherwise), closing soonest first.",
+                OPPORTUNITY_PARAMS,
+                _ok("OpportunityList", "One page of posts.", limited=True),
+            ),
+            "/opportunities/{id}": opportunity_op,
             "/contacts": _operation(
                 "listContacts",
                 "Contacts the caller may see.",
@@ -221,7 +281,7 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
             ),
         },
         "components": {
-            "parameters": _parameters(group_slugs),
+            "parameters": {**_parameters(group_slugs), **_opportunity_parameters(group_slugs)},
             "schemas": schemas.json_schemas(),
             "headers": {
                 "ETag": {

@@ -147,6 +147,44 @@ class WorkingGroupList(Listing):
     items: list[WorkingGroup]
 
 
+OpportunityKind = Literal["partners", "place", "exchange", "call"]
+
+
+class Opportunity(TypedDict):
+    id: int
+    kind: Literal["opportunity"]
+    name: Annotated[str, Field(description="The post's title, as written.")]
+    url: Annotated[Url, Field(description="Its HTML page.")]
+    opportunity_kind: Annotated[
+        OpportunityKind,
+        Field(
+            description="Looking for partners, offering a place in a project, exchange or "
+            "traineeship, call or event."
+        ),
+    ]
+    organisation: OrganisationRef
+    priority: Annotated[str | None, Field(description="The working group's slug.")]
+    sectors: list[Sector]
+    countries: list[Country]
+    regions: Annotated[list[str], Field(description="Kazakh regions, ISO 3166-2 (KZ-75…).")]
+    languages: list[str]
+    deadline: Annotated[str, Field(description="The last day (ISO 8601 date).")]
+    open: bool
+    outcome: Literal["partnership_formed", "no_partner_found", "deadline_passed"] | None
+    link: Url | None
+    audience: Literal["everyone", "members"]
+    language: Literal["en", "ru", "kk"]
+    created_at: str
+
+
+class OpportunityDetail(Opportunity):
+    description: str
+
+
+class OpportunityList(Listing):
+    items: list[Opportunity]
+
+
 class Error(TypedDict):
     error: str
     message: str
@@ -160,6 +198,8 @@ RESPONSES = (
     OrganisationList,
     ContactList,
     WorkingGroupList,
+    OpportunityDetail,
+    OpportunityList,
 )
 
 

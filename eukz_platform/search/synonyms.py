@@ -1,7 +1,8 @@
 """Names with established other forms that transliteration alone does not join.
 
-Two sources: country names in English, Russian and Kazakh from pycountry's ISO 3166-1
-catalogues, and Kazakhstan's main cities and regions from ``data/kazakhstan_places.txt``.
+Three sources: country names in English, Russian and Kazakh from pycountry's ISO 3166-1
+catalogues, Kazakhstan's main cities and regions from ``data/kazakhstan_places.txt``, and EU
+programmes' names as Russian and Kazakh write them from ``data/programmes.txt``.
 Each form is folded into a sequence of words; every form maps to the first form of its group
 (for countries, the English name).
 """
@@ -13,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 PLACES_FILE = Path(__file__).with_name("data") / "kazakhstan_places.txt"
+# EU programmes' names in Russian and Kazakh ("Эразмус" for Erasmus), in the same format.
+PROGRAMMES_FILE = Path(__file__).with_name("data") / "programmes.txt"
 COUNTRY_LANGUAGES = ("ru", "kk")
 
 Words = tuple[str, ...]
@@ -41,7 +44,9 @@ def _country_groups() -> list[list[str]]:
 
 def _place_groups() -> list[list[str]]:
     groups = []
-    for line in PLACES_FILE.read_text(encoding="utf-8").splitlines():
+    lines = PLACES_FILE.read_text(encoding="utf-8").splitlines()
+    lines += PROGRAMMES_FILE.read_text(encoding="utf-8").splitlines()
+    for line in lines:
         line = line.strip()
         if line and not line.startswith("#"):
             groups.append([form.strip() for form in line.split("|") if form.strip()])
