@@ -1,6 +1,6 @@
 """opportunities: the partner search's posts, their answers, the weekly digest's subscribers
 
-Revision ID: 0015_opportunities
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-02 06:10:34
 
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0015_opportunities"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
