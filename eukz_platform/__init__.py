@@ -158,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from .groups import bp as groups_bp
     from .main import bp as main_bp
     from .organisations import bp as organisations_bp
+    from .outputs import bp as outputs_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -166,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contacts_bp, url_prefix="/organisations")
     app.register_blueprint(groups_bp, url_prefix="/working-groups")
     app.register_blueprint(directory_bp, url_prefix="/directory")
+    app.register_blueprint(outputs_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(account_security_bp, url_prefix="/account/security")
     # The read API has GET routes only: nothing there for CSRF to protect.

@@ -23,6 +23,14 @@ from .groups.models import (
     WorkingGroupTranslation,
 )
 from .mail_queue import FailedMail
+from .outputs.models import (
+    JointOutput,
+    OutputComment,
+    OutputEndorsement,
+    OutputParagraph,
+    OutputSignoff,
+    OutputTransition,
+)
 from .seeding import SeedRecord
 
 __all__ = [
@@ -38,9 +46,15 @@ __all__ = [
     "Membership",
     "MembershipEvent",
     "Invitation",
+    "JointOutput",
     "Organisation",
     "OrganisationName",
     "OrganisationSector",
+    "OutputComment",
+    "OutputEndorsement",
+    "OutputParagraph",
+    "OutputSignoff",
+    "OutputTransition",
     "RecoveryCode",
     "SeedRecord",
     "TwoFactor",
