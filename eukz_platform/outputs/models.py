@@ -206,9 +206,7 @@ class OutputTransition(db.Model):
     from_state: Mapped[OutputState | None] = mapped_column(
         str_enum(OutputState, "output_transition_from", 16)
     )
-    to_state: Mapped[OutputState] = mapped_column(
-        str_enum(OutputState, "output_transition_to", 16)
-    )
+    to_state: Mapped[OutputState] = mapped_column(str_enum(OutputState, "output_transition_to", 16))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)

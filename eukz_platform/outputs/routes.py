@@ -47,7 +47,9 @@ def group_outputs(slug: str):
     )
 
 
-def _detail_page(output, *, paragraph_form=None, comment_form=None, comment_on=None, state_form=None):
+def _detail_page(
+    output, *, paragraph_form=None, comment_form=None, comment_on=None, state_form=None
+):
     group = output.group
     comment_forms = {}
     if services.can_comment(current_user, output):

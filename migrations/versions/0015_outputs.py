@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade():
-        op.create_table('joint_output',
+    op.create_table('joint_output',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('declaration', 'recommendation', 'report', name='output_kind', native_enum=False, create_constraint=True, length=16), nullable=False),
@@ -125,7 +125,7 @@ def upgrade():
 
 
 def downgrade():
-        with op.batch_alter_table('output_comment', schema=None) as batch_op:
+    with op.batch_alter_table('output_comment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_output_comment_paragraph_id'))
 
     op.drop_table('output_comment')
