@@ -219,8 +219,8 @@ def build_world() -> World:
     )
     adopted.paragraphs = [OutputParagraph(position=1, text_en="Agreed.")]
     adopted.signoffs = [
-        OutputSignoff(side="eu", signer_name="Eva Europa"),
-        OutputSignoff(side="kz", signer_name="Askar Kazakh"),
+        OutputSignoff(side="eu", user_id=home_admin.id),
+        OutputSignoff(side="kz", user_id=suspended.id),
     ]
     adopted.transitions = [OutputTransition(from_state="draft", to_state="adopted")]
     db.session.add_all([draft, adopted])
@@ -874,6 +874,9 @@ ROUTES = [
     Route("api.working_groups", "GET", everyone(OK)),
     Route("api.working_group", "GET", everyone(OK), group_url),
     Route("api.contacts", "GET", everyone(OK)),
+    Route("api.outputs", "GET", everyone(OK)),
+    # Drafts are not in the API, whoever asks.
+    Route("api.output", "GET", everyone(NOT_FOUND), draft_url),
     Route("api.openapi_document", "GET", everyone(OK)),
     # Secretariat console
     Route("admin.index", "GET", secretariat(OK)),

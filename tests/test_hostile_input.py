@@ -45,6 +45,7 @@ from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Coordinator, Membership, MembershipStatus
 from eukz_platform.groups.notifications import unsubscribe_token
+from eukz_platform.outputs.models import JointOutput, OutputKind, OutputParagraph
 
 from .factories import PASSWORD, login, make_org, make_user
 from .test_groups_support import add_member, make_coordinator, make_group, make_meeting
@@ -274,6 +275,12 @@ def build_world(app) -> World:
         coordinator_id = db.session.scalar(
             select(Coordinator.id).where(Coordinator.user_id == chair.id)
         )
+        output = JointOutput(
+            group_id=erasmus.id, kind=OutputKind.DECLARATION, title="Draft", meeting_id=meeting.id
+        )
+        output.paragraphs = [OutputParagraph(position=1, text_en="First.")]
+        db.session.add(output)
+        db.session.commit()
         values = {
             "org_id": [org.id, other.id, pending.id, chair.organisation_id],
             "contact_id": [contact.id, eesc.id],
@@ -283,6 +290,8 @@ def build_world(app) -> World:
             "name_id": [other_name.id],
             "batch_id": [batch.id],
             "coordinator_id": [coordinator_id],
+            "output_id": [output.id],
+            "paragraph_id": [output.paragraphs[0].id],
             "slug": ["erasmus", "raw-materials-mou"],
             "token": tokens,
             "code": ["en", "ru", "kk"],

@@ -653,3 +653,40 @@ def test_the_visibility_rule_for_outputs():
 
     assert visibility.can_see_output(None, published=True)
     assert not visibility.can_see_output(None, published=False, group_member=True)
+
+
+# The read API ------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_published_outputs_only(app, client):
+    setup(app)
+    draft_id = draft(app, title="Secret draft title")
+    output_id = published(app)
+    with app.test_request_context():
+        services.endorse(db.session.get(JointOutput, output_id), by=user("admin@member.example"))
+    for who in (None, "member@member.example", "sec@eesc.example"):
+        if who:
+            login(client, who)
+        body = client.get("/api/v1/outputs").get_json()
+        assert [item["id"] for item in body["items"]] == [output_id]
+        assert body["total"] == 1 and body["page"] == 1
+        assert client.get(f"/api/v1/outputs/{draft_id}").status_code == 404
+        if who:
+            client.post("/auth/logout")
+    [item] = client.get("/api/v1/outputs").get_json()["items"]
+    assert item["kind"] == "joint_output" and item["type"] == "declaration"
+    assert item["state"] == "adopted" and item["group"] == "erasmus" and item["priority"] == 3
+    assert sorted(s["side"] for s in item["signoffs"]) == ["eu", "kz"]
+    assert [o["name"] for o in item["endorsed_by"]] == ["Steppe Youth"]
+    assert [s["state"] for s in item["steps"]] == ["adopted"]
+    assert item["url"].endswith(f"/outputs/{output_id}")
+    detail = client.get(f"/api/v1/outputs/{output_id}").get_json()
+    assert detail["paragraphs"][0]["texts"]["en"] == {
+        "text": "Paragraph text 1.",
+        "status": "draft",
+    }
+    assert detail["paragraphs"][0]["texts"]["ru"]["text"] == "Текст 1."
+    assert client.get("/api/v1/outputs/99999999999").status_code == 404
+    r = client.get("/api/v1/outputs?state=draft")
+    assert r.status_code == 400 and r.get_json()["error"]
+    assert "/outputs" in client.get("/api/v1/openapi.json").get_json()["paths"]

@@ -166,12 +166,17 @@ class OutputSignoff(db.Model):
     )
     side: Mapped[str] = mapped_column(String(8))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    # Kept as signed, should the account later go.
-    signer_name: Mapped[str] = mapped_column(String(200))
+    # The signer's organisation as it was named when signing; the signer's name comes from
+    # the account, and goes with it if the account is deleted.
     organisation_name: Mapped[str | None] = mapped_column(String(300))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     output: Mapped[JointOutput] = relationship(back_populates="signoffs")
+    signer: Mapped[User | None] = relationship()
+
+    @property
+    def signer_name(self) -> str | None:
+        return self.signer.full_name if self.signer else None
 
 
 class OutputEndorsement(db.Model):

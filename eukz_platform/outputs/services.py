@@ -531,7 +531,6 @@ def sign(output: JointOutput, by: User) -> bool:
         OutputSignoff(
             side=side,
             user_id=by.id,
-            signer_name=by.full_name,
             organisation_name=by.organisation.name if by.organisation else None,
             signed_at=now,
         )

@@ -78,7 +78,6 @@ def upgrade():
     sa.Column('output_id', sa.Integer(), nullable=False),
     sa.Column('side', sa.String(length=8), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('signer_name', sa.String(length=200), nullable=False),
     sa.Column('organisation_name', sa.String(length=300), nullable=True),
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("side IN ('eu', 'kz')", name=op.f('ck_output_signoff_side_eu_or_kz')),
