@@ -644,6 +644,12 @@ def test_an_answer_link_must_be_a_web_address(app, client):
         data={"state": "answered", "answer_text": "Yes.", "answer_url": "javascript:alert(1)"},
     )
     assert r.status_code == 422
+    r = client.post(
+        f"/outputs/{output_id}/state",
+        data={"state": "answered", "answer_text": "Yes.", "answer_url": "javascript://x.org/%0a1"},
+    )
+    assert r.status_code == 422
+    assert "Enter a web address starting with https://." in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(JointOutput, output_id).state == OutputState.SENT_KZ
 

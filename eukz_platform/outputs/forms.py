@@ -102,6 +102,9 @@ class CommentForm(Form):
     )
 
 
+WEB = ("http://", "https://")
+
+
 class FollowUpForm(Form):
     """A co-chair or the secretariat moves a published output on."""
 
@@ -121,8 +124,21 @@ class FollowUpForm(Form):
     answer_url = URLField(
         _l("Link to the answer (optional)"),
         filters=[empty_to_none],
-        validators=[Optional(), URL(require_tld=False), Length(max=URL_MAX)],
+        validators=[
+            Optional(),
+            URL(message=_l("Enter a web address such as https://example.org/answer.")),
+            Length(max=URL_MAX),
+        ],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Besides each field's checks: the link is a web address (http or https)."""
+        ok = super().validate(extra_validators)
+        url = self.answer_url.data
+        if url and not self.answer_url.errors and not url.lower().startswith(WEB):
+            self.answer_url.errors.append(_l("Enter a web address starting with https://."))
+            ok = False
+        return ok
 
     def set_states(self, states) -> None:
         self.state.choices = [(s.value, str(STATE_LABELS[s])) for s in states]

@@ -166,7 +166,7 @@ def edit_paragraph(output_id: int, paragraph_id: int):
     with domain_errors(back=back):
         if output.state.value != "draft":
             raise services.NotADraft()
-        paragraph = services._paragraph(output, paragraph_id)
+        paragraph = services.paragraph_of(output, paragraph_id)
         initial = None
         if request.method == "GET":
             initial = {f"text_{lang}": paragraph.text(lang) for lang in ("en", "ru", "kk")}
@@ -238,7 +238,7 @@ def comment(output_id: int, paragraph_id: int):
         abort(403)
     back = url_for("outputs.detail", output_id=output.id)
     with domain_errors(back=back):
-        paragraph = services._paragraph(output, paragraph_id)
+        paragraph = services.paragraph_of(output, paragraph_id)
         if output.state.value != "draft":
             raise services.NotADraft(_("This output is published: comments are closed."))
     form = CommentForm(prefix=f"comment-{paragraph.id}")

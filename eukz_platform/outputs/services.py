@@ -350,7 +350,7 @@ def _editable(output: JointOutput, by: User) -> JointOutput:
     return fresh
 
 
-def _paragraph(output: JointOutput, paragraph_id: int) -> OutputParagraph:
+def paragraph_of(output: JointOutput, paragraph_id: int) -> OutputParagraph:
     for paragraph in output.paragraphs:
         if paragraph.id == paragraph_id:
             return paragraph
@@ -442,7 +442,7 @@ def update_paragraph(
 ) -> list[str]:
     """A co-chair corrects a paragraph and marks each language draft or validated."""
     output = _editable(output, by)
-    paragraph = _paragraph(output, paragraph_id)
+    paragraph = paragraph_of(output, paragraph_id)
     clean = _check_texts(texts, set(validated))
     before = {f"status_{lang}": paragraph.status(lang) for lang in LANGUAGES}
     _write(paragraph, clean, set(validated))
@@ -454,7 +454,7 @@ def update_paragraph(
 
 def remove_paragraph(output: JointOutput, paragraph_id: int, by: User) -> list[str]:
     output = _editable(output, by)
-    paragraph = _paragraph(output, paragraph_id)
+    paragraph = paragraph_of(output, paragraph_id)
     output.paragraphs.remove(paragraph)
     for position, other in enumerate(output.paragraphs, start=1):
         other.position = position
@@ -464,7 +464,7 @@ def remove_paragraph(output: JointOutput, paragraph_id: int, by: User) -> list[s
 def move_paragraph(output: JointOutput, paragraph_id: int, by: User, up: bool) -> list[str]:
     """A co-chair moves a paragraph one place up or down."""
     output = _editable(output, by)
-    paragraph = _paragraph(output, paragraph_id)
+    paragraph = paragraph_of(output, paragraph_id)
     order = list(output.paragraphs)
     index = order.index(paragraph)
     target = index - 1 if up else index + 1
@@ -488,7 +488,7 @@ def comment(output: JointOutput, paragraph_id: int, by: User, body: str) -> Outp
         raise NotAllowed()
     if output.state != State.DRAFT:
         raise NotADraft(_("This output is published: comments are closed."))
-    paragraph = _paragraph(output, paragraph_id)
+    paragraph = paragraph_of(output, paragraph_id)
     body = (body or "").strip()
     if not body or len(body) > TEXT_MAX:
         raise DomainError(_("Write a comment of at most %(max)s characters.", max=TEXT_MAX), 422)
