@@ -297,8 +297,16 @@ def test_an_edit_after_a_sign_off_withdraws_it_and_says_so(app, client):
             select(AuditEntry).where(AuditEntry.action == "output.paragraph_edit")
         )
         assert entry.before["signed"] == ["eu"]
-    # Reordering is an edit too.
+    # Saving the paragraph unchanged keeps a sign-off.
     client.post(f"/outputs/{output_id}/sign")
+    r = client.post(
+        f"/outputs/{output_id}/paragraphs/{paragraph_id}/edit",
+        data={"text_en": "Changed.", "validated_en": "y"},
+    )
+    assert "withdrawn" not in flashed(client, r)
+    with app.app_context():
+        assert count(OutputSignoff) == 1
+    # Reordering is an edit too.
     r = client.post(
         f"/outputs/{output_id}/paragraphs/{paragraph_id}/move", data={"direction": "down"}
     )

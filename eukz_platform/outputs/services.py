@@ -116,6 +116,19 @@ class NotEndorsed(Conflict):
     message = _l("Your organisation does not endorse this output.")
 
 
+class EmptyParagraph(DomainError):
+    status = 422
+    field = "text_en"
+    message = _l("Write the paragraph in at least one language.")
+
+
+class EmptyValidated(DomainError):
+    """A language marked validated has no text."""
+
+    status = 422
+    field = "text_en"
+
+
 class GroupArchived(Conflict):
     message = _l("This working group is archived: it opens no new outputs.")
 
@@ -351,6 +364,7 @@ def _editable(output: JointOutput, by: User) -> JointOutput:
 
 
 def paragraph_of(output: JointOutput, paragraph_id: int) -> OutputParagraph:
+    """One paragraph of this output; NotFound for an id of another output or none."""
     for paragraph in output.paragraphs:
         if paragraph.id == paragraph_id:
             return paragraph
@@ -379,17 +393,6 @@ def _check_texts(texts: dict[str, str | None], validated: set[str]) -> dict[str,
                 )
             )
     return clean
-
-
-class EmptyParagraph(DomainError):
-    status = 422
-    field = "text_en"
-    message = _l("Write the paragraph in at least one language.")
-
-
-class EmptyValidated(DomainError):
-    status = 422
-    field = "text_en"
 
 
 def _edited(
@@ -445,6 +448,13 @@ def update_paragraph(
     paragraph = paragraph_of(output, paragraph_id)
     clean = _check_texts(texts, set(validated))
     before = {f"status_{lang}": paragraph.status(lang) for lang in LANGUAGES}
+    if all(
+        paragraph.text(lang) == clean[lang]
+        and (lang in validated) == (before[f"status_{lang}"] == TextStatus.VALIDATED)
+        for lang in LANGUAGES
+    ):
+        db.session.rollback()  # nothing changed: the sign-offs stand
+        return []
     _write(paragraph, clean, set(validated))
     after = {f"status_{lang}": paragraph.status(lang) for lang in LANGUAGES}
     return _edited(
