@@ -159,11 +159,15 @@ def test_a_draft_is_written_commented_signed_by_both_co_chairs_and_published(app
     html = flashed(client, client.post(f"/outputs/{output_id}/sign"))
     assert "Both co-chairs have signed: the output is published." in html
     client.post("/auth/logout")
+    # The EU co-chair is told, and the members who chose the group's mail.
     published_mail = [m for m in outbox if "Published" in m.subject]
     assert sorted(to for m in published_mail for to in m.to) == [
         "admin@member.example",
+        "eu@chair.example",
         "member@member.example",
     ]
+    [to_chair] = [m for m in published_mail if m.to == ["eu@chair.example"]]
+    assert "chose email" not in to_chair.body and "is published" in to_chair.body
 
     # Public now: who signed and when, at a stable address with a print-ready page.
     html = page(client, f"/outputs/{output_id}")

@@ -564,48 +564,64 @@ def sign(output: JointOutput, by: User) -> bool:
         )
     db.session.commit()
     if published:
-        _notify_published(output)
+        _notify_published(output, by)
     else:
         _notify_signed(output, by)
     return published
 
 
+def _other_chairs(output: JointOutput, signer: User) -> list[User]:
+    """The group's acting co-chairs but the one who signed."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Coordinator, Coordinator.user_id == User.id)
+            .where(
+                Coordinator.group_id == output.group_id,
+                Coordinator.id.in_(acting_coordinators().with_only_columns(Coordinator.id)),
+                User.id != signer.id,
+            )
+            .order_by(User.id)
+        )
+    )
+
+
 def _notify_signed(output: JointOutput, signer: User) -> None:
     """Mail the group's other co-chairs that one has signed and their sign-off is awaited."""
-    others = db.session.scalars(
-        select(User)
-        .join(Coordinator, Coordinator.user_id == User.id)
-        .where(
-            Coordinator.group_id == output.group_id,
-            Coordinator.id.in_(acting_coordinators().with_only_columns(Coordinator.id)),
-            User.id != signer.id,
+    others = _other_chairs(output, signer)
+    if others:
+        mailing.send(
+            others,
+            lambda: _("Your sign-off is awaited: “%(title)s”", title=output.local_title),
+            "output_signed",
+            output=output,
+            signer=signer.full_name,
+            link=site_url("outputs.detail", output_id=output.id),
         )
-    ).all()
-    if not others:
-        return
-    mailing.send(
-        list(others),
-        lambda: _("Your sign-off is awaited: “%(title)s”", title=output.local_title),
-        "output_signed",
-        output=output,
-        signer=signer.full_name,
-        link=site_url("outputs.detail", output_id=output.id),
-    )
 
 
-def _notify_published(output: JointOutput) -> None:
-    """Mail the people of the member organisations who chose the group's mail."""
-    people = subscribers(output.group)
-    if not people:
-        return
-    mailing.send(
-        people,
-        lambda: _("Published: “%(title)s”", title=output.local_title),
-        "output_published",
-        output=output,
-        link=site_url("outputs.detail", output_id=output.id),
-        settings_link=site_url("groups.notification_settings"),
-    )
+def _notify_published(output: JointOutput, signer: User) -> None:
+    """Mail the other co-chairs, and the people of the member organisations who chose the
+    group's mail, that the output is published."""
+    chairs = _other_chairs(output, signer)
+    link = site_url("outputs.detail", output_id=output.id)
+
+    def subject() -> str:
+        return _("Published: “%(title)s”", title=output.local_title)
+
+    if chairs:
+        mailing.send(chairs, subject, "output_published", output=output, link=link)
+    mailed = {u.id for u in chairs} | {signer.id}
+    people = [u for u in subscribers(output.group) if u.id not in mailed]
+    if people:
+        mailing.send(
+            people,
+            subject,
+            "output_published",
+            output=output,
+            link=link,
+            settings_link=site_url("groups.notification_settings"),
+        )
 
 
 # Endorsements -------------------------------------------------------------------------------
