@@ -1,5 +1,4 @@
-"""outputs: the working groups' joint outputs, paragraphs, comments, sign-offs, endorsements
-and follow-up
+"""outputs: joint outputs of the working groups, with paragraphs, comments, sign-offs, endorsements, follow-up
 
 Revision ID: 0015_outputs
 Revises: 0014
