@@ -205,6 +205,27 @@ def test_a_declaration_of_a_meeting_links_to_it(app, client):
     assert f"/working-groups/erasmus/meetings/{ids['meeting']}" in html
 
 
+def test_a_co_chair_drafts_the_declaration_of_a_meeting_from_its_page(app, client):
+    ids = setup(app)
+    meeting_url = f"/working-groups/erasmus/meetings/{ids['meeting']}"
+    login(client, "member@member.example")
+    assert "Draft the joint declaration of this meeting" not in page(client, meeting_url)
+    client.post("/auth/logout")
+    login(client, "kz@chair.example")
+    html = page(client, meeting_url)
+    link = f"/outputs/groups/erasmus/new?meeting={ids['meeting']}"
+    assert "Draft the joint declaration of this meeting" in html and link in html
+    form = page(client, link)
+    assert f'<option selected value="{ids["meeting"]}">' in form
+    r = client.post(
+        "/outputs/groups/erasmus/new",
+        data={"kind": "declaration", "title": "Astana declaration", "meeting": ids["meeting"]},
+    )
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(JointOutput.meeting_id)) == ids["meeting"]
+
+
 def test_a_meeting_of_another_group_is_refused(app, client):
     setup(app)
     with app.app_context():
