@@ -169,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .opportunities import bp as opportunities_bp
     from .organisations import bp as organisations_bp
+    from .outputs import bp as outputs_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -178,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_bp, url_prefix="/working-groups")
     app.register_blueprint(directory_bp, url_prefix="/directory")
     app.register_blueprint(opportunities_bp, url_prefix="/partner-search")
+    app.register_blueprint(outputs_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(account_security_bp, url_prefix="/account/security")
     # The read API has GET routes only: nothing there for CSRF to protect.

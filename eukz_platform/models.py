@@ -24,6 +24,14 @@ from .groups.models import (
 )
 from .mail_queue import FailedMail
 from .opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
+from .outputs.models import (
+    JointOutput,
+    OutputComment,
+    OutputEndorsement,
+    OutputParagraph,
+    OutputSignoff,
+    OutputTransition,
+)
 from .seeding import SeedRecord
 
 __all__ = [
@@ -42,9 +50,15 @@ __all__ = [
     "Invitation",
     "Opportunity",
     "OpportunityAnswer",
+    "JointOutput",
     "Organisation",
     "OrganisationName",
     "OrganisationSector",
+    "OutputComment",
+    "OutputEndorsement",
+    "OutputParagraph",
+    "OutputSignoff",
+    "OutputTransition",
     "RecoveryCode",
     "SeedRecord",
     "TwoFactor",

@@ -12,6 +12,7 @@ from .core import vocabulary
 from .groups import templating as groups
 from .opportunities import templating as opportunities
 from .organisations import services as organisations
+from .outputs import templating as outputs
 from .search import MAX_QUERY_LENGTH
 
 
@@ -80,6 +81,8 @@ def register_template_helpers(app: Flask) -> None:
         sector_label=lambda s: vocabulary.SECTOR_LABELS[s],
         linkify=groups.linkify_text,
         meeting_when=groups.meeting_when,
+        output_state=outputs.state_label,
+        output_kind=outputs.kind_label,
     )
 
     @app.context_processor

@@ -272,6 +272,12 @@ RULES = (
             "A post the secretariat hid: its own organisation (with the reason) and the "
             "secretariat."
         ),
+        _l("Joint output of a working group, as a draft"),
+        False,
+        False,
+        True,
+        True,
+        _l("Only member organisations of the group; public once both co-chairs have signed."),
     ),
     Rule(
         _l("Audit log of changes"),
@@ -360,3 +366,33 @@ def can_see_answers(viewer: User | None, post) -> bool:
     return is_secretariat(viewer) or (
         is_own_organisation(viewer, post.organisation_id) and standing.may_act(viewer)
     )
+
+
+# Joint outputs ------------------------------------------------------------------------------
+
+
+def can_see_output(viewer: User | None, *, published: bool, group_member: bool = False) -> bool:
+    """A joint output of a working group: public once published (signed by both co-chairs);
+    a draft only for people of the group's member organisations (``group_member``) and the
+    secretariat, while their account and organisation may act (auth/standing.py).
+
+    What ties the viewer to the group is read by outputs/ (``outputs.services.is_member``);
+    the rule is decided here."""
+    if published:
+        return True
+    if not _signed_in(viewer) or not standing.may_act(viewer):
+        return False
+    return viewer.is_secretariat or group_member
+
+
+def visible_outputs(
+    viewer: User | None, published_at: ColumnElement, group_id: ColumnElement, member_groups
+) -> ColumnElement[bool]:
+    """``can_see_output`` as a WHERE clause over an output's publication time and group:
+    ``member_groups`` are the ids of the groups the viewer's organisation is a member of."""
+    if is_secretariat(viewer) and standing.may_act(viewer):
+        return true()
+    clause = published_at.is_not(None)
+    if _signed_in(viewer) and standing.may_act(viewer) and member_groups:
+        clause = or_(clause, group_id.in_(list(member_groups)))
+    return clause

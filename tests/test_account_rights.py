@@ -29,6 +29,16 @@ from eukz_platform.groups.models import (
 )
 from eukz_platform.mail_queue import FailedMail
 from eukz_platform.opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
+from eukz_platform.outputs.models import (
+    JointOutput,
+    OutputComment,
+    OutputEndorsement,
+    OutputKind,
+    OutputParagraph,
+    OutputSignoff,
+    OutputState,
+    OutputTransition,
+)
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import PASSWORD, login, make_org, make_user
@@ -110,6 +120,24 @@ def person_everywhere() -> tuple[User, User]:
         OpportunityAnswer(
             opportunity_id=post.id, organisation_id=org.id, author_id=person.id, message="Yes"
         )
+    )
+    # A joint output the person opened, commented, signed, endorsed and moved on.
+    output = JointOutput(
+        group_id=group.id, kind=OutputKind.REPORT, title="Report", created_by_id=person.id
+    )
+    paragraph = OutputParagraph(position=1, text_en="Agreed.")
+    output.paragraphs = [paragraph]
+    db.session.add(output)
+    db.session.flush()
+    db.session.add_all(
+        [
+            OutputComment(
+                paragraph_id=paragraph.id, author_id=person.id, organisation_id=org.id, body="Ok"
+            ),
+            OutputSignoff(output_id=output.id, side="kz", user_id=person.id),
+            OutputEndorsement(output_id=output.id, organisation_id=org.id, by_id=person.id),
+            OutputTransition(output_id=output.id, to_state=OutputState.ADOPTED, actor_id=person.id),
+        ]
     )
     audit.record(person, "organisation.update", "organisation", org.id, f"{EMAIL} edited")
     audit.record(

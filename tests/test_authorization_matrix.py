@@ -57,6 +57,14 @@ from eukz_platform.opportunities import services as opportunity_services
 from eukz_platform.opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
 from eukz_platform.organisations import verification
 from eukz_platform.organisations.duplicates import TOKEN_PURPOSE as ASK_TO_JOIN
+from eukz_platform.outputs.models import (
+    JointOutput,
+    OutputKind,
+    OutputParagraph,
+    OutputSignoff,
+    OutputState,
+    OutputTransition,
+)
 
 from .conftest import empty_all_tables
 from .factories import PASSWORD, make_contacts_of_every_visibility, make_org, make_user
@@ -201,6 +209,24 @@ def build_world() -> World:
     )
     db.session.commit()
     chair_row = db.session.scalar(select(Coordinator).where(Coordinator.user_id == suspended.id))
+    # A draft joint output of the group, and a published one (both co-chairs signed).
+    draft = JointOutput(group_id=group.id, kind=OutputKind.DECLARATION, title="Draft")
+    draft.paragraphs = [OutputParagraph(position=1, text_en="First.")]
+    adopted = JointOutput(
+        group_id=group.id,
+        kind=OutputKind.REPORT,
+        title="Adopted",
+        state=OutputState.ADOPTED,
+        published_at=utcnow(),
+    )
+    adopted.paragraphs = [OutputParagraph(position=1, text_en="Agreed.")]
+    adopted.signoffs = [
+        OutputSignoff(side="eu", user_id=home_admin.id),
+        OutputSignoff(side="kz", user_id=suspended.id),
+    ]
+    adopted.transitions = [OutputTransition(from_state="draft", to_state="adopted")]
+    db.session.add_all([draft, adopted])
+    db.session.commit()
 
     make_contacts_of_every_visibility(home)
     members_contact = db.session.scalar(
@@ -241,6 +267,9 @@ def build_world() -> World:
         eesc_contact=eesc_contact.id,
         other_name=other_name.id,
         batch=batch.id,
+        draft=draft.id,
+        paragraph=draft.paragraphs[0].id,
+        adopted=adopted.id,
     )
     w.slugs.update(group=group.slug, elsewhere=elsewhere.slug, archived=archived.slug)
     failed_mail = FailedMail(
@@ -463,6 +492,27 @@ def post_form(w: World) -> dict:
 
 def meeting_url(w: World) -> dict:
     return {"slug": w.group, "meeting_id": w.meeting}
+
+
+def draft_url(w: World) -> dict:
+    return {"output_id": w.draft}
+
+
+def adopted_url(w: World) -> dict:
+    return {"output_id": w.adopted}
+
+
+def paragraph_url(w: World) -> dict:
+    return {"output_id": w.draft, "paragraph_id": w.paragraph}
+
+
+# Writing a draft: the co-chairs only (none acts here); to those outside the group the draft
+# does not exist.
+DRAFTING = {
+    **only(),
+    OTHER_ADMIN: NOT_FOUND,
+    OTHER_CHAIR: NOT_FOUND,
+}
 
 
 def profile_form(w: World) -> dict:
@@ -792,6 +842,53 @@ ROUTES = [
     Route("groups.reset_private_feed", "POST", signed_in(done())),
     Route("groups.unsubscribe", "GET", everyone(OK), lambda w: {"token": w.unsubscribe}),
     Route("groups.unsubscribe", "POST", everyone(done(200)), lambda w: {"token": w.unsubscribe}),
+    # Joint outputs: a draft is seen by the group's member organisations and the secretariat
+    # only (to others it does not exist); co-chairs write and sign it (none acts here).
+    Route("outputs.action_plan", "GET", everyone(OK)),
+    Route("outputs.group_outputs", "GET", everyone(OK), group_url),
+    Route(
+        "outputs.detail",
+        "GET",
+        {**everyone(NOT_FOUND), MEMBER: OK, SECRETARIAT: OK},
+        draft_url,
+    ),
+    Route("outputs.print_view", "GET", everyone(OK), adopted_url),
+    Route("outputs.new", "GET", NO_ONE_HERE, group_url),
+    Route(
+        "outputs.new",
+        "POST",
+        NO_ONE_HERE,
+        group_url,
+        lambda w: {"kind": "report", "title": "Report"},
+    ),
+    Route("outputs.add_paragraph", "POST", DRAFTING, draft_url, lambda w: {"text_en": "More."}),
+    Route("outputs.edit_paragraph", "GET", DRAFTING, paragraph_url),
+    Route("outputs.edit_paragraph", "POST", DRAFTING, paragraph_url, lambda w: {"text_en": "New."}),
+    Route("outputs.remove_paragraph", "POST", DRAFTING, paragraph_url),
+    Route(
+        "outputs.move_paragraph",
+        "POST",
+        DRAFTING,
+        paragraph_url,
+        lambda w: {"direction": "down"},
+    ),
+    Route(
+        "outputs.comment",
+        "POST",
+        {**DRAFTING, MEMBER: done()},
+        paragraph_url,
+        lambda w: {f"comment-{w.paragraph}-body": "A comment."},
+    ),
+    Route("outputs.sign", "POST", DRAFTING, draft_url),
+    Route("outputs.endorse", "POST", NO_ONE_HERE, adopted_url),
+    Route("outputs.withdraw_endorsement", "POST", NO_ONE_HERE, adopted_url),
+    Route(
+        "outputs.follow_up",
+        "POST",
+        secretariat(done()),
+        adopted_url,
+        lambda w: {"state": "sent_eu", "note": "Sent."},
+    ),
     # Directory
     Route("directory.index", "GET", everyone(OK)),
     Route(
@@ -872,6 +969,9 @@ ROUTES = [
     Route("api.working_groups", "GET", everyone(OK)),
     Route("api.working_group", "GET", everyone(OK), group_url),
     Route("api.contacts", "GET", everyone(OK)),
+    Route("api.outputs", "GET", everyone(OK)),
+    # Drafts are not in the API, whoever asks.
+    Route("api.output", "GET", everyone(NOT_FOUND), draft_url),
     Route("api.openapi_document", "GET", everyone(OK)),
     # Secretariat console
     Route("admin.index", "GET", secretariat(OK)),

@@ -11,8 +11,18 @@ from playwright.sync_api import expect, sync_playwright
 
 from eukz_platform.auth.models import Role
 from eukz_platform.contacts.models import Contact, Visibility
+from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import WorkingGroup
+from eukz_platform.outputs.models import (
+    JointOutput,
+    OutputEndorsement,
+    OutputKind,
+    OutputParagraph,
+    OutputSignoff,
+    OutputState,
+    OutputTransition,
+)
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .browser import CHROMIUM, live_server, needs_chromium  # noqa: F401 - fixtures
@@ -77,6 +87,37 @@ def build_site() -> Site:
         make_org(name=f"Steppe Civic Union {n}", country="KZ" if n % 2 else "BE", status=VERIFIED)
     pending = make_org(name="Awaiting Verification Union", country="KZ")
     make_user(role=Role.SECRETARIAT, email="sec@eesc.example", full_name="Sam Secretariat")
+    # A joint output published (signed by both sides, endorsed, sent) and a draft, with long
+    # words, in the three languages.
+    kz_chair = make_coordinator(group, side="kz", email="kz@forum.example")
+    words = {"en": LONG_NAME, "ru": "Предложение " * 20, "kk": "Ұсыныс " * 20}
+    adopted = JointOutput(
+        group_id=group.id,
+        kind=OutputKind.RECOMMENDATION,
+        title=f"Recommendation {LONG_NAME}",
+        state=OutputState.SENT_EU,
+        published_at=utcnow(),
+        meeting_id=meeting.id,
+    )
+    draft = JointOutput(group_id=group.id, kind=OutputKind.DECLARATION, title="Draft declaration")
+    for output in (adopted, draft):
+        output.paragraphs = [
+            OutputParagraph(position=1, **{f"text_{k}": v for k, v in words.items()}),
+            OutputParagraph(position=2, text_en="A second paragraph.", status_en="validated"),
+        ]
+    adopted.signoffs = [
+        OutputSignoff(side="eu", user_id=chair.id, organisation_name=LONG_NAME),
+        OutputSignoff(side="kz", user_id=kz_chair.id),
+    ]
+    adopted.endorsements = [OutputEndorsement(organisation_id=long_org.id)]
+    adopted.transitions = [
+        OutputTransition(from_state="draft", to_state="adopted"),
+        OutputTransition(from_state="adopted", to_state="sent_eu", note="To the EEAS."),
+    ]
+    db.session.add_all([adopted, draft])
+    db.session.commit()
+    out, d = f"/outputs/{adopted.id}", f"/outputs/{draft.id}"
+    draft_paragraph = draft.paragraphs[0].id
 
     o, g, m = (
         long_org.id,
@@ -94,6 +135,10 @@ def build_site() -> Site:
         m,
         "/privacy",
         "/no-such-page",
+        "/action-plan",
+        "/outputs/groups/erasmus",
+        out,
+        f"{out}/print",
     ]
     return Site(
         pages={
@@ -108,7 +153,17 @@ def build_site() -> Site:
                 g,
                 m,
             ],
-            "co-chair": [g, f"{g}/requests", m, f"{g}/meetings/new", f"{g}/announcements/new"],
+            "co-chair": [
+                g,
+                f"{g}/requests",
+                m,
+                f"{g}/meetings/new",
+                f"{g}/announcements/new",
+                out,
+                d,
+                "/outputs/groups/erasmus/new",
+                f"{d}/paragraphs/{draft_paragraph}/edit",
+            ],
             "secretariat": [
                 "/admin/",
                 "/admin/verification",
@@ -125,7 +180,7 @@ def build_site() -> Site:
         screenshots={
             "visitor": public,
             "admin": [f"/organisations/{o}/people", f"/organisations/{o}/edit"],
-            "co-chair": [f"{g}/requests"],
+            "co-chair": [f"{g}/requests", d],
             "secretariat": ["/admin/", "/admin/verification", "/admin/organisations"],
         },
         logins={

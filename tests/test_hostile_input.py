@@ -47,6 +47,7 @@ from eukz_platform.groups.models import Coordinator, Membership, MembershipStatu
 from eukz_platform.groups.notifications import unsubscribe_token
 from eukz_platform.opportunities.models import Opportunity, OpportunityAnswer
 from eukz_platform.opportunities.services import digest_token
+from eukz_platform.outputs.models import JointOutput, OutputKind, OutputParagraph
 
 from .factories import PASSWORD, login, make_org, make_user
 from .test_groups_support import add_member, make_coordinator, make_group, make_meeting
@@ -288,6 +289,12 @@ def build_world(app) -> World:
         coordinator_id = db.session.scalar(
             select(Coordinator.id).where(Coordinator.user_id == chair.id)
         )
+        output = JointOutput(
+            group_id=erasmus.id, kind=OutputKind.DECLARATION, title="Draft", meeting_id=meeting.id
+        )
+        output.paragraphs = [OutputParagraph(position=1, text_en="First.")]
+        db.session.add(output)
+        db.session.commit()
         values = {
             "org_id": [org.id, other.id, pending.id, chair.organisation_id],
             "contact_id": [contact.id, eesc.id],
@@ -299,6 +306,8 @@ def build_world(app) -> World:
             "coordinator_id": [coordinator_id],
             "post_id": [post.id],
             "answer_id": [answer.id],
+            "output_id": [output.id],
+            "paragraph_id": [output.paragraphs[0].id],
             "slug": ["erasmus", "raw-materials-mou"],
             "token": tokens,
             "code": ["en", "ru", "kk"],

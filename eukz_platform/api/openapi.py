@@ -229,12 +229,20 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
         {**_ok("OpportunityDetail", "The post."), **not_found},
     )
     opportunity_op["get"]["parameters"] = [id_param]
+    output_op = _operation(
+        "getOutput",
+        "One published joint output, with its paragraphs in English, Russian and Kazakh.",
+        (),
+        {**_ok("JointOutputDetail", "The joint output."), **not_found},
+    )
+    output_op["get"]["parameters"] = [id_param]
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "EU–Kazakhstan Civil Society Platform read API",
             "version": VERSION,
-            "description": "Organisations, contacts and working groups of the platform, "
+            "description": "Organisations, contacts, working groups and the groups' published "
+            "joint outputs of the platform, "
             "read-only. Each response holds only what the caller may see: a visitor sees "
             "public contacts; a signed-in user of a verified organisation also those for "
             "members. Visitors' responses may be cached for a minute; every response has an "
@@ -273,6 +281,14 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
                 _ok("OpportunityList", "One page of posts.", limited=True),
             ),
             "/opportunities/{id}": opportunity_op,
+            "/outputs": _operation(
+                "listOutputs",
+                "Published joint outputs of the working groups (signed by both co-chairs), "
+                "newest first, with where each stands in its follow-up.",
+                params.PAGING,
+                _ok("JointOutputList", "One page of joint outputs."),
+            ),
+            "/outputs/{id}": output_op,
             "/contacts": _operation(
                 "listContacts",
                 "Contacts the caller may see.",

@@ -20,6 +20,7 @@ from ..core.vocabulary import OrganisationStatus, Side
 from ..extensions import db
 from ..groups.membership import acting_coordinators
 from ..groups.models import Coordinator, Membership, MembershipStatus, WorkingGroup
+from ..outputs.models import JointOutput, OutputEndorsement, OutputSignoff
 
 
 @dataclass
@@ -247,4 +248,36 @@ def contacts_of(org: Organisation, viewer) -> list[Contact]:
             .where(Contact.organisation_id == org.id, visibility.visible_contacts(viewer))
             .order_by(Contact.name, Contact.id)
         )
+    )
+
+
+def _published_outputs():
+    """Joint outputs as a visitor sees them: published ones only (visibility.visible_outputs),
+    with what their items carry, loaded for the whole page at once."""
+    return (
+        select(JointOutput)
+        .where(visibility.visible_outputs(None, JointOutput.published_at, JointOutput.group_id, ()))
+        .options(
+            selectinload(JointOutput.group).selectinload(WorkingGroup.translations),
+            selectinload(JointOutput.signoffs).selectinload(OutputSignoff.signer),
+            selectinload(JointOutput.transitions),
+            selectinload(JointOutput.endorsements).selectinload(OutputEndorsement.organisation),
+        )
+    )
+
+
+def outputs(query: search.SearchQuery) -> Listing:
+    """Published joint outputs, newest first; drafts never, whoever asks."""
+    return _page(
+        _published_outputs().order_by(JointOutput.published_at.desc(), JointOutput.id.desc()),
+        query,
+    )
+
+
+def output(output_id: int) -> JointOutput | None:
+    """One published joint output, with its paragraphs; None for a draft or no such id."""
+    return db.session.scalar(
+        _published_outputs()
+        .where(JointOutput.id == output_id)
+        .options(selectinload(JointOutput.paragraphs))
     )

@@ -14,12 +14,13 @@ from flask import Response, abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import search
+from .. import search, visibility
 from ..links import site_url
 from ..search.query import (
     CONTACT_PARAMS,
     GROUP_PARAMS,
     ORGANISATION_PARAMS,
+    PAGING,
     SEARCH_PARAMS,
     SLUG,
 )
@@ -177,6 +178,76 @@ def working_group(slug: str):
             side=org.side.value,
         )
         for org in queries.group_members(group, current_user)
+    ]
+    return _json(item)
+
+
+def _output_item(output) -> schemas.JointOutput:
+    return schemas.JointOutput(
+        id=output.id,
+        kind="joint_output",
+        type=output.kind.value,
+        name=output.local_title,
+        url=site_url("outputs.detail", output_id=output.id),
+        print_url=site_url("outputs.print_view", output_id=output.id),
+        group=output.group.slug,
+        priority=output.group.priority,
+        state=output.state.value,
+        published_at=output.published_at.isoformat(),
+        signoffs=[
+            schemas.Signoff(
+                side=s.side,
+                name=s.signer_name,
+                organisation=s.organisation_name,
+                signed_at=s.signed_at.isoformat(),
+            )
+            for s in output.signoffs
+        ],
+        endorsed_by=[
+            schemas.OrganisationRef(
+                id=e.organisation_id,
+                name=e.organisation.name,
+                url=organisation_url(e.organisation_id),
+            )
+            for e in output.endorsements
+            if visibility.can_view_organisation(current_user, e.organisation)
+        ],
+        steps=[
+            schemas.OutputStep(
+                state=t.to_state.value,
+                at=t.at.isoformat(),
+                note=t.note,
+                answer=t.answer_text,
+                answer_url=t.answer_url,
+            )
+            for t in output.transitions
+        ],
+    )
+
+
+@bp.get("/outputs")
+def outputs():
+    query = _query(PAGING)
+    listing = queries.outputs(query)
+    return _json(_listing([_output_item(o) for o in listing.items], listing))
+
+
+@bp.get("/outputs/<int:output_id>")
+def output(output_id: int):
+    _query(())
+    found = queries.output(output_id) if output_id <= MAX_ID else None
+    if found is None:
+        abort(404, description=_("No published output has the id %(id)s.", id=output_id))
+    item = _output_item(found)
+    item["paragraphs"] = [
+        schemas.OutputParagraph(
+            position=p.position,
+            texts={
+                lang: schemas.ParagraphText(text=p.text(lang), status=p.status(lang).value)
+                for lang in ("en", "ru", "kk")
+            },
+        )
+        for p in found.paragraphs
     ]
     return _json(item)
 

@@ -108,6 +108,58 @@ class WorkingGroupDetail(WorkingGroup):
     members: list[Member]
 
 
+DateTime = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+OutputState = Literal["draft", "adopted", "sent_eu", "sent_kz", "answered", "closed"]
+
+
+class ParagraphText(TypedDict):
+    text: str
+    status: Literal["draft", "validated"]
+
+
+class OutputParagraph(TypedDict):
+    position: Annotated[int, Field(ge=1)]
+    texts: Annotated[
+        dict[Literal["en", "ru", "kk"], ParagraphText],
+        Field(description="The paragraph in each language, each draft or validated."),
+    ]
+
+
+class Signoff(TypedDict):
+    side: Literal["eu", "kz"]
+    name: Annotated[str | None, Field(description="None once the account is deleted.")]
+    organisation: str | None
+    signed_at: DateTime
+
+
+class OutputStep(TypedDict):
+    state: OutputState
+    at: DateTime
+    note: str | None
+    answer: Annotated[str | None, Field(description="The answer received, for that step.")]
+    answer_url: Url | None
+
+
+class JointOutput(TypedDict):
+    id: int
+    kind: Literal["joint_output"]
+    type: Literal["declaration", "recommendation", "report"]
+    name: Annotated[str, Field(description="Its title, in the caller's language.")]
+    url: Annotated[Url, Field(description="Its HTML page (a stable address).")]
+    print_url: Url
+    group: Annotated[str, Field(description="The working group's slug.")]
+    priority: Annotated[int, Field(description="The Action Plan's priority.")]
+    state: Annotated[OutputState, Field(description="Where it stands in its follow-up.")]
+    published_at: DateTime
+    signoffs: Annotated[list[Signoff], Field(description="Both co-chairs, who and when.")]
+    endorsed_by: list[OrganisationRef]
+    steps: Annotated[list[OutputStep], Field(description="The follow-up, oldest first.")]
+
+
+class JointOutputDetail(JointOutput):
+    paragraphs: list[OutputParagraph]
+
+
 class Listing(TypedDict):
     total: Count
     page: Annotated[int, Field(ge=1)]
@@ -185,6 +237,10 @@ class OpportunityList(Listing):
     items: list[Opportunity]
 
 
+class JointOutputList(Listing):
+    items: list[JointOutput]
+
+
 class Error(TypedDict):
     error: str
     message: str
@@ -200,6 +256,8 @@ RESPONSES = (
     WorkingGroupList,
     OpportunityDetail,
     OpportunityList,
+    JointOutputDetail,
+    JointOutputList,
 )
 
 

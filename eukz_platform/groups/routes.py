@@ -294,6 +294,8 @@ def _meeting_page(group, meeting, form=None, status: int = 200):
         meeting=meeting,
         info=info,
         can_moderate=can_moderate,
+        # Co-chairs may draft the meeting's joint declaration (outputs/).
+        is_coordinator=memberships.is_coordinator(current_user, group),
         can_register=meetings.can_register(current_user, group),
         open_for_registration=meetings.is_open_for_registration(meeting),
         form=form or RegistrationForm(modes=meetings.attendance_choices(meeting)),
