@@ -272,6 +272,8 @@ RULES = (
             "A post the secretariat hid: its own organisation (with the reason) and the "
             "secretariat."
         ),
+    ),
+    Rule(
         _l("Joint output of a working group, as a draft"),
         False,
         False,
@@ -288,6 +290,8 @@ RULES = (
         _l("Who changed what and when; kept with a pseudonym once an account is deleted."),
     ),
 )
+
+
 # Meetings -----------------------------------------------------------------------------------
 
 

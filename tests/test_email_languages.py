@@ -136,6 +136,16 @@ def world(ctx):
             "link": link,
             "organisation_link": link,
         },
+        "output_signed": {
+            "output": SimpleNamespace(local_title=PERSON, group=group),
+            "signer": PERSON,
+            "link": link,
+        },
+        "output_published": {
+            "output": SimpleNamespace(local_title=PERSON, group=group),
+            "link": link,
+            "settings_link": link,
+        },
         "opportunity_digest": {
             "posts": [(post, link)],
             "unsubscribe_link": link,
