@@ -23,6 +23,7 @@ from .groups.models import (
     WorkingGroupTranslation,
 )
 from .mail_queue import FailedMail
+from .protection.models import ContactDetailsView
 from .seeding import SeedRecord
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "AskToJoinRequest",
     "AuditEntry",
     "Contact",
+    "ContactDetailsView",
     "ContactImportBatch",
     "Coordinator",
     "FailedMail",

@@ -10,3 +10,9 @@ _signals = Namespace()
 # An organisation awaiting verification was verified. Sent with the organisation and
 # ``by`` (the secretariat user); the working groups move its pending requests to open groups on.
 organisation_verified = _signals.signal("organisation-verified")
+
+# Members-only contact details of organisations were shown to a signed-in person (their page,
+# an organisation's page, a vCard, an export, the API). Sent with the viewer, ``contacts`` (the
+# contacts or search records shown with their details) and ``channel`` (what showed them); the
+# organisations' log of views records it (protection/).
+contact_details_shown = _signals.signal("contact-details-shown")

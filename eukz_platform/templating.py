@@ -53,6 +53,8 @@ def register_template_helpers(app: Flask) -> None:
         coordinator_role=groups.coordinator_role,
         side_counts=groups.side_counts,
         side_chart=groups.side_chart,
+        group_balance=groups.group_balance,
+        balance_headers=groups.balance.eesc_headers,
     )
     app.jinja_env.filters.update(
         country_name=vocabulary.country_name,

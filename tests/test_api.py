@@ -102,6 +102,7 @@ def test_organisations_list_has_the_fields_design_md_names(client, directory):
         "country": "KZ",
         "side": "kz",
         "city": "Almaty",
+        "region": None,
         "type": "ngo",
         "eesc_group": "III",
         "sectors": ["education_and_youth", "human_rights"],
@@ -404,7 +405,10 @@ def test_detail_pages_run_few_statements(app, client, directory):
     ):
         with counting_statements(app) as statements:
             get(client, url)
-        assert len(statements) <= 6, (url, statements)
+        # Showing members-only contact details of another organisation also writes one row
+        # of its log of views (protection/); the reading stays as few statements.
+        reads = [s for s in statements if "contact_details_view" not in s]
+        assert len(reads) <= 6, (url, statements)
 
 
 def test_every_page_and_group_the_document_allows_is_served(client, directory):

@@ -57,7 +57,10 @@ def organisation_filters(query: search.SearchQuery, viewer) -> list[ColumnElemen
                 )
             )
         )
+    if query.regions:
+        where.append(Organisation.region.in_(query.regions))
     if query.groups:
+        where.append(visibility.visible_memberships(viewer))
         where.append(
             Organisation.id.in_(
                 select(Membership.organisation_id)
@@ -203,6 +206,7 @@ def group_facts(group_ids: list[int], viewer) -> GroupFacts:
             Membership.group_id.in_(group_ids),
             Membership.status == MembershipStatus.ACTIVE,
             visibility.visible_organisations(viewer),
+            visibility.visible_memberships(viewer),
         )
         .group_by(Membership.group_id, Organisation.side)
     ).all()
@@ -221,6 +225,7 @@ def group_members(group: WorkingGroup, viewer) -> list[Organisation]:
                 Membership.group_id == group.id,
                 Membership.status == MembershipStatus.ACTIVE,
                 visibility.visible_organisations(viewer),
+                visibility.visible_memberships(viewer),
             )
             .order_by(Organisation.name_key, Organisation.id)
         )
