@@ -36,6 +36,14 @@ def can_view_organisation(org) -> bool:
     return visibility.can_view_organisation(current_user, org)
 
 
+def shown_as_member(org) -> bool:
+    """Whether the current user may see this organisation and its working-group memberships
+    (a co-chair's organisation is named only then)."""
+    return visibility.can_view_organisation(current_user, org) and visibility.can_see_memberships(
+        current_user, org
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add every template global and filter, and the site's languages and vocabulary."""
     app.jinja_env.globals.update(
@@ -48,6 +56,7 @@ def register_template_helpers(app: Flask) -> None:
         search_max_length=MAX_QUERY_LENGTH,
         organisation_contacts=organisation_contacts,
         can_view_organisation=can_view_organisation,
+        shown_as_member=shown_as_member,
         organisation_memberships=groups.organisation_memberships,
         membership_status=groups.membership_status,
         coordinator_role=groups.coordinator_role,

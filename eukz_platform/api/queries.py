@@ -191,11 +191,18 @@ def group_facts(group_ids: list[int], viewer) -> GroupFacts:
             User.full_name,
             Organisation.id,
             Organisation.name,
+            # Whether the co-chair's organisation may be named to this caller as a member.
+            and_(
+                visibility.visible_organisations(viewer),
+                visibility.visible_memberships(viewer),
+            ).label("named"),
         )
         .where(Coordinator.group_id.in_(group_ids))
         .order_by(Coordinator.group_id, Coordinator.side)
     ).all()
-    for group_id, side, name, org_id, org_name in rows:
+    for group_id, side, name, org_id, org_name, named in rows:
+        if not named:
+            org_id = org_name = None
         facts.coordinators[group_id].append(
             {"name": name, "side": side, "organisation_id": org_id, "organisation": org_name}
         )
