@@ -47,7 +47,7 @@ class ContactDetailsView(db.Model):
     viewer_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL")
     )
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(24))
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     viewer: Mapped[User | None] = relationship(foreign_keys=[viewer_id])

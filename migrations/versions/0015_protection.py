@@ -46,7 +46,7 @@ def upgrade():
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("viewer_id", sa.Integer(), nullable=True),
         sa.Column("viewer_organisation_id", sa.Integer(), nullable=True),
-        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("channel", sa.String(length=24), nullable=False),
         sa.Column("viewed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
