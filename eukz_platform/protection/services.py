@@ -100,8 +100,9 @@ def views_of(org: Organisation, by: User, limit: int = LOG_SHOWN) -> list[Contac
 @contact_details_shown.connect
 def record_shown(viewer, contacts: Iterable = (), channel: str = Channel.CONTACT_PAGE) -> None:
     """Record a showing of members-only contact details (visibility.is_members_only_detail):
-    one row per organisation whose details were shown, committed at once, on its own (a page
-    being read writes nothing else). A failure is logged and never stops the page."""
+    one row per organisation whose details were shown, committed at once on the page's own
+    connection, without expiring what the page has loaded (nothing else of it is written). A
+    failure is logged and never stops the page."""
     organisations = sorted(
         {c.organisation_id for c in contacts if visibility.is_members_only_detail(viewer, c)}
     )
@@ -118,12 +119,17 @@ def record_shown(viewer, contacts: Iterable = (), channel: str = Channel.CONTACT
         }
         for org_id in organisations
     ]
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
     try:
-        db.session.execute(ContactDetailsView.__table__.insert(), rows)
-        db.session.commit()
+        session.execute(ContactDetailsView.__table__.insert(), rows)
+        session.commit()
     except Exception:  # the page is shown whatever happens to its log entry
-        db.session.rollback()
+        session.rollback()
         log.exception("contact details view not recorded")
+    finally:
+        session.expire_on_commit = expire
 
 
 __all__ = ["Channel", "record_shown", "set_protection", "views_of", "withdraw_contact_details"]
