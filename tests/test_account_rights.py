@@ -28,6 +28,7 @@ from eukz_platform.groups.models import (
     WorkingGroup,
 )
 from eukz_platform.mail_queue import FailedMail
+from eukz_platform.protection.models import ContactDetailsView
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import PASSWORD, login, make_org, make_user
@@ -92,6 +93,15 @@ def person_everywhere() -> tuple[User, User]:
             Contact(organisation_id=org.id, name=NAME, email=EMAIL, visibility=Visibility.MEMBERS),
             ContactImportBatch(created_by_id=person.id, filename="contacts.csv"),
         ]
+    )
+    # They were shown another organisation's members-only contact details (its log of views).
+    db.session.add(
+        ContactDetailsView(
+            organisation_id=make_org(name="Viewed Union").id,
+            viewer_id=person.id,
+            viewer_organisation_id=org.id,
+            channel="contact_page",
+        )
     )
     audit.record(person, "organisation.update", "organisation", org.id, f"{EMAIL} edited")
     audit.record(
