@@ -213,7 +213,9 @@ def test_hidden_memberships_on_every_channel_for_visitors(client, world):
 def test_members_and_its_own_people_see_hidden_memberships(client, world):
     quiet = world["quiet"]
     login(client, "admin@quiet.example")
-    assert "Educational opportunities" in text(client, f"/organisations/{quiet}")
+    own = text(client, f"/organisations/{quiet}")
+    assert "Educational opportunities" in own
+    assert "Its working-group memberships are hidden from the public." in own
     client.post("/auth/logout")
     as_member(client)
     assert client.get(f"/api/v1/organisations/{quiet}").json["groups"] == ["erasmus"]
