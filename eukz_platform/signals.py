@@ -1,6 +1,8 @@
 """Events one feature sends and others react to, so that the reacting feature is not imported
 by the sending one. Blinker calls the receivers at once, in the sender's transaction: they
-change rows and do not commit; the sending service commits once, with its audit entry.
+change rows and do not commit; the sending service commits once, with its audit entry. The one
+exception is ``contact_details_shown``, sent by pages that read and write nothing: its receiver
+commits its own log entry.
 """
 
 from blinker import Namespace
