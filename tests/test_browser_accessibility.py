@@ -86,6 +86,7 @@ def build_site() -> Site:
     public = [
         "/",
         "/directory/?q=civic&country=KZ",
+        "/directory/map",
         f"/organisations/{o}",
         "/organisations/register",
         "/auth/login",
@@ -105,6 +106,7 @@ def build_site() -> Site:
                 f"/organisations/{o}/people",
                 f"/organisations/{o}/edit",
                 f"/organisations/{o}/contacts",
+                f"/organisations/{o}/protection",
                 g,
                 m,
             ],
