@@ -170,12 +170,14 @@ def register_blueprints(app: Flask) -> None:
     from .opportunities import bp as opportunities_bp
     from .organisations import bp as organisations_bp
     from .outputs import bp as outputs_bp
+    from .protection import bp as protection_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(organisations_bp, url_prefix="/organisations")
     app.register_blueprint(contacts_bp, url_prefix="/organisations")
+    app.register_blueprint(protection_bp, url_prefix="/organisations")
     app.register_blueprint(groups_bp, url_prefix="/working-groups")
     app.register_blueprint(directory_bp, url_prefix="/directory")
     app.register_blueprint(opportunities_bp, url_prefix="/partner-search")

@@ -51,6 +51,20 @@ KZ_CITIES = [
     (2, ("Kyzylorda", "Кызылорда", "Қызылорда")),
     (2, ("Taraz", "Тараз", "Тараз")),
 ]
+# The region (ISO 3166-2:KZ) of each city above.
+KZ_CITY_REGIONS = {
+    "Almaty": "KZ-75",
+    "Astana": "KZ-71",
+    "Shymkent": "KZ-79",
+    "Karaganda": "KZ-35",
+    "Aktobe": "KZ-15",
+    "Pavlodar": "KZ-55",
+    "Oskemen": "KZ-63",
+    "Atyrau": "KZ-23",
+    "Kostanay": "KZ-39",
+    "Kyzylorda": "KZ-43",
+    "Taraz": "KZ-31",
+}
 EU_CITIES = {
     "AT": ["Wien", "Graz", "Linz"],
     "BE": ["Bruxelles", "Antwerpen", "Liège", "Gent"],
@@ -475,8 +489,10 @@ def generate(
         sectors = rng.sample(sector_list, rng.choice((1, 1, 2, 2, 2, 3)))
         others: list[tuple[str, str]] = []
         lang = "en"
+        region = None
         if country == KAZAKHSTAN:
             city_forms = _kz_city(rng)
+            region = KZ_CITY_REGIONS.get(city_forms[0])
             name, others, lang = _kz_names(rng, sectors, city_forms)
             city = rng.choice(city_forms)
             partner = rng.choice(["Brussels", "Berlin", "Warszawa", "Vilnius", "Roma"])
@@ -514,6 +530,7 @@ def generate(
                 "country": country,
                 "side": side_of(country).value,
                 "city": city,
+                "region": region,
                 "type": rng.choices(types, type_weights)[0].value,
                 "eesc_group": rng.choice(eesc).value,
                 "website": website,
@@ -528,6 +545,8 @@ def generate(
                 "profile_confirmed_at": created,
                 "confirmation_reminded_at": None,
                 "confirmation_state": "current",
+                "members_only": False,
+                "hide_memberships": False,
             }
         )
         chunk.sectors += [{"organisation_id": org_id, "sector": s.value} for s in sectors]

@@ -32,6 +32,7 @@ from .outputs.models import (
     OutputSignoff,
     OutputTransition,
 )
+from .protection.models import ContactDetailsView
 from .seeding import SeedRecord
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "AskToJoinRequest",
     "AuditEntry",
     "Contact",
+    "ContactDetailsView",
     "ContactImportBatch",
     "Coordinator",
     "DigestSubscription",

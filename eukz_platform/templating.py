@@ -49,6 +49,14 @@ def static_url(filename: str) -> str:
     return url
 
 
+def shown_as_member(org) -> bool:
+    """Whether the current user may see this organisation and its working-group memberships
+    (a co-chair's organisation is named only then)."""
+    return visibility.can_view_organisation(current_user, org) and visibility.can_see_memberships(
+        current_user, org
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add every template global and filter, and the site's languages and vocabulary."""
     app.jinja_env.globals.update(
@@ -62,6 +70,7 @@ def register_template_helpers(app: Flask) -> None:
         static_url=static_url,
         organisation_contacts=organisation_contacts,
         can_view_organisation=can_view_organisation,
+        shown_as_member=shown_as_member,
         organisation_memberships=groups.organisation_memberships,
         membership_status=groups.membership_status,
         coordinator_role=groups.coordinator_role,
@@ -73,6 +82,8 @@ def register_template_helpers(app: Flask) -> None:
         open_posts_of_group=opportunities.open_posts_of_group,
         matching_posts=opportunities.matching_posts,
         organisation_posts=opportunities.organisation_posts,
+        group_balance=groups.group_balance,
+        balance_headers=groups.balance.eesc_headers,
     )
     app.jinja_env.filters.update(
         country_name=vocabulary.country_name,

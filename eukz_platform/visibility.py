@@ -9,6 +9,12 @@ awaiting verification is seen by its own people, by the people of verified organ
 registration compares a new organisation with every one verified or awaiting verification
 (``DUPLICATE_CHECK``).
 
+An organisation at risk may be seen by platform members only (``members_only``): visitors, people
+of organisations not verified and the public API then never meet it. It may also hide its
+working-group memberships from the public (``hide_memberships``): member lists, counts, its page,
+the API, the exports and the search's group filter show them to platform members only
+(``can_see_memberships``, ``visible_memberships``).
+
 A meeting's online link is for the people of its group's member organisations, its registered
 participants and the secretariat (``can_see_meeting_link``).
 """
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, true
 
 from .auth import standing
 from .contacts.models import Contact, Visibility
@@ -124,7 +130,9 @@ def can_view_organisation(viewer: User | None, org: Organisation) -> bool:
         return True
     if org.status == CLOSED:
         return False
-    shown = org.confirmation_state != ConfirmationState.HIDDEN
+    shown = org.confirmation_state != ConfirmationState.HIDDEN and (
+        not org.members_only or is_platform_member(viewer)
+    )
     return (shown and org.status in _listed_statuses(viewer)) or is_own_organisation(viewer, org.id)
 
 
@@ -147,10 +155,40 @@ def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
         Organisation.status.in_(_listed_statuses(viewer)),
         Organisation.confirmation_state != ConfirmationState.HIDDEN,
     )
+    if not is_platform_member(viewer):
+        # Visitors, the duplicate check and people of organisations not verified.
+        listed = and_(listed, Organisation.members_only == false())
     if _signed_in(viewer) and viewer.organisation_id:
         own = and_(Organisation.id == _viewer_organisation(viewer), Organisation.status != CLOSED)
         return or_(listed, own)
     return listed
+
+
+def sees_hidden_memberships(viewer: User | None) -> bool:
+    """Whether the viewer sees the memberships that organisations hide from the public:
+    platform members (people of verified organisations, the secretariat)."""
+    return is_platform_member(viewer)
+
+
+def can_see_memberships(viewer: User | None, org: Organisation) -> bool:
+    """Whether the viewer may see the organisation's working-group memberships: everyone,
+    unless it hides them from the public; then platform members and its own people."""
+    return (
+        not org.hide_memberships
+        or sees_hidden_memberships(viewer)
+        or is_own_organisation(viewer, org.id)
+    )
+
+
+def visible_memberships(viewer: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on organisations: those whose memberships the viewer may see (member
+    lists, counts, the group filter of lists). Add it beside ``visible_organisations``."""
+    if sees_hidden_memberships(viewer):
+        return true()
+    clause = Organisation.hide_memberships == false()
+    if _signed_in(viewer) and viewer.organisation_id:
+        clause = or_(clause, Organisation.id == _viewer_organisation(viewer))
+    return clause
 
 
 def contact_visibilities(viewer: User | None) -> tuple[Visibility, ...]:
@@ -253,7 +291,23 @@ RULES = (
         True,
         _l("Colleagues of the same organisation and the secretariat only."),
     ),
+    Rule(
+        _l("Organisation that chose to be visible to platform members only"),
+        False,
+        True,
+        True,
+        True,
+        _l("Not in the public directory, search, exports, feeds, API or member lists."),
+    ),
     Rule(_l("Working group members (organisations)"), True, True, True, True),
+    Rule(
+        _l("Working groups of an organisation that hides its memberships"),
+        False,
+        True,
+        True,
+        True,
+        _l("Its admins choose this; it is then left out of public member lists and counts."),
+    ),
     Rule(
         _l("Online link of a meeting"),
         False,
@@ -290,6 +344,18 @@ RULES = (
         _l("Who changed what and when; kept with a pseudonym once an account is deleted."),
     ),
 )
+
+
+def is_members_only_detail(viewer: User | None, contact: Contact) -> bool:
+    """Whether showing this contact's details to the viewer shows members-only details of
+    another organisation (what its admins' log of views records): a contact with
+    visibility *members*, of an organisation, to a signed-in person not of it."""
+    return (
+        _signed_in(viewer)
+        and contact.organisation_id is not None
+        and contact.visibility == Visibility.MEMBERS
+        and not is_own_organisation(viewer, contact.organisation_id)
+    )
 
 
 # Meetings -----------------------------------------------------------------------------------

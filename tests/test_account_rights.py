@@ -39,6 +39,7 @@ from eukz_platform.outputs.models import (
     OutputState,
     OutputTransition,
 )
+from eukz_platform.protection.models import ContactDetailsView
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import PASSWORD, login, make_org, make_user
@@ -138,6 +139,15 @@ def person_everywhere() -> tuple[User, User]:
             OutputEndorsement(output_id=output.id, organisation_id=org.id, by_id=person.id),
             OutputTransition(output_id=output.id, to_state=OutputState.ADOPTED, actor_id=person.id),
         ]
+    )
+    # They were shown another organisation's members-only contact details (its log of views).
+    db.session.add(
+        ContactDetailsView(
+            organisation_id=make_org(name="Viewed Union").id,
+            viewer_id=person.id,
+            viewer_organisation_id=org.id,
+            channel="contact_page",
+        )
     )
     audit.record(person, "organisation.update", "organisation", org.id, f"{EMAIL} edited")
     audit.record(

@@ -104,6 +104,7 @@ def test_organisations_list_has_the_fields_design_md_names(client, directory):
         "country": "KZ",
         "side": "kz",
         "city": "Almaty",
+        "region": None,
         "type": "ngo",
         "eesc_group": "III",
         "sectors": ["education_and_youth", "human_rights"],
@@ -406,7 +407,10 @@ def test_detail_pages_run_few_statements(app, client, directory):
     ):
         with counting_statements(app) as statements:
             get(client, url)
-        assert len(statements) <= 6, (url, statements)
+        # Showing members-only contact details of another organisation also writes one row
+        # of its log of views (protection/); the reading stays as few statements.
+        reads = [s for s in statements if "contact_details_view" not in s]
+        assert len(reads) <= 6, (url, statements)
 
 
 def test_every_page_and_group_the_document_allows_is_served(client, directory):
@@ -465,6 +469,7 @@ def test_openapi_document_is_valid_and_describes_every_route(app, client):
         "sort",
         "kind",
         "country",
+        "region",
         "side",
         "type",
         "eesc_group",
@@ -533,7 +538,9 @@ def test_search_statements_do_not_grow_with_the_page(app, client, directory, que
         assert len(body["items"]) == n
         if mixed:  # a page of organisations and contacts
             assert {item["kind"] for item in body["items"]} == {"organisation", "contact"}
-        counts.append(statements)
+        # Members-only contact details shown also write a row of their organisations' log
+        # of views (protection/): the search's own statements are counted.
+        counts.append([s for s in statements if "contact_details_view" not in s])
     assert_same_statements(*counts)
 
 

@@ -338,8 +338,13 @@ def sign_in_everyone(app, w: World) -> None:
 SEARCH_TERM = table("search_term", column("term"))
 
 
+# The log of views of members-only contact details (protection/) is written by reading pages
+# that show them, by design (tests/test_protection.py checks it): it is not a change here.
+VIEW_LOG = "contact_details_view"
+
+
 def tables():
-    return [*db.metadata.sorted_tables, SEARCH_TERM]
+    return [*(t for t in db.metadata.sorted_tables if t.name != VIEW_LOG), SEARCH_TERM]
 
 
 def snapshot(conn) -> dict[str, list]:
@@ -714,6 +719,15 @@ ROUTES = [
     ),
     Route("organisations.ask_again", "POST", NO_ONE_HERE, home_url),
     Route("organisations.confirm_profile", "POST", NO_ONE_HERE, home_url),
+    Route("protection.index", "GET", secretariat(OK), home_url),
+    Route(
+        "protection.index",
+        "POST",
+        secretariat(done()),
+        home_url,
+        lambda w: {"members_only": "y", "hide_memberships": "y"},
+    ),
+    Route("protection.withdraw", "POST", secretariat(done()), home_url),
     Route("contacts.index", "GET", secretariat(OK), home_url),
     Route("contacts.new_contact", "GET", secretariat(OK), home_url),
     Route(
@@ -891,6 +905,7 @@ ROUTES = [
     ),
     # Directory
     Route("directory.index", "GET", everyone(OK)),
+    Route("directory.map", "GET", everyone(OK)),
     Route(
         "directory.contact_vcard",
         "GET",

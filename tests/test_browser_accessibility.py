@@ -127,6 +127,7 @@ def build_site() -> Site:
     public = [
         "/",
         "/directory/?q=civic&country=KZ",
+        "/directory/map",
         f"/organisations/{o}",
         "/organisations/register",
         "/auth/login",
@@ -150,6 +151,7 @@ def build_site() -> Site:
                 f"/organisations/{o}/people",
                 f"/organisations/{o}/edit",
                 f"/organisations/{o}/contacts",
+                f"/organisations/{o}/protection",
                 g,
                 m,
             ],

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Response, abort, render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import case, func, select
 
@@ -32,6 +33,7 @@ from ..core.vocabulary import (
 )
 from ..database import utcnow
 from ..extensions import db
+from ..groups import balance
 from ..groups.models import Membership, MembershipStatus, WorkingGroup
 from ..opportunities.models import OUTCOME_LABELS, Opportunity, Outcome
 from . import bp
@@ -303,12 +305,31 @@ def to_csv(figure: Figure) -> str:
     return out.getvalue()
 
 
+def group_balances(viewer) -> list[tuple[WorkingGroup, balance.Balance]]:
+    """Every current working group with the balance of its membership (groups/balance.py)."""
+    groups = list(
+        db.session.scalars(
+            select(WorkingGroup)
+            .where(WorkingGroup.archived_at.is_(None))
+            .order_by(WorkingGroup.priority, WorkingGroup.id)
+        )
+    )
+    found = balance.of_groups([g.id for g in groups], viewer)
+    return [(g, found[g.id]) for g in groups]
+
+
 @bp.get("/dashboard")
 @secretariat_required
 def dashboard():
     shown = figures()
+    balances = group_balances(current_user)
     return render_template(
-        "admin/dashboard.html", figures=list(shown.values()), totals=totals(shown)
+        "admin/dashboard.html",
+        figures=list(shown.values()),
+        totals=totals(shown),
+        balances=balances,
+        unbalanced=[(g, b) for g, b in balances if b.unbalanced],
+        balance_rule=balance.rule_text(),
     )
 
 

@@ -40,6 +40,7 @@ def _array_param(name: str, description: str, values: list[str] | None) -> dict:
 PARAMETER_DOCS = {
     "kind": "Only organisations or only contacts.",
     "country": "The organisation's country, ISO 3166-1 alpha-2 in upper or lower case (ZZ: other).",
+    "region": "Kazakhstan's region or city of republican significance, ISO 3166-2 (KZ-75: Almaty).",
     "side": "EU, Kazakhstan (kz) or other.",
     "type": "The type of organisation.",
     "eesc_group": "The EESC group (I Employers, II Workers, III Civil Society Organisations).",
@@ -53,7 +54,7 @@ def _facet_values(name: str, group_slugs: list[str]) -> list[str] | None:
     if name == "group":
         return group_slugs or None
     values = list(params.FACETS[name][1])
-    if name == "country":
+    if name in ("country", "region"):
         values += [code.lower() for code in values]
     return values
 

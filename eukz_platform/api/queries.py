@@ -58,7 +58,10 @@ def organisation_filters(query: search.SearchQuery, viewer) -> list[ColumnElemen
                 )
             )
         )
+    if query.regions:
+        where.append(Organisation.region.in_(query.regions))
     if query.groups:
+        where.append(visibility.visible_memberships(viewer))
         where.append(
             Organisation.id.in_(
                 select(Membership.organisation_id)
@@ -189,11 +192,18 @@ def group_facts(group_ids: list[int], viewer) -> GroupFacts:
             User.full_name,
             Organisation.id,
             Organisation.name,
+            # Whether the co-chair's organisation may be named to this caller as a member.
+            and_(
+                visibility.visible_organisations(viewer),
+                visibility.visible_memberships(viewer),
+            ).label("named"),
         )
         .where(Coordinator.group_id.in_(group_ids))
         .order_by(Coordinator.group_id, Coordinator.side)
     ).all()
-    for group_id, side, name, org_id, org_name in rows:
+    for group_id, side, name, org_id, org_name, named in rows:
+        if not named:
+            org_id = org_name = None
         facts.coordinators[group_id].append(
             {"name": name, "side": side, "organisation_id": org_id, "organisation": org_name}
         )
@@ -204,6 +214,7 @@ def group_facts(group_ids: list[int], viewer) -> GroupFacts:
             Membership.group_id.in_(group_ids),
             Membership.status == MembershipStatus.ACTIVE,
             visibility.visible_organisations(viewer),
+            visibility.visible_memberships(viewer),
         )
         .group_by(Membership.group_id, Organisation.side)
     ).all()
@@ -222,6 +233,7 @@ def group_members(group: WorkingGroup, viewer) -> list[Organisation]:
                 Membership.group_id == group.id,
                 Membership.status == MembershipStatus.ACTIVE,
                 visibility.visible_organisations(viewer),
+                visibility.visible_memberships(viewer),
             )
             .order_by(Organisation.name_key, Organisation.id)
         )

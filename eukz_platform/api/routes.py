@@ -24,6 +24,7 @@ from ..search.query import (
     SEARCH_PARAMS,
     SLUG,
 )
+from ..signals import contact_details_shown
 from . import bp, openapi, queries, schemas, serialise
 from .serialise import (
     contact_item,
@@ -68,7 +69,10 @@ def _listing(items: list, listing: queries.Listing, **extra) -> dict:
 
 
 def _items(objects: list) -> list[schemas.Organisation | schemas.Contact]:
-    return serialise.items(objects, current_user)
+    items = serialise.items(objects, current_user)
+    contacts = [o for o in objects if hasattr(o, "visibility")]
+    contact_details_shown.send(current_user, contacts=contacts, channel="api")
+    return items
 
 
 def _facets(facets: dict) -> dict:
@@ -102,12 +106,13 @@ def organisation(org_id: int):
         abort(404, description=_("No organisation has the id %(id)s.", id=org_id))
     contacts = queries.contacts_of(org, current_user)
     related = related_for([org], contacts)
-    item = organisation_item(org, related)
+    item = organisation_item(org, related, current_user)
     item["description"] = org.description
     item["other_names"] = [
         schemas.OtherName(name=n.name, language=n.language) for n in org.other_names
     ]
     item["contacts"] = [contact_item(c, related, current_user) for c in contacts]
+    contact_details_shown.send(current_user, contacts=contacts, channel="api")
     return _json(item)
 
 

@@ -10,10 +10,18 @@ from pydantic import Field, TypeAdapter, WithJsonSchema
 from pydantic.json_schema import GenerateJsonSchema
 from typing_extensions import TypedDict  # pydantic reads these on Python 3.11
 
-from ..core.vocabulary import COUNTRY_CODES, EESCGroup, OrganisationType, Sector, Side
+from ..core.vocabulary import (
+    COUNTRY_CODES,
+    REGION_CODES,
+    EESCGroup,
+    OrganisationType,
+    Sector,
+    Side,
+)
 
 Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
 Country = Literal[COUNTRY_CODES]
+Region = Literal[REGION_CODES]
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -32,6 +40,10 @@ class Organisation(TypedDict):
     country: Country
     side: Side
     city: str | None
+    region: Annotated[
+        Region | None,
+        Field(description="Kazakhstan's region or city of republican significance (ISO 3166-2)."),
+    ]
     type: OrganisationType
     eesc_group: EESCGroup
     sectors: list[Sector]

@@ -141,7 +141,9 @@ def organisation_url(org_id: int) -> str:
     return site_url("organisations.profile", org_id=org_id)
 
 
-def organisation_item(org: Organisation, related: Related) -> schemas.Organisation:
+def organisation_item(org: Organisation, related: Related, viewer) -> schemas.Organisation:
+    """The organisation's item; its working groups only for a viewer who may see them."""
+    groups = related.groups.get(org.id, []) if visibility.can_see_memberships(viewer, org) else []
     return schemas.Organisation(
         id=org.id,
         kind="organisation",
@@ -151,12 +153,13 @@ def organisation_item(org: Organisation, related: Related) -> schemas.Organisati
         country=org.country,
         side=org.side.value,
         city=org.city,
+        region=org.region,
         type=org.type.value,
         eesc_group=org.eesc_group.value,
         sectors=list(related.sectors.get(org.id, [])),
         website=org.website,
         verified=org.status == OrganisationStatus.VERIFIED,
-        groups=list(related.groups.get(org.id, [])),
+        groups=list(groups),
     )
 
 
@@ -203,6 +206,6 @@ def items(objects: list, viewer) -> list[schemas.Organisation | schemas.Contact]
     return [
         contact_item(o, related, viewer)
         if isinstance(o, Contact | ContactRecord)
-        else organisation_item(o, related)
+        else organisation_item(o, related, viewer)
         for o in objects
     ]

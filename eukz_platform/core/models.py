@@ -6,7 +6,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database import UTCDateTime, str_enum, utcnow
@@ -56,6 +65,9 @@ class Organisation(db.Model):
     country: Mapped[str] = mapped_column(String(2), index=True)
     side: Mapped[Side] = mapped_column(str_enum(Side, "side"), index=True)
     city: Mapped[str | None] = mapped_column(String(100))
+    # Kazakhstan's region or city of republican significance (vocabulary.REGION_CODES), for
+    # organisations in Kazakhstan that give it.
+    region: Mapped[str | None] = mapped_column(String(8))
     type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "organisation_type"))
     eesc_group: Mapped[EESCGroup] = mapped_column(str_enum(EESCGroup, "eesc_group"))
     website: Mapped[str | None] = mapped_column(String(255))
@@ -85,6 +97,11 @@ class Organisation(db.Model):
     # the grace period (housekeeping.py).
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Protection chosen by its admins (visibility.py decides what they hide): seen by platform
+    # members only; its working-group memberships hidden from the public.
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hide_memberships: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
     # Its last person deleted their account: in the secretariat's queue until it decides.
     no_people_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 

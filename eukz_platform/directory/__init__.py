@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("directory", __name__)
 
-from . import exports, routes  # noqa: E402, F401 - the routes on bp
+from . import exports, map, routes  # noqa: E402, F401 - the routes on bp

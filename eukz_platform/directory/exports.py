@@ -28,6 +28,7 @@ from ..api import serialise
 from ..contacts.models import Contact
 from ..database import utcnow
 from ..extensions import db, limiter
+from ..signals import contact_details_shown
 from . import bp
 
 EXPORT_CAP = 5000
@@ -44,6 +45,7 @@ CSV_COLUMNS = (
     "country",
     "side",
     "city",
+    "region",
     "type",
     "eesc_group",
     "sectors",
@@ -74,16 +76,20 @@ def _collect(query: search.SearchQuery) -> tuple[list[dict], int, bool]:
     query.per_page = search.MAX_PER_PAGE
     query.page = 1
     items: list[dict] = []
+    shown: list = []
     total, lower_bound = 0, False
     while len(items) < EXPORT_CAP:
         result = search.search(query, current_user)
         if query.page == 1:
             total, lower_bound = result.total, result.total_is_lower_bound
-        items += serialise.items([hit.obj for hit in result.items], current_user)
+        objects = [hit.obj for hit in result.items]
+        items += serialise.items(objects, current_user)
+        shown += [o for o in objects if hasattr(o, "visibility")]
         if len(result.items) < query.per_page:
             break
         query.page += 1
     capped = len(items) >= EXPORT_CAP and (lower_bound or total > EXPORT_CAP)
+    contact_details_shown.send(current_user, contacts=shown[:EXPORT_CAP], channel="export")
     return items[:EXPORT_CAP], total, capped
 
 
@@ -163,6 +169,7 @@ def contact_page(contact_id: int):
     contact = db.session.get(Contact, contact_id)
     if contact is None or not visibility.can_see_contact_with_organisation(current_user, contact):
         abort(404)
+    contact_details_shown.send(current_user, contacts=[contact], channel="contact_page")
     return render_template("directory/contact.html", contact=contact)
 
 
@@ -171,6 +178,7 @@ def contact_vcard(contact_id: int):
     contact = db.session.get(Contact, contact_id)
     if contact is None or not visibility.can_see_contact_with_organisation(current_user, contact):
         abort(404)
+    contact_details_shown.send(current_user, contacts=[contact], channel="vcard")
     return _download(
         vcard(contact).encode("utf-8"), "text/vcard", _filename(contact.name, contact.id)
     )

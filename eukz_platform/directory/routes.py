@@ -21,7 +21,17 @@ from ..extensions import cache
 from . import bp
 
 # Query-string names of the facets, in the order the page shows them.
-FACETS = ("kind", "country", "side", "type", "eesc_group", "sector", "group", "verified")
+FACETS = (
+    "kind",
+    "country",
+    "region",
+    "side",
+    "type",
+    "eesc_group",
+    "sector",
+    "group",
+    "verified",
+)
 
 
 class DirectoryArgs:
@@ -67,6 +77,7 @@ class DirectoryArgs:
 FACET_TITLES = {
     "kind": _l("Kind"),
     "country": _l("Country"),
+    "region": _l("Region of Kazakhstan"),
     "side": _l("Side"),
     "type": _l("Type of organisation"),
     "eesc_group": _l("EESC group"),
@@ -96,6 +107,8 @@ class FacetLabels:
             return self.kinds.get(value, value)
         if name == "country":
             return vocabulary.country_name(value)
+        if name == "region":
+            return vocabulary.region_name(value)
         if name == "side":
             return str(vocabulary.SIDE_LABELS.get(vocabulary.Side(value), value))
         if name == "type":

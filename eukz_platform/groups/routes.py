@@ -10,6 +10,7 @@ from ..core.vocabulary import OrganisationStatus
 from ..errors import domain_errors
 from ..extensions import csrf, db
 from ..navigation import next_url
+from ..signals import contact_details_shown
 from . import announcements, bp, ics, meetings, notifications, services, templating  # noqa: F401
 from . import membership as memberships
 from . import private_feed as private_feeds
@@ -39,6 +40,11 @@ def index():
 
 def _detail_page(group, join_form=None, status: int = 200):
     page = services.group_page(group, current_user)
+    contact_details_shown.send(
+        current_user,
+        contacts=[c for shown in page.contacts.values() for c in shown],
+        channel="group_page",
+    )
     return render_template(
         "groups/detail.html",
         page=page,

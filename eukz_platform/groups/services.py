@@ -99,8 +99,12 @@ def coordinators_by_group(group_ids: list[int]) -> dict[int, list[Coordinator]]:
 
 
 def _member_clause(viewer):
-    """Active memberships of organisations the viewer may see."""
-    return (Membership.status == MembershipStatus.ACTIVE) & visibility.visible_organisations(viewer)
+    """Active memberships of organisations the viewer may see, unless hidden from them."""
+    return (
+        (Membership.status == MembershipStatus.ACTIVE)
+        & visibility.visible_organisations(viewer)
+        & visibility.visible_memberships(viewer)
+    )
 
 
 def members_by_side(group_ids: list[int], viewer) -> dict[int, dict[Side, int]]:
@@ -333,7 +337,10 @@ def membership_of(group: WorkingGroup, membership_id: int) -> Membership:
 
 def organisation_memberships(org: Organisation, viewer) -> list[Membership]:
     """The organisation's memberships: every state for its own people and the secretariat,
-    only the active ones (the public membership list) for everyone else."""
+    only the active ones (the public membership list) for everyone else; none to those
+    from whom the organisation hides them."""
+    if not visibility.can_see_memberships(viewer, org):
+        return []
     query = (
         select(Membership)
         .join(WorkingGroup, Membership.group_id == WorkingGroup.id)

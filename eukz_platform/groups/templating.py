@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from ..charts import bar_chart
 from ..core.vocabulary import SIDE_LABELS
-from . import services
+from . import balance, services
 from .announcements import linkify
 from .meetings import local_time
 from .models import Meeting
@@ -64,3 +64,8 @@ def side_chart(group, counts: dict) -> Markup:
         chart_id=f"sides-{group.slug}",
         description=_("Number of member organisations from the EU, Kazakhstan and elsewhere."),
     )
+
+
+def group_balance(members) -> balance.Balance:
+    """The balance of a group's member organisations shown on its page."""
+    return balance.of_members(members)

@@ -20,6 +20,7 @@ from ..core.vocabulary import (
     TYPE_LABELS,
     country_choices,
     language_choices,
+    region_choices,
 )
 from ..forms import Form, MultiCheckboxField, empty_to_none, lower, strip
 from . import registration_numbers
@@ -43,6 +44,9 @@ class OrganisationForm(Form):
     acronym = StringField(_l("Acronym"), filters=[empty_to_none], validators=[Length(max=30)])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     city = StringField(_l("City"), filters=[empty_to_none], validators=[Length(max=100)])
+    region = SelectField(
+        _l("Region"), filters=[empty_to_none], validators=[Optional()], validate_choice=True
+    )
     type = SelectField(_l("Type of organisation"), validators=[DataRequired()])
     eesc_group = SelectField(_l("EESC group"), validators=[DataRequired()], default="none")
     sectors = MultiCheckboxField(_l("Sectors"))
@@ -66,6 +70,7 @@ class OrganisationForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = [("", _l("Choose a country"))] + country_choices()
+        self.region.choices = [("", _l("Not given"))] + region_choices()
         self.type.choices = [("", _l("Choose a type"))] + [
             (k.value, v) for k, v in TYPE_LABELS.items()
         ]
@@ -81,6 +86,10 @@ class OrganisationForm(Form):
                     "shorten it."
                 )
             )
+
+    def validate_region(self, field):
+        if field.data and self.country.data != "KZ":
+            raise ValidationError(_l("Only organisations in Kazakhstan give a region."))
 
     def validate_website(self, field):
         if field.data and not field.data.lower().startswith(("http://", "https://")):
@@ -105,7 +114,7 @@ class OrganisationForm(Form):
     def profile_data(self) -> dict:
         """The organisation's fields, as the services take them."""
         names = (
-            "name acronym country city type eesc_group sectors website description "
+            "name acronym country city region type eesc_group sectors website description "
             "working_languages registration_number"
         ).split()
         return {n: getattr(self, n).data for n in names}

@@ -22,6 +22,7 @@ from ..database import utcnow
 from ..errors import domain_errors
 from ..extensions import db, limiter
 from ..permissions import organisation_to_manage
+from ..signals import contact_details_shown
 from . import bp, duplicates, registration_limit, services, verification
 from .forms import (
     AskToJoinForm,
@@ -94,6 +95,11 @@ def profile(org_id: int):
     org = services.get_or_404(org_id)
     if not visibility.can_view_organisation(current_user, org):
         abort(404)
+    contact_details_shown.send(
+        current_user,
+        contacts=services.visible_contacts_of(org, current_user),
+        channel="organisation_page",
+    )
     return render_template(
         "organisations/profile.html",
         org=org,

@@ -104,6 +104,8 @@ def _apply_profile(org: Organisation, data: dict) -> None:
         "name acronym country city type eesc_group website description registration_number"
     ).split():
         setattr(org, key, data[key])
+    # A region is Kazakhstan's: none elsewhere.
+    org.region = data.get("region") if data["country"] == "KZ" else None
     org.sectors = data.get("sectors") or []
     org.working_languages = list(data.get("working_languages") or [])
 

@@ -111,8 +111,21 @@ class Sectors(Facet):
         )
 
 
+# Whether the viewer sees memberships hidden from the public (visibility.py decides; bound
+# with each search's values, so that the statement's text is the same for every viewer).
+HIDDEN_GROUPS_SHOWN = "hidden_groups_shown"
+
+
+def groups_shown(columns) -> sa.ColumnElement[bool]:
+    """Documents whose working groups the viewer may see: not hidden, or the viewer sees
+    hidden ones (``HIDDEN_GROUPS_SHOWN``)."""
+    return sa.or_(columns["org_hides_groups"] == sa.false(), param(HIDDEN_GROUPS_SHOWN, sa.Boolean))
+
+
 class Groups(Facet):
-    """Working groups: their slugs, between spaces, in one text (" erasmus ")."""
+    """Working groups: their slugs, between spaces, in one text (" erasmus "). An organisation
+    that hides its memberships from the public is found and counted by group only for those
+    who may see them."""
 
     @property
     def column(self):
@@ -123,7 +136,10 @@ class Groups(Facet):
 
     def condition(self, columns, engine, count):
         column = columns[self.column]
-        return sa.or_(*(engine.contains(column, self.param(i)) for i in range(count)))
+        return sa.and_(
+            sa.or_(*(engine.contains(column, self.param(i)) for i in range(count))),
+            groups_shown(columns),
+        )
 
     def counts(self, m, engine, others):
         wg = sa.table("working_group", sa.column("slug", sa.String)).alias("wg")
@@ -131,7 +147,7 @@ class Groups(Facet):
         return (
             sa.select(constant(self.name), wg.c.slug, sa.func.count())
             .select_from(m.join(wg, engine.contains(m.c.group_slugs, slug)))
-            .where(*others)
+            .where(groups_shown(m.c), *others)
             .group_by(wg.c.slug)
         )
 
@@ -140,6 +156,7 @@ class Groups(Facet):
 FACETS = (
     Facet("kind", "kinds"),
     Facet("country", "countries"),
+    Facet("region", "regions"),
     Facet("side", "sides"),
     Facet("type", "types"),
     Facet("eesc_group", "eesc_groups"),
@@ -178,7 +195,7 @@ def statement(shape) -> Compiled:
     engine = shape.engine
     source, match = engine.documents("all")
     m = (
-        sa.select(*(d.c[f.column] for f in FACETS))
+        sa.select(*(d.c[f.column] for f in FACETS), d.c.org_hides_groups)
         .select_from(source)
         .where(match, shape.visible())
         .limit(constant(shape.sample + 1))

@@ -88,14 +88,30 @@ def _facets(org: Mapping) -> dict:
         "type": _value(org["type"]),
         "eesc_group": _value(org["eesc_group"]),
         "verified": _value(org["status"]) == "verified",
+        "region": org.get("region"),
         "org_status": _value(org["status"]),
         "org_confirmation": _value(org["confirmation_state"]),
+        "org_members_only": bool(org.get("members_only")),
+        "org_hides_groups": bool(org.get("hide_memberships")),
     }
 
 
-_NO_ORGANISATION = dict.fromkeys(
-    ("country", "side", "type", "eesc_group", "verified", "org_status", "org_confirmation")
-)
+_NO_ORGANISATION = {
+    **dict.fromkeys(
+        (
+            "country",
+            "side",
+            "type",
+            "eesc_group",
+            "verified",
+            "region",
+            "org_status",
+            "org_confirmation",
+        )
+    ),
+    "org_members_only": False,
+    "org_hides_groups": False,
+}
 
 
 def organisation_document(

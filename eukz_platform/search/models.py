@@ -53,6 +53,8 @@ class SearchDocument(db.Model):
     type: Mapped[str | None] = mapped_column(String(32))
     eesc_group: Mapped[str | None] = mapped_column(String(8))
     verified: Mapped[bool | None] = mapped_column(Boolean)
+    # Kazakhstan's region (vocabulary.REGION_CODES), when the organisation gives it.
+    region: Mapped[str | None] = mapped_column(String(8))
     # Bit i set: the organisation works in the i-th sector of vocabulary.Sector.
     sectors: Mapped[int] = mapped_column(Integer, default=0)
     # Slugs of the working groups it is an active member of, between spaces: " erasmus ".
@@ -61,6 +63,8 @@ class SearchDocument(db.Model):
     org_status: Mapped[str | None] = mapped_column(String(32))
     org_confirmation: Mapped[str | None] = mapped_column(String(32))
     contact_visibility: Mapped[str | None] = mapped_column(String(16))
+    org_members_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    org_hides_groups: Mapped[bool] = mapped_column(Boolean, default=False)
     # Ordering.
     sort_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

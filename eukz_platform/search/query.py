@@ -19,7 +19,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
-from ..core.vocabulary import COUNTRY_CODES, EESCGroup, OrganisationType, Sector, Side
+from ..core.vocabulary import (
+    COUNTRY_CODES,
+    REGION_CODES,
+    EESCGroup,
+    OrganisationType,
+    Sector,
+    Side,
+)
 from ..errors import DomainError
 
 KINDS = ("organisation", "contact")
@@ -44,6 +51,7 @@ WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 FACETS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "kind": ("kinds", KINDS),
     "country": ("countries", tuple(COUNTRY_CODES)),
+    "region": ("regions", REGION_CODES),
     "side": ("sides", tuple(s.value for s in Side)),
     "type": ("types", tuple(t.value for t in OrganisationType)),
     "eesc_group": ("eesc_groups", tuple(g.value for g in EESCGroup)),
@@ -140,7 +148,7 @@ def _facet(args: MultiDict, name: str, strict: bool) -> list[str]:
                     name, _("%(value)s is not a working group's slug.", value=repr(slug))
                 )
         return values
-    if name == "country":
+    if name in ("country", "region"):
         values = [v.upper() if v.islower() or not strict else v for v in values]
     for value in values:
         if value not in choices:
@@ -165,6 +173,7 @@ class SearchQuery:
     q: str = ""
     kinds: list[str] = field(default_factory=list)  # "organisation", "contact"
     countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2
+    regions: list[str] = field(default_factory=list)  # ISO 3166-2:KZ (vocabulary.REGION_CODES)
     sides: list[str] = field(default_factory=list)  # "eu", "kz", "other"
     types: list[str] = field(default_factory=list)
     eesc_groups: list[str] = field(default_factory=list)

@@ -30,6 +30,9 @@ class OrganisationRecord:
     status: OrganisationStatus
     confirmation_state: ConfirmationState
     sectors: tuple[Sector, ...]
+    region: str | None = None
+    members_only: bool = False
+    hide_memberships: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,9 @@ def organisation_record(row) -> OrganisationRecord:
         status=_STATUSES[row.o_status],
         confirmation_state=_CONFIRMATIONS[row.o_confirmation],
         sectors=sectors_of(row.sectors),
+        region=row.o_region,
+        members_only=bool(row.o_members_only),
+        hide_memberships=bool(row.o_hide_memberships),
     )
 
 

@@ -74,6 +74,8 @@ _ORG_COPIES = {
     "id": d.c.organisation_id,
     "status": d.c.org_status,
     "confirmation_state": d.c.org_confirmation,
+    "members_only": d.c.org_members_only,
+    "hide_memberships": d.c.org_hides_groups,
 }
 _CONTACT_COPIES = {"visibility": d.c.contact_visibility, "organisation_id": d.c.organisation_id}
 
@@ -221,7 +223,10 @@ def _shown(page, engine: Engine, joined: sa.FromClause) -> tuple[list, sa.FromCl
     c = Contact.__table__.alias("c")
     co = Organisation.__table__.alias("co")
     names = OrganisationName.__table__.alias("other")
-    org_columns = "name acronym country side city type eesc_group website description status"
+    org_columns = (
+        "name acronym country side city region type eesc_group website description status "
+        "members_only hide_memberships"
+    )
     contact_columns = "organisation_id organisation_name name role email phone phone_e164"
     other_names = (
         sa.select(engine.json_list(names.c.name))
@@ -447,7 +452,12 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     engine = engines.for_dialect(db.session.get_bind().dialect.name)(terms)
     visible = Visible.of(viewer)
     filters = facets.chosen(query)
-    values = {**engine.params, **visible.params, **facets.params(query)}
+    values = {
+        **engine.params,
+        **visible.params,
+        **facets.params(query),
+        facets.HIDDEN_GROUPS_SHOWN: visibility.sees_hidden_memberships(viewer),
+    }
     shape = HitsShape(
         engine,
         engine.shape(),
