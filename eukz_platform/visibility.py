@@ -399,6 +399,8 @@ def can_view_opportunity(viewer: User | None, post) -> bool:
         return False
     if org.status not in PUBLIC_STATUSES or org.confirmation_state == ConfirmationState.HIDDEN:
         return False
+    if org.members_only and not is_platform_member(viewer):
+        return False  # an organisation at risk, and everything it posts, for members only
     return post.audience.value == "everyone" or is_platform_member(viewer)
 
 
@@ -416,6 +418,8 @@ def visible_opportunities(viewer: User | None, model) -> ColumnElement[bool]:
         Organisation.status.in_(PUBLIC_STATUSES),
         Organisation.confirmation_state != ConfirmationState.HIDDEN,
     )
+    if not is_platform_member(viewer):
+        public_orgs = public_orgs.where(Organisation.members_only == false())
     audiences = ("everyone", "members") if is_platform_member(viewer) else ("everyone",)
     shown = and_(
         model.hidden_at.is_(None),

@@ -325,6 +325,25 @@ def test_members_see_members_only_posts(client, members_only):
     )
 
 
+def test_posts_of_an_organisation_visible_to_members_only_are_for_members_only(
+    app, client, world
+):
+    post_id = publish(client, title="Traineeship of an organisation at risk")
+    with app.app_context():
+        db.session.get(services.Organisation, world["eu"]).members_only = True
+        db.session.commit()
+    title = "Traineeship of an organisation at risk"
+    assert title not in client.get("/partner-search/").get_data(as_text=True)
+    assert client.get(f"/partner-search/{post_id}").status_code == 404
+    assert client.get("/api/v1/opportunities").get_json()["total"] == 0
+    assert client.get(f"/api/v1/opportunities/{post_id}").status_code == 404
+    assert title not in client.get("/partner-search/export.csv").get_data(as_text=True)
+    assert title not in client.get("/working-groups/erasmus").get_data(as_text=True)
+    login(client, "aigerim@union.kz")
+    assert title in client.get("/partner-search/").get_data(as_text=True)
+    assert client.get(f"/partner-search/{post_id}").status_code == 200
+
+
 def test_posts_of_a_suspended_organisation_are_not_shown(app, client, world):
     post_id = publish(client)
     with app.app_context():
