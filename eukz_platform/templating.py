@@ -52,9 +52,7 @@ def static_url(filename: str) -> str:
 def shown_as_member(org) -> bool:
     """Whether the current user may see this organisation and its working-group memberships
     (a co-chair's organisation is named only then)."""
-    return visibility.can_view_organisation(current_user, org) and visibility.can_see_memberships(
-        current_user, org
-    )
+    return visibility.can_name_as_taking_part(current_user, org)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -180,6 +180,15 @@ def can_see_memberships(viewer: User | None, org: Organisation) -> bool:
     )
 
 
+def can_name_as_taking_part(viewer: User | None, org: Organisation | None) -> bool:
+    """Whether the viewer may be told that this organisation takes part in a working group's
+    work (a co-chair's organisation, one that endorses or signed a joint output): they may see
+    the organisation and its memberships."""
+    return (
+        org is not None and can_view_organisation(viewer, org) and can_see_memberships(viewer, org)
+    )
+
+
 def visible_memberships(viewer: User | None) -> ColumnElement[bool]:
     """A WHERE clause on organisations: those whose memberships the viewer may see (member
     lists, counts, the group filter of lists). Add it beside ``visible_organisations``."""

@@ -325,9 +325,7 @@ def test_members_see_members_only_posts(client, members_only):
     )
 
 
-def test_posts_of_an_organisation_visible_to_members_only_are_for_members_only(
-    app, client, world
-):
+def test_posts_of_an_organisation_visible_to_members_only_are_for_members_only(app, client, world):
     post_id = publish(client, title="Traineeship of an organisation at risk")
     with app.app_context():
         db.session.get(services.Organisation, world["eu"]).members_only = True

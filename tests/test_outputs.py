@@ -729,3 +729,29 @@ def test_the_api_lists_published_outputs_only(app, client):
     r = client.get("/api/v1/outputs?state=draft")
     assert r.status_code == 400 and r.get_json()["error"]
     assert "/outputs" in client.get("/api/v1/openapi.json").get_json()["paths"]
+
+
+@pytest.mark.parametrize("protection", ["members_only", "hide_memberships"])
+def test_organisations_at_risk_are_not_named_to_the_public_as_taking_part(app, client, protection):
+    """An organisation visible to members only, or hiding its groups from the public: visitors
+    are not told that it endorses or co-signed an output (page, print page, API); members
+    are."""
+    setup(app)
+    output_id = published(app)
+    with app.test_request_context():
+        services.endorse(db.session.get(JointOutput, output_id), by=user("admin@member.example"))
+        for email in ("admin@member.example", "kz@chair.example"):
+            setattr(user(email).organisation, protection, True)
+        kz_org = user("kz@chair.example").organisation.name
+        db.session.commit()
+    for address in (f"/outputs/{output_id}", f"/outputs/{output_id}/print"):
+        html = page(client, address)
+        assert "Steppe Youth" not in html and kz_org not in html
+    item = client.get(f"/api/v1/outputs/{output_id}").get_json()
+    assert item["endorsed_by"] == []
+    assert {s["side"]: s["organisation"] for s in item["signoffs"]}["kz"] is None
+    login(client, "out@side.example")  # a person of another verified organisation: a member
+    html = page(client, f"/outputs/{output_id}")
+    assert "Steppe Youth" in html and kz_org in html
+    item = client.get(f"/api/v1/outputs/{output_id}").get_json()
+    assert [o["name"] for o in item["endorsed_by"]] == ["Steppe Youth"]

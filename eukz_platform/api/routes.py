@@ -14,7 +14,7 @@ from flask import Response, abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import search, visibility
+from .. import search
 from ..links import site_url
 from ..search.query import (
     CONTACT_PARAMS,
@@ -203,7 +203,7 @@ def _output_item(output) -> schemas.JointOutput:
             schemas.Signoff(
                 side=s.side,
                 name=s.signer_name,
-                organisation=s.organisation_name,
+                organisation=s.organisation_for(current_user),
                 signed_at=s.signed_at.isoformat(),
             )
             for s in output.signoffs
@@ -214,8 +214,7 @@ def _output_item(output) -> schemas.JointOutput:
                 name=e.organisation.name,
                 url=organisation_url(e.organisation_id),
             )
-            for e in output.endorsements
-            if visibility.can_view_organisation(current_user, e.organisation)
+            for e in output.endorsements_for(current_user)
         ],
         steps=[
             schemas.OutputStep(

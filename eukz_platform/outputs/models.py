@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import visibility
 from ..database import UTCDateTime, str_enum, utcnow
 from ..extensions import db
 from ..groups.models import in_language
@@ -88,6 +89,15 @@ class JointOutput(db.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    def endorsements_for(self, viewer) -> list[OutputEndorsement]:
+        """Endorsing organisations the viewer may be told of (visibility.can_name_as_taking_part:
+        an organisation at risk may be seen by members only, or hide its groups)."""
+        return [
+            e
+            for e in self.endorsements
+            if visibility.can_name_as_taking_part(viewer, e.organisation)
+        ]
 
     @property
     def local_title(self) -> str:
@@ -177,6 +187,16 @@ class OutputSignoff(db.Model):
     @property
     def signer_name(self) -> str | None:
         return self.signer.full_name if self.signer else None
+
+    def organisation_for(self, viewer) -> str | None:
+        """The name of the organisation the co-chair signed for, as named then, when the viewer
+        may be told that it takes part (visibility.can_name_as_taking_part); once the account
+        is deleted, as recorded."""
+        if self.signer is not None and not visibility.can_name_as_taking_part(
+            viewer, self.signer.organisation
+        ):
+            return None
+        return self.organisation_name
 
 
 class OutputEndorsement(db.Model):

@@ -298,10 +298,11 @@ def endorsed_by(output: JointOutput, organisation_id: int | None) -> bool:
 
 
 def visible_endorsements(output: JointOutput, viewer: User | None) -> list[OutputEndorsement]:
-    """Endorsing organisations the viewer may see (visibility.can_view_organisation)."""
-    return [
-        e for e in output.endorsements if visibility.can_view_organisation(viewer, e.organisation)
-    ]
+    return output.endorsements_for(viewer)
+
+
+def signoff_organisation(signoff: OutputSignoff, viewer: User | None) -> str | None:
+    return signoff.organisation_for(viewer)
 
 
 # Drafting ------------------------------------------------------------------------------------
