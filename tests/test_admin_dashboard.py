@@ -269,4 +269,4 @@ def test_the_dashboard_makes_a_bounded_number_of_queries(app, client):
             )
         db.session.commit()
     assert count_statements(app, client) == few
-    assert few <= 10
+    assert few <= 11  # one statement per table of figures, the balance of the groups included
