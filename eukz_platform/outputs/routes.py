@@ -300,7 +300,7 @@ def follow_up(output_id: int):
     back = url_for("outputs.detail", output_id=output.id)
     if not services.next_states(output):
         with domain_errors(back=back):
-            raise services.InvalidTransition(
+            raise services.NotANextStep(
                 _("A draft is adopted only when both co-chairs have signed it.")
                 if output.state.value == "draft"
                 else _("This output is closed: its follow-up is over.")

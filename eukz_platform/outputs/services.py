@@ -96,7 +96,7 @@ class NothingToSign(Conflict):
     message = _l("Add at least one paragraph, each with its English text, before signing.")
 
 
-class InvalidTransition(Conflict):
+class NotANextStep(Conflict):
     """The follow-up cannot go from the output's state to the one asked for."""
 
 
@@ -129,7 +129,7 @@ class EmptyValidated(DomainError):
     field = "text_en"
 
 
-class GroupArchived(Conflict):
+class ArchivedGroupOpensNoOutput(Conflict):
     message = _l("This working group is archived: it opens no new outputs.")
 
 
@@ -322,7 +322,7 @@ def create(
     if not can_draft(by, group.id):
         raise NotAllowed()
     if group.archived_at is not None:
-        raise GroupArchived()
+        raise ArchivedGroupOpensNoOutput()
     if meeting_id is not None:
         meeting = db.session.get(Meeting, meeting_id)
         if meeting is None or meeting.group_id != group.id:
@@ -692,10 +692,10 @@ def move(
         raise NotFound()
     if to not in FOLLOW_UP[output.state]:
         if output.state == State.DRAFT:
-            raise InvalidTransition(
+            raise NotANextStep(
                 _("A draft is adopted only when both co-chairs have signed it.")
             )
-        raise InvalidTransition(
+        raise NotANextStep(
             _(
                 "An output that is “%(from)s” cannot become “%(to)s”.",
                 **{"from": STATE_LABELS[output.state], "to": STATE_LABELS[to]},
