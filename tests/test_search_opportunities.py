@@ -236,3 +236,18 @@ def test_the_directory_shows_a_post_only_where_its_page_does(app, client, world,
                 seen.add(viewer)
         # A suspended organisation's people may not sign in to act, but may still read theirs.
         assert seen - {"own"} == expected[state] - {"own"}, state
+
+
+@pytest.mark.parametrize(
+    "language, kind, badge",
+    [
+        ("ru", "Публикации поиска партнёров", "Публикация поиска партнёров"),
+        ("kk", "Серіктес іздеу жарияланымдары", "Серіктес іздеу жарияланымы"),
+    ],
+)
+def test_the_kind_and_the_card_in_russian_and_kazakh(client, world, language, kind, badge):
+    post_id = publish(client)
+    client.get(f"/language/{language}")
+    html = client.get("/directory/", query_string={"q": "эразмус"}).get_data(as_text=True)
+    assert f'href="/partner-search/{post_id}"' in html
+    assert kind in html and badge in html
