@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 
 from sqlalchemy import Connection, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import database, visibility
 from ..core.models import Organisation
@@ -105,7 +105,7 @@ class PostSource(indexing.Source):
         posts = db.session.scalars(
             select(Opportunity)
             .where(Opportunity.id.in_(ids))
-            .options(selectinload(Opportunity.organisation), selectinload(Opportunity.group))
+            .options(joinedload(Opportunity.organisation), joinedload(Opportunity.group))
         )
         return {post.id: post for post in posts}
 
