@@ -390,27 +390,45 @@ def can_see_meeting_link(
 # A post is seen where its organisation may be seen by everyone (verified, not hidden for want
 # of the annual confirmation): a post of an organisation awaiting verification, suspended,
 # rejected or closed reaches nobody but its own people and the secretariat. A post for
-# "signed-in members only" is for platform members (is_platform_member). A post the
-# secretariat hid is seen by its own organisation (with the reason) and the secretariat.
+# "signed-in members only", or of an organisation seen by platform members only
+# (``members_only``), is for platform members (is_platform_member). A post the secretariat hid
+# is seen by its own organisation (with the reason) and the secretariat.
+# ``opportunity_visibility`` says it in the words of contacts' visibility (public, members,
+# private), and a post is seen exactly where a contact of its organisation with that visibility
+# would be: so the directory's search holds that value in its documents and decides posts with
+# the contacts' and organisations' clauses (search/service.py).
 # The functions take the post's model as an argument, so that this module imports no feature.
+
+
+def _value(member) -> str:
+    return getattr(member, "value", member)
+
+
+def opportunity_visibility(post) -> Visibility:
+    """Who may read the post besides its own organisation and the secretariat: everyone
+    (PUBLIC), platform members (MEMBERS) or nobody else (PRIVATE). ``post`` has the model's
+    ``hidden_at``, ``audience`` and ``organisation`` (status, confirmation, members_only)."""
+    org = post.organisation
+    if (
+        post.hidden_at is not None
+        or _value(org.status) not in {s.value for s in PUBLIC_STATUSES}
+        or _value(org.confirmation_state) == ConfirmationState.HIDDEN.value
+    ):
+        return Visibility.PRIVATE
+    if _value(post.audience) == "everyone" and not org.members_only:
+        return Visibility.PUBLIC
+    return Visibility.MEMBERS
 
 
 def can_view_opportunity(viewer: User | None, post) -> bool:
     """Whether the viewer may read this post (its page, the API, the search, a digest)."""
     if is_secretariat(viewer):
         return True
-    org = post.organisation
-    if org.status == CLOSED:
+    if _value(post.organisation.status) == CLOSED.value:
         return False
-    if is_own_organisation(viewer, post.organisation_id):
-        return True
-    if post.hidden_at is not None:
-        return False
-    if org.status not in PUBLIC_STATUSES or org.confirmation_state == ConfirmationState.HIDDEN:
-        return False
-    if org.members_only and not is_platform_member(viewer):
-        return False  # an organisation at risk, and everything it posts, for members only
-    return post.audience.value == "everyone" or is_platform_member(viewer)
+    return opportunity_visibility(post) in contact_visibilities(viewer) or is_own_organisation(
+        viewer, post.organisation_id
+    )
 
 
 def can_see_hidden_reason(viewer: User | None, post) -> bool:

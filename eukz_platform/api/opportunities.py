@@ -19,7 +19,8 @@ from .routes import MAX_ID, _json
 from .serialise import organisation_url
 
 
-def _item(post: Opportunity, today) -> schemas.Opportunity:
+def post_item(post: Opportunity, today) -> schemas.Opportunity:
+    """A post's item (the partner search's and the directory search's)."""
     return schemas.Opportunity(
         id=post.id,
         kind="opportunity",
@@ -54,7 +55,7 @@ def opportunities():
     today = queries.services.today()
     return _json(
         {
-            "items": [_item(post, today) for post in result.items],
+            "items": [post_item(post, today) for post in result.items],
             "total": result.total,
             "page": result.page,
             "per_page": result.per_page,
@@ -68,6 +69,6 @@ def opportunity(post_id: int):
     post = db.session.get(Opportunity, post_id) if post_id <= MAX_ID else None
     if post is None or not can_view_opportunity(current_user, post):
         abort(404, description=_("No post has the id %(id)s.", id=post_id))
-    item = _item(post, queries.services.today())
+    item = post_item(post, queries.services.today())
     item["description"] = post.description
     return _json(item)

@@ -191,14 +191,6 @@ class FacetCount(TypedDict):
     count: Count
 
 
-class SearchList(Listing):
-    items: list[Organisation | Contact]
-    facets: Annotated[
-        dict[str, list[FacetCount]],
-        Field(description="Counts per facet value for the whole result (not only the page)."),
-    ]
-
-
 class OrganisationList(Listing):
     items: list[Organisation]
 
@@ -243,6 +235,20 @@ class Opportunity(TypedDict):
 
 class OpportunityDetail(Opportunity):
     description: str
+
+
+class SearchList(Listing):
+    items: Annotated[
+        list[Organisation | Contact | Opportunity],
+        Field(
+            description="Organisations, contacts and open partner search posts (kind "
+            "“opportunity”), each as its own list gives it."
+        ),
+    ]
+    facets: Annotated[
+        dict[str, list[FacetCount]],
+        Field(description="Counts per facet value for the whole result (not only the page)."),
+    ]
 
 
 class OpportunityList(Listing):

@@ -197,14 +197,24 @@ def contact_item(contact: Contact, related: Related, viewer) -> schemas.Contact:
     return item
 
 
-def items(objects: list, viewer) -> list[schemas.Organisation | schemas.Contact]:
-    """API items for a page of organisations and contacts (models or search records), in
-    their order, with one statement for what they need beyond their rows."""
+def items(
+    objects: list, viewer
+) -> list[schemas.Organisation | schemas.Contact | schemas.Opportunity]:
+    """API items for a page of organisations, contacts (models or search records) and partner
+    search posts, in their order, with one statement for what they need beyond their rows."""
+    from ..opportunities.models import Opportunity
+    from ..opportunities.services import today as today_
+    from .opportunities import post_item
+
+    posts = [o for o in objects if isinstance(o, Opportunity)]
     people = [o for o in objects if isinstance(o, Contact | ContactRecord)]
-    organisations = [o for o in objects if not isinstance(o, Contact | ContactRecord)]
+    organisations = [o for o in objects if not isinstance(o, Contact | ContactRecord | Opportunity)]
     related = related_for(organisations, people)
+    today = today_() if posts else None
     return [
-        contact_item(o, related, viewer)
+        post_item(o, today)
+        if isinstance(o, Opportunity)
+        else contact_item(o, related, viewer)
         if isinstance(o, Contact | ContactRecord)
         else organisation_item(o, related, viewer)
         for o in objects

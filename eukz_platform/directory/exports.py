@@ -53,6 +53,7 @@ CSV_COLUMNS = (
     "website",
     "verified",
     "url",
+    "deadline",
 )
 
 
@@ -101,6 +102,11 @@ def _csv(items: list[dict]) -> bytes:
         organisation = item.get("organisation")
         row = dict(item)
         row["organisation"] = organisation["name"] if organisation else None
+        if item["kind"] == "opportunity":
+            # A partner search post: the countries and regions it wants, its priority.
+            row["country"] = item["countries"]
+            row["region"] = item["regions"]
+            row["groups"] = [item["priority"]] if item["priority"] else []
         writer.writerow([safe_cell(row.get(column)) for column in CSV_COLUMNS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -92,7 +92,11 @@ class FacetLabels:
 
     def __init__(self, group_titles: dict):
         self.group_titles = group_titles
-        self.kinds = {"organisation": _("Organisations"), "contact": _("Contacts")}
+        self.kinds = {
+            "organisation": _("Organisations"),
+            "contact": _("Contacts"),
+            "opportunity": _("Partner search posts"),
+        }
         self.verified = {"true": _("Verified"), "false": _("Awaiting verification")}
         self.cache: dict = {}
 

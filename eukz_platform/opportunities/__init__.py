@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("opportunities", __name__)
 
-from . import routes  # noqa: E402, F401 - the routes on bp
+# The routes on bp; open posts in the directory's search (indexing.py).
+from . import indexing, routes  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""One search service over organisations and contacts, two engines chosen by the database.
+"""One search service over organisations, contacts and open partner search posts, two engines
+chosen by the database.
 
 SQLite uses FTS5 with bm25; PostgreSQL a ``tsvector`` with a GIN index plus ``pg_trgm`` for
 close misspellings. Text is folded in Python (``folding.fold``) before it is indexed and before
@@ -31,9 +32,11 @@ from .query import (
 
 @dataclass
 class Hit:
-    kind: str  # "organisation" | "contact"
+    kind: str  # "organisation" | "contact" | "opportunity"
     id: int
-    obj: object  # records.OrganisationRecord or records.ContactRecord: what pages show
+    # records.OrganisationRecord or records.ContactRecord, or the model of another kind
+    # (indexing.SOURCES: a partner search post): what pages show.
+    obj: object
     highlights: dict  # field name -> Markup with <mark> around the matched words (escaped)
 
 

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from . import synonyms
 from .folding import fold_words, words_with_spans
-from .indexing import ORGANISATION
+from .indexing import CONTACT, ORGANISATION
 from .terms import Terms
 
 SNIPPET = 240
@@ -147,10 +147,16 @@ class Marker:
                 "other_names": self._html(other, other_spans) if other_spans else None,
                 "description": self.snippet(obj.description),
             }
-        else:
+        elif kind == CONTACT:
             fields = {
                 "name": self.mark(obj.name),
                 "role": self.mark(obj.role),
                 "organisation": self.mark(obj.organisation_label),
+            }
+        else:  # a partner search post (the model's title, description, organisation)
+            fields = {
+                "name": self.mark(obj.title),
+                "description": self.snippet(obj.description),
+                "organisation": self.mark(obj.organisation.name),
             }
         return {k: v for k, v in fields.items() if v is not None}

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ORGANISATION = "organisation"
 CONTACT = "contact"
+OPPORTUNITY = "opportunity"
 SECTOR_BITS = {sector: 1 << i for i, sector in enumerate(Sector)}
 
 _doc = SearchDocument.__table__
@@ -112,6 +113,59 @@ _NO_ORGANISATION = {
     "org_members_only": False,
     "org_hides_groups": False,
 }
+
+
+class Source:
+    """Another kind of record that the directory's search finds, beside organisations and
+    contacts: a feature that imports this package registers it (``register``), so that the
+    index knows its documents without importing the feature. Its documents carry their
+    organisation's id and facets (``organisation_facets``), so that an organisation's change
+    rewrites them too, and hold the visibility of a contact (``contact_visibility``) decided
+    by visibility.py."""
+
+    kind: str
+    model: type  # the ORM class whose changes rewrite its documents
+
+    def touched(self, obj) -> int | None:
+        """The id of the record whose document a changed object rewrites, or None."""
+        raise NotImplementedError
+
+    def documents(
+        self, conn: Connection, ids: Iterable[int] = (), organisation_ids: Iterable[int] = ()
+    ) -> list[dict]:
+        """The documents of these records and of these organisations' records: of those that
+        are to be found (the others have none)."""
+        raise NotImplementedError
+
+    def ids_after(self, conn: Connection, last: int, batch: int) -> list[int]:
+        """The next ``batch`` ids above ``last``, in order (for ``rebuild``)."""
+        raise NotImplementedError
+
+    def load(self, ids: list[int]) -> dict[int, object]:
+        """What a page of results shows of these records, by id."""
+        raise NotImplementedError
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register(source: Source) -> None:
+    SOURCES[source.kind] = source
+
+
+def organisation_facets(org: Mapping) -> dict:
+    """The columns a document takes from its organisation (country, side, type, status…)."""
+    return _facets(org)
+
+
+def name_fields(name: str, *more: str | None) -> dict:
+    """A document's ``sort_key`` and ``name_text`` from its name (and other names)."""
+    return _name_fields(name, *more)
+
+
+def index_words(*parts: str | None) -> list[str]:
+    """The index form of several fields."""
+    return _index_words(*parts)
 
 
 def organisation_document(
@@ -278,17 +332,26 @@ def bump_generation(conn: Connection) -> None:
     )
 
 
-def refresh(conn: Connection, org_ids: Iterable[int] = (), contact_ids: Iterable[int] = ()) -> None:
-    """Rewrite the documents of these organisations (with their contacts) and contacts."""
+def refresh(
+    conn: Connection,
+    org_ids: Iterable[int] = (),
+    contact_ids: Iterable[int] = (),
+    others: Mapping[str, Iterable[int]] | None = None,
+) -> None:
+    """Rewrite the documents of these organisations (with their contacts and the records of
+    every ``Source``), contacts, and records of other kinds (``others``: kind -> ids)."""
     org_ids = sorted(set(org_ids))
     contact_ids = sorted(set(contact_ids))
-    if not org_ids and not contact_ids:
+    others = {kind: sorted(set(ids)) for kind, ids in (others or {}).items() if ids}
+    if not org_ids and not contact_ids and not others:
         return
     conditions = []
     if org_ids:
         conditions.append(_doc.c.organisation_id.in_(org_ids))
     if contact_ids:
         conditions.append(_doc.c.contact_id.in_(contact_ids))
+    for kind, ids in others.items():
+        conditions.append(sa_and(_doc.c.kind == kind, _doc.c.ref_id.in_(ids)))
     conn.execute(delete(_doc).where(or_(*conditions)))
     documents = _organisation_documents(conn, org_ids)
     contact_where = []
@@ -296,7 +359,12 @@ def refresh(conn: Connection, org_ids: Iterable[int] = (), contact_ids: Iterable
         contact_where.append(_contact.c.organisation_id.in_(org_ids))
     if contact_ids:
         contact_where.append(_contact.c.id.in_(contact_ids))
-    documents += _contact_documents(conn, or_(*contact_where))
+    if contact_where:
+        documents += _contact_documents(conn, or_(*contact_where))
+    for kind, source in SOURCES.items():
+        ids = others.get(kind, [])
+        if ids or org_ids:
+            documents += source.documents(conn, ids=ids, organisation_ids=org_ids)
     write_documents(conn, documents)
     bump_generation(conn)
 
@@ -328,7 +396,8 @@ def bulk_documents(conn: Connection) -> Iterator[None]:
 def rebuild(
     conn: Connection, batch: int = 2000, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Empty the index and write every organisation's and contact's document again."""
+    """Empty the index and write every organisation's, contact's and other record's
+    (``SOURCES``) document again."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
         trigger_sql = conn.scalar(
@@ -365,6 +434,15 @@ def rebuild(
                 if progress:
                     progress(len(ids))
                 last = ids[-1]
+        for source in SOURCES.values():
+            last = 0
+            while ids := source.ids_after(conn, last, batch):
+                documents = source.documents(conn, ids=ids)
+                write_documents(conn, documents)
+                written += len(documents)
+                if progress:
+                    progress(len(ids))
+                last = ids[-1]
     optimize(conn)
     bump_generation(conn)
     return written
@@ -396,14 +474,21 @@ def count_documents(conn: Connection) -> int:
 # Session events -----------------------------------------------------------------------------
 
 
-def _touched(session) -> tuple[set[int], set[int], bool]:
-    """(organisations, contacts) whose documents change, and whether working groups (whose
-    slugs and titles searches show as facets) change."""
+def _touched(session) -> tuple[set[int], set[int], bool, dict[str, set[int]]]:
+    """(organisations, contacts) whose documents change, whether working groups (whose
+    slugs and titles searches show as facets) change, and the records of other kinds."""
     org_ids: set[int] = set()
     contact_ids: set[int] = set()
+    others: dict[str, set[int]] = defaultdict(set)
     groups = False
+    models = {source.model: source for source in SOURCES.values()}
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, WorkingGroup | WorkingGroupTranslation):
+        source = models.get(type(obj))
+        if source is not None:
+            ref = source.touched(obj)
+            if ref is not None:
+                others[source.kind].add(ref)
+        elif isinstance(obj, WorkingGroup | WorkingGroupTranslation):
             groups = True
         elif isinstance(obj, Organisation):
             org_ids.add(obj.id)
@@ -413,24 +498,26 @@ def _touched(session) -> tuple[set[int], set[int], bool]:
             contact_ids.add(obj.id)
     org_ids.discard(None)
     contact_ids.discard(None)
-    return org_ids, contact_ids, groups
+    return org_ids, contact_ids, groups, others
 
 
 def _after_flush(session, _flush_context) -> None:
-    org_ids, contact_ids, groups = _touched(session)
-    if org_ids or contact_ids or groups:
-        pending = session.info.setdefault(_PENDING, (set(), set(), []))
+    org_ids, contact_ids, groups, others = _touched(session)
+    if org_ids or contact_ids or groups or others:
+        pending = session.info.setdefault(_PENDING, (set(), set(), [], defaultdict(set)))
         pending[0].update(org_ids)
         pending[1].update(contact_ids)
         pending[2].append(groups)
+        for kind, ids in others.items():
+            pending[3][kind].update(ids)
 
 
 def _after_flush_postexec(session, _flush_context) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        org_ids, contact_ids, groups = pending
-        if org_ids or contact_ids:
-            refresh(session.connection(), org_ids, contact_ids)
+        org_ids, contact_ids, groups, others = pending
+        if org_ids or contact_ids or others:
+            refresh(session.connection(), org_ids, contact_ids, others)
         elif any(groups):
             bump_generation(session.connection())
 

@@ -38,7 +38,7 @@ class SearchDocument(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))  # "organisation" | "contact"
+    kind: Mapped[str] = mapped_column(String(12))  # "organisation" | "contact" | "opportunity"
     ref_id: Mapped[int] = mapped_column(Integer)
     # The organisation itself, or the contact's organisation (None for the EESC's people).
     organisation_id: Mapped[int | None] = mapped_column(

@@ -29,7 +29,7 @@ from ..core.vocabulary import (
 )
 from ..errors import DomainError
 
-KINDS = ("organisation", "contact")
+KINDS = ("organisation", "contact", "opportunity")
 SORTS = ("relevance", "name", "newest")
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -171,7 +171,7 @@ def _verified(args: MultiDict, strict: bool) -> bool | None:
 @dataclass
 class SearchQuery:
     q: str = ""
-    kinds: list[str] = field(default_factory=list)  # "organisation", "contact"
+    kinds: list[str] = field(default_factory=list)  # "organisation", "contact", "opportunity"
     countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2
     regions: list[str] = field(default_factory=list)  # ISO 3166-2:KZ (vocabulary.REGION_CODES)
     sides: list[str] = field(default_factory=list)  # "eu", "kz", "other"

@@ -54,7 +54,7 @@ from . import (
 )
 from .engines import Compiled, Engine, constant, d, param
 from .highlights import Highlights, Marker
-from .indexing import CONTACT, ORGANISATION
+from .indexing import CONTACT, OPPORTUNITY, ORGANISATION, SOURCES
 from .models import SearchIndexState
 from .terms import CLOSE_MAX_WORDS, Terms, close_text, parse_terms  # noqa: F401
 
@@ -130,7 +130,10 @@ class Visible:
         return cls(tuple(key), params, org_ok, contact_ok)
 
     def clause(self) -> sa.ColumnElement[bool]:
-        """Documents the viewer may see: visibility.py's rules, on the documents' copies."""
+        """Documents the viewer may see: visibility.py's rules, on the documents' copies. A
+        partner search post's document holds ``visibility.opportunity_visibility`` as a
+        contact's visibility: it is seen where a contact of its organisation with that
+        visibility would be, as ``visibility.can_view_opportunity`` decides."""
         org_ok, contact_ok = _on_documents(self.org_ok), _on_documents(self.contact_ok)
         return sa.or_(
             sa.and_(d.c.kind == constant(ORGANISATION), org_ok),
@@ -139,6 +142,7 @@ class Visible:
                 contact_ok,
                 sa.or_(d.c.organisation_id.is_(None), org_ok),
             ),
+            sa.and_(d.c.kind == constant(OPPORTUNITY), contact_ok, org_ok),
         )
 
 
@@ -540,12 +544,20 @@ def _parse_groups(listed: list) -> dict[str, tuple[int, str]]:
 def _load(engine: Engine, rows, terms: Terms, close_mode: bool) -> list[Hit]:
     """The page's hits, with records of what they show (read by the hits statement)."""
     marker = Marker(terms if not close_mode else Terms((), False))
+    # Records of other kinds (indexing.SOURCES): one read per kind on the page.
+    loaded = {
+        kind: source.load(ids)
+        for kind, source in SOURCES.items()
+        if (ids := [r.ref_id for r in rows if r.kind == kind])
+    }
     items = []
     for r in rows:
         if r.kind == ORGANISATION and r.o_name is not None:
             obj = records.organisation_record(r)
         elif r.kind == CONTACT and r.c_name is not None:
             obj = records.contact_record(r)
+        elif r.ref_id in loaded.get(r.kind, {}):
+            obj = loaded[r.kind][r.ref_id]
         else:
             continue  # deleted while the index still held it
         other_names = engine.listed(r.other_names)
