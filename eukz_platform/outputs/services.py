@@ -692,9 +692,7 @@ def move(
         raise NotFound()
     if to not in FOLLOW_UP[output.state]:
         if output.state == State.DRAFT:
-            raise NotANextStep(
-                _("A draft is adopted only when both co-chairs have signed it.")
-            )
+            raise NotANextStep(_("A draft is adopted only when both co-chairs have signed it."))
         raise NotANextStep(
             _(
                 "An output that is “%(from)s” cannot become “%(to)s”.",
