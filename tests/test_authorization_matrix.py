@@ -984,6 +984,7 @@ ROUTES = [
     Route("api.working_groups", "GET", everyone(OK)),
     Route("api.working_group", "GET", everyone(OK), group_url),
     Route("api.contacts", "GET", everyone(OK)),
+    Route("api.member_map", "GET", everyone(OK)),
     Route("api.outputs", "GET", everyone(OK)),
     # Drafts are not in the API, whoever asks.
     Route("api.output", "GET", everyone(NOT_FOUND), draft_url),

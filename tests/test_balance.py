@@ -97,3 +97,17 @@ def test_dashboard_lists_unbalanced_groups_and_states_the_rule(client, groups):
 
 def test_dashboard_is_the_secretariats(client, groups):
     assert client.get("/admin/dashboard").status_code == 302
+
+
+def test_the_api_gives_a_groups_balance_as_the_page_does(client, groups):
+    erasmus = client.get("/api/v1/working-groups/erasmus").get_json()["balance"]
+    assert erasmus["by_side"]["eu"] == {"I": 1, "II": 1, "III": 0, "none": 0}
+    assert erasmus["by_side"]["kz"] == {"I": 1, "II": 0, "III": 1, "none": 0}
+    assert erasmus["unbalanced"] is False and erasmus["problems"] == []
+    raw = client.get(
+        "/api/v1/working-groups/raw-materials-mou", headers={"Accept-Language": "ru"}
+    ).get_json()["balance"]
+    # The organisation awaiting verification is not counted for a visitor.
+    assert raw["by_side"]["eu"]["I"] == 3 and raw["by_side"]["kz"]["II"] == 0
+    assert raw["unbalanced"] is True
+    assert raw["problems"] and all(re.search("[а-я]", p) for p in raw["problems"])

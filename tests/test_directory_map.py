@@ -174,3 +174,33 @@ def test_search_and_api_filter_by_region(client, world):
     html = page(client, "/directory/?region=KZ-35")
     assert "Karaganda Miners" in html and "Almaty Green" not in html
     assert page(client, "/directory/?region=KZ-99", status=400)
+
+
+def test_the_api_gives_the_map_as_the_page_counts_it(client, world):
+    body = client.get("/api/v1/map").get_json()
+    assert [g["slug"] for g in body["groups"]][:1] and "erasmus" in [
+        g["slug"] for g in body["groups"]
+    ]
+    countries = {row["code"]: row for row in body["countries"]}
+    assert countries["KZ"]["counts"]["erasmus"] == 2  # the one awaiting verification: not counted
+    assert countries["DE"]["counts"]["erasmus"] == 1
+    assert (
+        countries["AT"]["counts"]["erasmus"] == 0
+        and "erasmus" not in countries["AT"]["directory_urls"]
+    )
+    assert "region=" not in countries["KZ"]["directory_urls"]["erasmus"]
+    regions = {row["code"]: row for row in body["regions"]}
+    assert regions["KZ-75"]["counts"]["erasmus"] == 2
+    assert regions["KZ-35"]["counts"]["raw-materials-mou"] == 1
+    assert "region=KZ-75" in regions["KZ-75"]["directory_urls"]["erasmus"]
+
+
+def test_the_api_map_never_counts_an_organisation_visitors_may_not_see(app, client, world):
+    with app.app_context():
+        db.session.get(Organisation, world["almaty"]).members_only = True
+        db.session.commit()
+    body = client.get("/api/v1/map").get_json()
+    assert {r["code"]: r for r in body["countries"]}["KZ"]["counts"]["erasmus"] == 1
+    login(client, world["admin"])  # a member: also the organisation awaiting verification
+    body = client.get("/api/v1/map").get_json()
+    assert {r["code"]: r for r in body["countries"]}["KZ"]["counts"]["erasmus"] == 3

@@ -218,7 +218,8 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
     organisation_op["get"]["parameters"] = [id_param]
     group_op = _operation(
         "getWorkingGroup",
-        "One working group, with its member organisations.",
+        "One working group, with its member organisations and their balance by side and EESC "
+        "group.",
         (),
         {**_ok("WorkingGroupDetail", "The working group."), **not_found},
     )
@@ -274,6 +275,13 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
                 _ok("WorkingGroupList", "One page of working groups."),
             ),
             "/working-groups/{slug}": group_op,
+            "/map": _operation(
+                "getMap",
+                "Who works on what, where: the member organisations of each working group by "
+                "country and by Kazakhstan's region (those the caller may see).",
+                (),
+                _ok("MemberMap", "The counts."),
+            ),
             "/opportunities": _operation(
                 "listOpportunities",
                 "Partner search posts the caller may read (open ones unless status says "

@@ -15,6 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import search
+from ..core.vocabulary import KAZAKHSTAN, country_name, region_choices
+from ..groups import balance, presence
+from ..groups.services import SIDE_ORDER
 from ..links import site_url
 from ..search.query import (
     CONTACT_PARAMS,
@@ -184,7 +187,62 @@ def working_group(slug: str):
         )
         for org in queries.group_members(group, current_user)
     ]
+    found = balance.of_groups([group.id], current_user)[group.id]
+    item["balance"] = schemas.Balance(
+        by_side={
+            side.value: {eesc.value: found.count(side, eesc) for eesc in balance.EESC_ORDER}
+            for side in SIDE_ORDER
+        },
+        unbalanced=found.unbalanced,
+        problems=[str(p) for p in found.problems()],
+    )
     return _json(item)
+
+
+def _map_rows(groups, rows, counts, link) -> list[schemas.MapRow]:
+    return [
+        schemas.MapRow(
+            code=code,
+            name=name,
+            counts={g.slug: counts.get((g.id, code), 0) for g in groups},
+            directory_urls={g.slug: link(g, code) for g in groups if counts.get((g.id, code), 0)},
+        )
+        for code, name in rows
+    ]
+
+
+@bp.get("/map")
+def member_map():
+    _query(())
+    groups = presence.current_groups()
+    codes, by_country = presence.by_country(current_user)
+    return _json(
+        schemas.MemberMap(
+            groups=[
+                schemas.MapGroup(slug=g.slug, priority=g.priority, name=g.title) for g in groups
+            ],
+            countries=_map_rows(
+                groups,
+                [(c, country_name(c)) for c in codes],
+                by_country,
+                lambda g, c: site_url(
+                    "directory.index", kind="organisation", group=g.slug, country=c
+                ),
+            ),
+            regions=_map_rows(
+                groups,
+                region_choices(),
+                presence.by_region(current_user),
+                lambda g, c: site_url(
+                    "directory.index",
+                    kind="organisation",
+                    group=g.slug,
+                    country=KAZAKHSTAN,
+                    region=c,
+                ),
+            ),
+        )
+    )
 
 
 def _output_item(output) -> schemas.JointOutput:

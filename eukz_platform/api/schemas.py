@@ -116,8 +116,61 @@ class Member(TypedDict):
     side: Side
 
 
+EESCGroupKey = Literal["I", "II", "III", "none"]
+
+
+class Balance(TypedDict):
+    by_side: Annotated[
+        dict[Side, dict[EESCGroupKey, int]],
+        Field(
+            description="Member organisations the caller may see, by side and by EESC group "
+            "(I Employers, II Workers, III Civil Society Organisations, none)."
+        ),
+    ]
+    unbalanced: Annotated[
+        bool,
+        Field(
+            description="Under the platform's rule: the EU or the Kazakhstan side under a "
+            "third of the members, or an EESC group I, II or III under a tenth."
+        ),
+    ]
+    problems: Annotated[list[str], Field(description="Why, in the caller's language.")]
+
+
 class WorkingGroupDetail(WorkingGroup):
     members: list[Member]
+    balance: Balance
+
+
+class MapGroup(TypedDict):
+    slug: str
+    priority: int
+    name: str
+
+
+class MapRow(TypedDict):
+    code: Annotated[str, Field(description="ISO 3166-1 (a country) or 3166-2 (a region).")]
+    name: str
+    counts: Annotated[
+        dict[str, int],
+        Field(description="Working group slug → its member organisations there."),
+    ]
+    directory_urls: Annotated[
+        dict[str, Url],
+        Field(description="Working group slug → the directory filtered to the cell (not 0)."),
+    ]
+
+
+class MemberMap(TypedDict):
+    groups: list[MapGroup]
+    countries: Annotated[
+        list[MapRow],
+        Field(description="Kazakhstan, every EU member state, then other countries with members."),
+    ]
+    regions: Annotated[
+        list[MapRow],
+        Field(description="Kazakhstan's regions and cities of republican significance."),
+    ]
 
 
 DateTime = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
@@ -268,6 +321,7 @@ RESPONSES = (
     Error,
     OrganisationDetail,
     WorkingGroupDetail,
+    MemberMap,
     SearchList,
     OrganisationList,
     ContactList,

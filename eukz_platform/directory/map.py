@@ -3,8 +3,7 @@ Kazakhstan's region, with the number of member organisations in each cell, as a 
 a heat-map (every number written, a legend; no information by colour alone). Each number links
 to the directory filtered to its cell.
 
-Counts are of active memberships of organisations this viewer may see, whose memberships they
-may see (visibility.py): a number never tells what the viewer may not see.
+The counts come from groups/presence.py (as the read API's ``/api/v1/map`` gives them).
 """
 
 from __future__ import annotations
@@ -14,18 +13,9 @@ from dataclasses import dataclass, field
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from .. import visibility
-from ..core.models import Organisation
-from ..core.vocabulary import (
-    EU_MEMBER_STATES,
-    KAZAKHSTAN,
-    country_name,
-    region_choices,
-)
-from ..extensions import db
-from ..groups.models import Membership, MembershipStatus, WorkingGroup
+from ..core.vocabulary import KAZAKHSTAN, country_name, region_choices
+from ..groups import presence
 from . import bp
 
 # Heat-map levels: 0 (none), then four levels by the share of the table's highest number.
@@ -71,22 +61,6 @@ def legend(highest: int) -> list[tuple[int, str]]:
     return found
 
 
-def _counts(viewer, column, *where) -> dict[tuple[int, str], int]:
-    """(group id, value of ``column``) -> number of member organisations the viewer may see."""
-    rows = db.session.execute(
-        select(Membership.group_id, column, func.count(func.distinct(Organisation.id)))
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(
-            Membership.status == MembershipStatus.ACTIVE,
-            visibility.visible_organisations(viewer),
-            visibility.visible_memberships(viewer),
-            *where,
-        )
-        .group_by(Membership.group_id, column)
-    )
-    return {(group_id, value): n for group_id, value, n in rows}
-
-
 def _matrix(groups, rows, counts, caption, row_header, link) -> Matrix:
     highest = max(counts.values(), default=0)
     matrix = Matrix(caption, row_header, highest=highest)
@@ -114,21 +88,11 @@ def _matrix(groups, rows, counts, caption, row_header, link) -> Matrix:
 @bp.get("/map")
 def map():  # noqa: A001 - the endpoint's name is directory.map
     viewer = current_user
-    groups = list(
-        db.session.scalars(
-            select(WorkingGroup)
-            .where(WorkingGroup.archived_at.is_(None))
-            .order_by(WorkingGroup.priority, WorkingGroup.id)
-        )
-    )
-    by_country = _counts(viewer, Organisation.country)
-    # Kazakhstan, the EU's member states (all of them: an empty row is a gap worth seeing),
-    # then any other country with members.
-    codes = [KAZAKHSTAN, *sorted(EU_MEMBER_STATES, key=country_name)]
-    others = sorted({c for _g, c in by_country if c not in codes}, key=country_name)
+    groups = presence.current_groups()
+    codes, by_country = presence.by_country(viewer)
     countries = _matrix(
         groups,
-        [(c, country_name(c)) for c in [*codes, *others]],
+        [(c, country_name(c)) for c in codes],
         by_country,
         _("Member organisations of each working group, by country"),
         _("Country"),
@@ -136,12 +100,7 @@ def map():  # noqa: A001 - the endpoint's name is directory.map
             "directory.index", kind="organisation", group=group.slug, country=code
         ),
     )
-    by_region = _counts(
-        viewer,
-        Organisation.region,
-        Organisation.country == KAZAKHSTAN,
-        Organisation.region.is_not(None),
-    )
+    by_region = presence.by_region(viewer)
     regions = _matrix(
         groups,
         region_choices(),
