@@ -101,6 +101,9 @@ class Config:
     RATELIMIT_PASSWORD_RESET = "5 per hour"
     # Per person waiting for their second step of logging in (besides RATELIMIT_LOGIN).
     RATELIMIT_SECOND_FACTOR = "5 per minute;30 per hour"
+    # Partner search posts made, and answers sent, per client address.
+    RATELIMIT_OPPORTUNITY_POST = "10 per hour"
+    RATELIMIT_OPPORTUNITY_ANSWER = "20 per hour"
     # Secretariat accounts must use two-factor sign-in before they reach the console: on by
     # default in production, off in development and tests unless set.
     SECRETARIAT_2FA_REQUIRED = _bool("SECRETARIAT_2FA_REQUIRED", False)

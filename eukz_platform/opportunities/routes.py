@@ -166,7 +166,7 @@ def _post_form_page(form, post=None, status=200):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
-    lambda: current_app.config.get("RATELIMIT_OPPORTUNITY_POST", "10 per hour"),
+    lambda: current_app.config["RATELIMIT_OPPORTUNITY_POST"],
     methods=["POST"],
 )
 def new():
@@ -281,7 +281,7 @@ def close(post_id: int):
 
 @bp.post("/<int:post_id>/answer")
 @login_required
-@limiter.limit(lambda: current_app.config.get("RATELIMIT_OPPORTUNITY_ANSWER", "20 per hour"))
+@limiter.limit(lambda: current_app.config["RATELIMIT_OPPORTUNITY_ANSWER"])
 def answer(post_id: int):
     post = _post_or_404(post_id)
     form = AnswerForm()
