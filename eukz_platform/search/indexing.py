@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -115,7 +116,7 @@ _NO_ORGANISATION = {
 }
 
 
-class Source:
+class Source(ABC):
     """Another kind of record that the directory's search finds, beside organisations and
     contacts: a feature that imports this package registers it (``register``), so that the
     index knows its documents without importing the feature. Its documents carry their
@@ -126,24 +127,24 @@ class Source:
     kind: str
     model: type  # the ORM class whose changes rewrite its documents
 
+    @abstractmethod
     def touched(self, obj) -> int | None:
         """The id of the record whose document a changed object rewrites, or None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def documents(
         self, conn: Connection, ids: Iterable[int] = (), organisation_ids: Iterable[int] = ()
     ) -> list[dict]:
         """The documents of these records and of these organisations' records: of those that
         are to be found (the others have none)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ids_after(self, conn: Connection, last: int, batch: int) -> list[int]:
         """The next ``batch`` ids above ``last``, in order (for ``rebuild``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def load(self, ids: list[int]) -> dict[int, object]:
         """What a page of results shows of these records, by id."""
-        raise NotImplementedError
 
 
 SOURCES: dict[str, Source] = {}
