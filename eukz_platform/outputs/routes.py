@@ -77,7 +77,7 @@ def _detail_page(
         state_form=state_form if services.next_states(output) else None,
         can_endorse=services.can_endorse(current_user, output),
         endorsed=services.endorsed_by(output, getattr(current_user, "organisation_id", None)),
-        endorsements=services.visible_endorsements(output, current_user),
+        endorsements=output.endorsements_for(current_user),
         signed_sides={s.side for s in output.signoffs},
         labels=services,
     ), 422 if bound else 200
@@ -95,7 +95,7 @@ def print_view(output_id: int):
         "outputs/print.html",
         output=output,
         group=output.group,
-        endorsements=services.visible_endorsements(output, current_user),
+        endorsements=output.endorsements_for(current_user),
         labels=services,
     )
 

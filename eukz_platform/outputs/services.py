@@ -297,14 +297,6 @@ def endorsed_by(output: JointOutput, organisation_id: int | None) -> bool:
     return any(e.organisation_id == organisation_id for e in output.endorsements)
 
 
-def visible_endorsements(output: JointOutput, viewer: User | None) -> list[OutputEndorsement]:
-    return output.endorsements_for(viewer)
-
-
-def signoff_organisation(signoff: OutputSignoff, viewer: User | None) -> str | None:
-    return signoff.organisation_for(viewer)
-
-
 # Drafting ------------------------------------------------------------------------------------
 
 
