@@ -50,7 +50,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     # DEBUG, INFO, WARNING, ERROR or CRITICAL.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: a connection the server closed is found without a round trip
+    # (database.configure_engine).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     SITE_NAME = "EU–Kazakhstan Civil Society Platform"
     # The platform's public address: every link in mail, calendar files and the API is

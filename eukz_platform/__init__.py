@@ -115,11 +115,11 @@ def register_extensions(app: Flask) -> None:
     from .search import init_search
 
     init_search()  # the search index is written in the same transaction as each change
-    from .database import configure_sqlite, include_object, render_item
+    from .database import configure_engine, include_object, render_item
 
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_engine(db.engine)
     migrate.init_app(
         app,
         db,

@@ -1,9 +1,12 @@
 """The declarative base, naming convention and column types shared by every model."""
 
+import select as select_socket
 import zlib
 from datetime import UTC, datetime
 
+import psycopg
 from sqlalchemy import DateTime, Enum, MetaData, func, inspect, select
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
@@ -73,11 +76,15 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def configure_sqlite(engine) -> None:
-    """WAL mode, a busy timeout and foreign keys on every SQLite connection."""
+def configure_engine(engine) -> None:
+    """SQLite: WAL mode, a busy timeout and foreign keys on every connection. PostgreSQL: a
+    pooled connection the server has closed is replaced as it is taken from the pool."""
+    from sqlalchemy import event
+
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "checkout", _closed_by_server)
     if engine.dialect.name != "sqlite":
         return
-    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -86,6 +93,22 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def _closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Taken from the pool: a connection the server has closed (a restart, a terminated
+    backend, an idle timeout) is replaced, as ``pool_pre_ping`` would, without a round trip to
+    the server on every request. An idle connection has nothing to read: when the server closes
+    it, it says why and hangs up, and its socket becomes readable. SQLAlchemy's pool replaces
+    a connection whose checkout raises DisconnectionError (docs: "Disconnect Handling -
+    Pessimistic"). A connection lost without a word (a network cut) is found by the first
+    statement, as it would be after a ping."""
+    pgconn = dbapi_connection.pgconn
+    if dbapi_connection.closed or pgconn.status != psycopg.pq.ConnStatus.OK:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select_socket.select([pgconn.socket], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 def locked(session, instance):

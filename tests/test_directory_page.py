@@ -373,6 +373,31 @@ def test_a_colleague_gets_the_kept_results_in_a_page_of_their_own(app, client, d
     assert not any(reads_the_index(s) for s in statements), statements  # not searched again
 
 
+def test_a_signed_in_page_from_kept_results_is_one_statement(app, client, directory):
+    """The person is read with the index's generation (auth.sessions.read_with_person)."""
+    with app.app_context():
+        email = make_user(org=db.session.get(Organisation, directory)).email
+    login(client, email)
+    page(client, "/directory/?q=Almaty")
+    with counting_statements(app) as statements:
+        html = page(client, "/directory/?q=Almaty")
+    assert "Steppe Green Initiative" in html and "Log out" in html
+    assert len(statements) == 1, statements
+    assert "generation" in statements[0] and "user_session" in statements[0]
+
+
+def test_an_edit_is_seen_at_once_by_a_signed_in_person(app, client, directory):
+    with app.app_context():
+        email = make_user(org=db.session.get(Organisation, directory)).email
+    login(client, email)
+    assert "Steppe Green Initiative" in main(page(client, "/directory/?q=Almaty"))
+    with app.app_context():
+        db.session.get(Organisation, directory).name = "Steppe Blue Initiative"
+        db.session.commit()
+    html = main(page(client, "/directory/?q=Almaty"))
+    assert "Steppe Blue Initiative" in html and "Steppe Green Initiative" not in html
+
+
 def test_kept_results_never_reach_someone_who_may_see_less(app, client, directory):
     members_only_contact(app, directory)
     with app.app_context():

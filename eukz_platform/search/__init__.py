@@ -65,21 +65,34 @@ class SearchResult:
 def init_search() -> None:
     """Once per process (the app factory calls it): keep the index in step with every write,
     and set up database connections for searching (indexing.tune_connections)."""
+    from ..auth import sessions
     from .indexing import keep_index_in_step, tune_connections
 
     keep_index_in_step()
     tune_connections()
+    sessions.read_with_person(_GENERATION, lambda: _generation_statement().scalar_subquery())
+
+
+_GENERATION = "search_index_generation"
+
+
+def _generation_statement():
+    from sqlalchemy import select
+
+    from .models import SearchIndexState
+
+    return select(SearchIndexState.generation).where(SearchIndexState.id == 1)
 
 
 def generation() -> int | None:
     """The index's generation: it changes with every write to the index (and to working
-    groups), so what is cached under it is never stale."""
-    from sqlalchemy import select
-
+    groups), so what is cached under it is never stale. For a signed-in person it was read
+    with them (``auth.sessions.read_with_person``), at the start of the request."""
+    from ..auth import sessions
     from ..extensions import db
-    from .models import SearchIndexState
 
-    return db.session.scalar(select(SearchIndexState.generation).where(SearchIndexState.id == 1))
+    read = sessions.read_along(_GENERATION)
+    return read if read is not None else db.session.scalar(_generation_statement())
 
 
 def visibility_key(viewer) -> str:
