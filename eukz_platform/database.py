@@ -2,6 +2,8 @@
 
 import select as select_socket
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
@@ -109,6 +111,30 @@ def _closed_by_server(dbapi_connection, _record, _proxy) -> None:
     readable, _, _ = select_socket.select([pgconn.socket], [], [], 0)
     if readable:
         raise DisconnectionError("the server closed the connection")
+
+
+@contextmanager
+def before_the_transaction(session) -> Iterator[None]:
+    """Run the block's reads each on its own (autocommit), when the request has not yet begun
+    a transaction on the server (PostgreSQL): no BEGIN before them, and no ROLLBACK at the end
+    of a request that asks nothing more (a signed-in page made from kept parts is then one
+    round trip). What follows begins its transaction as before. Only for reads that need no
+    snapshot shared with later statements: at READ COMMITTED, each statement has its own
+    anyway. SQLite begins a transaction only to write: nothing to do there."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if (
+        connection.dialect.name != "postgresql"
+        or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    ):
+        yield
+        return
+    driver.autocommit = True
+    try:
+        yield
+    finally:
+        if not driver.closed:
+            driver.autocommit = False
 
 
 def locked(session, instance):

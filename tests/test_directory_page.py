@@ -386,6 +386,36 @@ def test_a_signed_in_page_from_kept_results_is_one_statement(app, client, direct
     assert "generation" in statements[0] and "user_session" in statements[0]
 
 
+def test_a_signed_in_page_from_kept_results_begins_no_transaction(
+    app, client, directory, database_url, monkeypatch
+):
+    """On PostgreSQL the person is read before any transaction begins
+    (database.before_the_transaction): no BEGIN, no ROLLBACK, one round trip."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's: SQLite begins a transaction only to write")
+    import psycopg
+
+    with app.app_context():
+        email = make_user(org=db.session.get(Organisation, directory)).email
+    login(client, email)
+    page(client, "/directory/?q=Almaty")
+    ended = []
+    for name in ("commit", "rollback"):
+
+        def ending(self, original=getattr(psycopg.Connection, name), name=name):
+            if self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                ended.append(name)
+            return original(self)
+
+        monkeypatch.setattr(psycopg.Connection, name, ending)
+    html = page(client, "/directory/?q=Almaty")
+    assert "Steppe Green Initiative" in html and "Log out" in html
+    assert ended == []
+    # A page that reads more (a search not kept) begins its transaction as before, and ends it.
+    page(client, "/directory/?q=Steppe")
+    assert ended == ["rollback"]
+
+
 def test_an_edit_is_seen_at_once_by_a_signed_in_person(app, client, directory):
     with app.app_context():
         email = make_user(org=db.session.get(Organisation, directory)).email

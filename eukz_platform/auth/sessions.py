@@ -21,7 +21,7 @@ from flask_login import current_user, login_user
 from sqlalchemy import Boolean, ColumnElement, ForeignKey, String, delete, or_, select, update
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, before_the_transaction, utcnow
 from ..errors import NotFound
 from ..extensions import db
 from . import standing, twofactor
@@ -146,19 +146,20 @@ def read_along(name: str):
 def _find(key_hash: str):
     """(person, session id, last seen) of the session with this key, or None."""
     names = list(_READ_ALONG)
-    row = db.session.execute(
-        select(
-            User,
-            UserSession.id,
-            UserSession.last_seen_at,
-            *(_READ_ALONG[name]().label(name) for name in names),
-        )
-        .join(UserSession, UserSession.user_id == User.id)
-        # With the organisation: what the user may see depends on it (visibility.py), and
-        # loading it here keeps every page and API list at a fixed number of statements.
-        .options(joinedload(User.organisation))
-        .where(UserSession.key_hash == key_hash, UserSession.generation == User.session_token)
-    ).first()
+    with before_the_transaction(db.session):
+        row = db.session.execute(
+            select(
+                User,
+                UserSession.id,
+                UserSession.last_seen_at,
+                *(_READ_ALONG[name]().label(name) for name in names),
+            )
+            .join(UserSession, UserSession.user_id == User.id)
+            # With the organisation: what the user may see depends on it (visibility.py), and
+            # loading it here keeps every page and API list at a fixed number of statements.
+            .options(joinedload(User.organisation))
+            .where(UserSession.key_hash == key_hash, UserSession.generation == User.session_token)
+        ).first()
     if row is None:
         return None
     g.read_with_person = dict(zip(names, row[3:], strict=True))
