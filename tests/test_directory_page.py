@@ -400,14 +400,19 @@ def test_a_signed_in_page_from_kept_results_begins_no_transaction(
     login(client, email)
     page(client, "/directory/?q=Almaty")
     ended = []
-    for name in ("commit", "rollback"):
 
-        def ending(self, original=getattr(psycopg.Connection, name), name=name):
+    def counted(name, original):
+        def ending(self):
             if self.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 ended.append(name)
             return original(self)
 
-        monkeypatch.setattr(psycopg.Connection, name, ending)
+        return ending
+
+    for name in ("commit", "rollback"):
+        monkeypatch.setattr(
+            psycopg.Connection, name, counted(name, getattr(psycopg.Connection, name))
+        )
     html = page(client, "/directory/?q=Almaty")
     assert "Steppe Green Initiative" in html and "Log out" in html
     assert ended == []
