@@ -18,7 +18,17 @@ from functools import lru_cache
 
 from flask import current_app, g, request
 from flask_login import current_user, login_user
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, String, delete, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    String,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from ..database import UTCDateTime, before_the_transaction, utcnow
@@ -133,6 +143,7 @@ _READ_ALONG: dict[str, Callable[[], ColumnElement]] = {}
 def read_with_person(name: str, column: Callable[[], ColumnElement]) -> None:
     """Read ``column()`` (a scalar subquery) whenever a signed-in person is loaded."""
     _READ_ALONG[name] = column
+    _person_statement.cache_clear()
 
 
 def read_along(name: str):
@@ -143,23 +154,33 @@ def read_along(name: str):
     return g.get("read_with_person", {}).get(name)
 
 
+@lru_cache(maxsize=1)
+def _person_statement(names: tuple[str, ...]):
+    """The statement that reads a signed-in person, built once: SQLAlchemy then works out its
+    cache key once too, not on every request."""
+    return (
+        select(
+            User,
+            UserSession.id,
+            UserSession.last_seen_at,
+            *(_READ_ALONG[name]().label(name) for name in names),
+        )
+        .join(UserSession, UserSession.user_id == User.id)
+        # With the organisation: what the user may see depends on it (visibility.py), and
+        # loading it here keeps every page and API list at a fixed number of statements.
+        .options(joinedload(User.organisation))
+        .where(
+            UserSession.key_hash == bindparam("key_hash"),
+            UserSession.generation == User.session_token,
+        )
+    )
+
+
 def _find(key_hash: str):
     """(person, session id, last seen) of the session with this key, or None."""
-    names = list(_READ_ALONG)
+    names = tuple(_READ_ALONG)
     with before_the_transaction(db.session):
-        row = db.session.execute(
-            select(
-                User,
-                UserSession.id,
-                UserSession.last_seen_at,
-                *(_READ_ALONG[name]().label(name) for name in names),
-            )
-            .join(UserSession, UserSession.user_id == User.id)
-            # With the organisation: what the user may see depends on it (visibility.py), and
-            # loading it here keeps every page and API list at a fixed number of statements.
-            .options(joinedload(User.organisation))
-            .where(UserSession.key_hash == key_hash, UserSession.generation == User.session_token)
-        ).first()
+        row = db.session.execute(_person_statement(names), {"key_hash": key_hash}).first()
     if row is None:
         return None
     g.read_with_person = dict(zip(names, row[3:], strict=True))
