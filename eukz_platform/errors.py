@@ -3,7 +3,7 @@
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, abort, flash, redirect, render_template, request
@@ -11,6 +11,7 @@ from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -130,6 +131,18 @@ def domain_errors(back: str, category: str | None = None) -> Iterator[None]:
         db.session.rollback()
         flash(str(e.message), category or e.category)
         abort(redirect(back))
+
+
+@contextmanager
+def unique_or(error: Callable[[], DomainError]) -> Iterator[None]:
+    """Around a flush or commit that a unique constraint may refuse (another request made the
+    row first, or a name is taken): everything is rolled back and ``error()`` (a DomainError
+    class, or a function making one) is raised instead, so nothing is half-written."""
+    try:
+        yield
+    except IntegrityError as e:
+        db.session.rollback()
+        raise error() from e
 
 
 def _render(code: int, name: str, description: str, retry_after: int | None = None):

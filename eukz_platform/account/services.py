@@ -14,7 +14,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from .. import audit, languages, mail_queue
 from ..audit import AuditEntry
@@ -25,7 +24,7 @@ from ..auth.twofactor import WrongPassword
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
-from ..errors import Conflict, NotAllowed
+from ..errors import Conflict, NotAllowed, unique_or
 from ..extensions import db
 from ..groups.models import Meeting, MeetingRegistration
 from ..permissions import is_admin_of
@@ -188,11 +187,8 @@ def update_details(
         before,
         {"full_name": user.full_name, "email": user.email, "locale": user.locale},
     )
-    try:
+    with unique_or(NewEmailTaken):
         db.session.commit()
-    except IntegrityError as e:
-        db.session.rollback()
-        raise NewEmailTaken() from e
     if email_changed:
         auth_services.send_confirmation(user)
     return email_changed

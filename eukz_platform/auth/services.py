@@ -8,13 +8,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, languages, mailing, tasks
 from ..core.models import Invitation
 from ..database import utcnow
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, unique_or
 from ..extensions import db
 from ..links import site_url
 from ..signals import account_reopened
@@ -238,11 +237,8 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
     user.locale = languages.current()  # the language they joined in: their mail's too
     user.set_password(password)
     invitation.accepted_at = now
-    try:
+    with unique_or(EmailTaken):
         db.session.commit()
-    except IntegrityError as e:
-        db.session.rollback()
-        raise EmailTaken() from e
     return user
 
 
@@ -260,9 +256,6 @@ def create_secretariat(email: str, password: str, full_name: str | None = None) 
     )
     user.set_password(password)
     db.session.add(user)
-    try:
+    with unique_or(EmailTaken):
         db.session.commit()
-    except IntegrityError as e:
-        db.session.rollback()
-        raise EmailTaken() from e
     return user

@@ -15,7 +15,6 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -23,7 +22,7 @@ from ..auth.models import User
 from ..core.models import Organisation, OrganisationName, name_key
 from ..core.vocabulary import SIDE_LABELS, OrganisationStatus, Side
 from ..database import locked, utcnow
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError, NotFound, unique_or
 from ..extensions import db
 from . import membership as membership_rules
 from .models import (
@@ -375,7 +374,7 @@ def create_group(
     group = WorkingGroup(slug=slug, priority=priority, moderated=moderated)
     _apply_texts(group, texts)
     db.session.add(group)
-    try:
+    with unique_or(SlugTaken):
         db.session.flush()
         audit.record(
             by,
@@ -387,9 +386,6 @@ def create_group(
             _snapshot(group),
         )
         db.session.commit()
-    except IntegrityError as e:
-        db.session.rollback()
-        raise SlugTaken() from e
     return group
 
 
@@ -507,12 +503,9 @@ def appoint_coordinator(group: WorkingGroup, user_id: int, by: User) -> Coordina
         raise SlotTaken(side)
     coordinator = Coordinator(group_id=group.id, user_id=user.id, side=side, appointed_by_id=by.id)
     db.session.add(coordinator)
-    try:
+    # Someone may fill the slot at the same moment: (group, side) is unique.
+    with unique_or(lambda: SlotTaken(side)):
         db.session.flush()
-    except IntegrityError as e:
-        # Someone filled the slot at the same moment: (group, side) is unique.
-        db.session.rollback()
-        raise SlotTaken(side) from e
     audit.record(
         by,
         "coordinator.appoint",

@@ -18,7 +18,6 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import audit, mailing
@@ -26,7 +25,7 @@ from ..auth.models import User
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, unique_or
 from ..extensions import db
 from ..links import site_url
 from . import notifications
@@ -410,11 +409,8 @@ def register(meeting: Meeting, user: User, attendance: str) -> MeetingRegistrati
         status=RegistrationStatus.WAITING if full else RegistrationStatus.REGISTERED,
     )
     db.session.add(registration)
-    try:
+    with unique_or(AlreadyRegistered):
         db.session.commit()
-    except IntegrityError as e:
-        db.session.rollback()
-        raise AlreadyRegistered() from e
     return registration
 
 

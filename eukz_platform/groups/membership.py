@@ -28,7 +28,7 @@ from ..auth.models import User
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked
-from ..errors import Conflict
+from ..errors import Conflict, unique_or
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed
@@ -302,12 +302,9 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
         raise AlreadyMember(_("This organisation is already a member of the group."))
     else:
         _transition(membership, Status.ACTIVE, by)
-    try:
+    # A simultaneous addition or request may make the row first.
+    with unique_or(lambda: AlreadyMember(_("This organisation is already a member of the group."))):
         db.session.flush()
-    except IntegrityError as e:
-        # A simultaneous addition or request made the row first.
-        db.session.rollback()
-        raise AlreadyMember(_("This organisation is already a member of the group.")) from e
     audit.record(
         by,
         "membership.add",

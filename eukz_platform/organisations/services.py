@@ -28,7 +28,7 @@ from ..core.models import (
 )
 from ..core.name_keys import same_name
 from ..database import utcnow
-from ..errors import Conflict
+from ..errors import Conflict, unique_or
 from ..extensions import db
 from ..links import site_url
 from ..permissions import NotAllowed, is_admin_of, require_admin
@@ -174,11 +174,8 @@ def update_profile(org: Organisation, data: dict, by: User) -> Organisation:
     _apply_profile(org, data)
     if is_admin_of(by, org):  # an admin saving the profile confirms it
         mark_confirmed(org)
-    try:
+    with unique_or(lambda: Taken(_taken(data, exclude_id=org.id) or {"name"})):
         db.session.commit()
-    except IntegrityError as e:
-        db.session.rollback()
-        raise Taken(_taken(data, exclude_id=org.id) or {"name"}) from e
     return org
 
 
@@ -341,11 +338,8 @@ def add_other_name(org: Organisation, name: str, language: str | None, by: User)
         raise NameTaken()
     other = OrganisationName(organisation_id=org.id, name=name, language=language or None)
     db.session.add(other)
-    try:
+    with unique_or(NameTaken):
         db.session.flush()
-    except IntegrityError as e:
-        db.session.rollback()
-        raise NameTaken() from e
     audit.record(
         by,
         "organisation.other_name_add",

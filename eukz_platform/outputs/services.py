@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mailing, visibility
 from ..auth import standing
@@ -21,7 +20,7 @@ from ..auth.models import User
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..database import locked, utcnow
-from ..errors import Conflict, DomainError, NotAllowed, NotFound
+from ..errors import Conflict, DomainError, NotAllowed, NotFound, unique_or
 from ..extensions import db
 from ..groups.membership import acting_coordinators
 from ..groups.models import Coordinator, Meeting, Membership, MembershipStatus, WorkingGroup
@@ -632,11 +631,8 @@ def endorse(output: JointOutput, by: User) -> OutputEndorsement:
         output_id=output.id, organisation_id=by.organisation_id, by_id=by.id
     )
     db.session.add(endorsement)
-    try:
+    with unique_or(AlreadyEndorsed):  # a simultaneous endorsement made the row first
         db.session.flush()
-    except IntegrityError as e:  # a simultaneous endorsement made the row first
-        db.session.rollback()
-        raise AlreadyEndorsed() from e
     audit.record(
         by, "output.endorse", "joint_output", output.id, f"endorsed by {by.organisation.name}"
     )
