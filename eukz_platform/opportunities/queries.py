@@ -35,8 +35,15 @@ from .models import Kind, Opportunity
 SORTS = ("deadline", "newest")
 STATUSES = ("open", "closed")
 MAX_PAGE = 100
-# Facet parameter -> the post's column of values between spaces (None: a column of one value).
 FACETS = ("kind", "group", "sector", "country", "region", "language", "status")
+# Facet parameter -> the post's column of its values between spaces (the other facets have
+# a column of one value, or are worked out from the dates).
+LIST_COLUMNS = {
+    "sector": Opportunity.sectors_text,
+    "country": Opportunity.countries_text,
+    "region": Opportunity.regions_text,
+    "language": Opportunity.languages_text,
+}
 PARAMS = ("q", "page", "per_page", "sort", *FACETS)
 
 
@@ -158,13 +165,7 @@ def _facet_clause(name: str, values: list[str]):
         if "closed" in values:
             conditions.append(or_(Opportunity.closed_at.is_not(None), Opportunity.deadline < today))
         return or_(*conditions)
-    column = {
-        "sector": Opportunity.sectors_text,
-        "country": Opportunity.countries_text,
-        "region": Opportunity.regions_text,
-        "language": Opportunity.languages_text,
-    }[name]
-    return or_(*(_like(column, v) for v in values))
+    return or_(*(_like(LIST_COLUMNS[name], v) for v in values))
 
 
 def _filters(query: PostQuery, leave_out: str | None = None) -> list:
@@ -238,13 +239,7 @@ def _facet_counts(query: PostQuery, base: list) -> dict[str, list[tuple[str, int
             )
             counts.update(dict(rows.all()))
         else:
-            column = {
-                "sector": Opportunity.sectors_text,
-                "country": Opportunity.countries_text,
-                "region": Opportunity.regions_text,
-                "language": Opportunity.languages_text,
-            }[name]
-            for (text,) in db.session.execute(select(column).where(*where)):
+            for (text,) in db.session.execute(select(LIST_COLUMNS[name]).where(*where)):
                 counts.update((text or "").split())
         out[name] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return out
