@@ -269,26 +269,30 @@ def sign(output_id: int):
     return redirect(back)
 
 
-@bp.post("/outputs/<int:output_id>/endorse")
-@login_required
-def endorse(output_id: int):
+def _endorsement_change(output_id: int, change, done: str):
+    """``change`` (endorse or withdraw) made by the person's organisation, ``done`` said."""
     output = services.get_or_404(output_id, current_user)
     back = url_for("outputs.detail", output_id=output.id)
     with domain_errors(back=back):
-        services.endorse(output, by=current_user)
-    flash(_("Your organisation endorses this output."), "success")
+        change(output, by=current_user)
+    flash(done, "success")
     return redirect(back + "#endorsements")
+
+
+@bp.post("/outputs/<int:output_id>/endorse")
+@login_required
+def endorse(output_id: int):
+    return _endorsement_change(
+        output_id, services.endorse, _("Your organisation endorses this output.")
+    )
 
 
 @bp.post("/outputs/<int:output_id>/endorsement/withdraw")
 @login_required
 def withdraw_endorsement(output_id: int):
-    output = services.get_or_404(output_id, current_user)
-    back = url_for("outputs.detail", output_id=output.id)
-    with domain_errors(back=back):
-        services.withdraw_endorsement(output, by=current_user)
-    flash(_("Your organisation's endorsement is withdrawn."), "success")
-    return redirect(back + "#endorsements")
+    return _endorsement_change(
+        output_id, services.withdraw_endorsement, _("Your organisation's endorsement is withdrawn.")
+    )
 
 
 @bp.post("/outputs/<int:output_id>/state")
