@@ -199,6 +199,13 @@ def _post_or_404(post_id: int):
         return services.get_visible_or_404(post_id, current_user)
 
 
+def _secretariat_post_or_403(post_id: int):
+    post = _post_or_404(post_id)
+    if not visibility.is_secretariat(current_user):
+        abort(403)
+    return post
+
+
 @bp.get("/<int:post_id>")
 def detail(post_id: int):
     return _detail_page(_post_or_404(post_id))
@@ -264,6 +271,15 @@ def edit(post_id: int):
     return _post_form_page(form, post, _status(form))
 
 
+def _post_action(post, service, *args, done: str):
+    """``service`` run on the post by the current person, ``done`` said, back to the post."""
+    back = url_for("opportunities.detail", post_id=post.id)
+    with domain_errors(back=back):
+        service(post, *args, by=current_user)
+    flash(done, "success")
+    return redirect(back)
+
+
 @bp.post("/<int:post_id>/close")
 @login_required
 def close(post_id: int):
@@ -273,10 +289,7 @@ def close(post_id: int):
         if not services.may_manage(current_user, post):
             abort(403)
         return _detail_page(post, close_form=form, status=422)
-    with domain_errors(back=url_for("opportunities.detail", post_id=post.id)):
-        services.close(post, form.outcome.data, by=current_user)
-    flash(_("The post is closed."), "success")
-    return redirect(url_for("opportunities.detail", post_id=post.id))
+    return _post_action(post, services.close, form.outcome.data, done=_("The post is closed."))
 
 
 @bp.post("/<int:post_id>/answer")
@@ -326,28 +339,18 @@ def mark_answer(post_id: int, answer_id: int):
 @bp.post("/<int:post_id>/hide")
 @login_required
 def hide(post_id: int):
-    post = _post_or_404(post_id)
-    if not visibility.is_secretariat(current_user):
-        abort(403)
+    post = _secretariat_post_or_403(post_id)
     form = HideForm()
     if not form.validate_on_submit():
         return _detail_page(post, hide_form=form, status=422)
-    with domain_errors(back=url_for("opportunities.detail", post_id=post.id)):
-        services.hide(post, form.reason.data, by=current_user)
-    flash(_("The post is hidden."), "success")
-    return redirect(url_for("opportunities.detail", post_id=post.id))
+    return _post_action(post, services.hide, form.reason.data, done=_("The post is hidden."))
 
 
 @bp.post("/<int:post_id>/unhide")
 @login_required
 def unhide(post_id: int):
-    post = _post_or_404(post_id)
-    if not visibility.is_secretariat(current_user):
-        abort(403)
-    with domain_errors(back=url_for("opportunities.detail", post_id=post.id)):
-        services.unhide(post, by=current_user)
-    flash(_("The post is shown again."), "success")
-    return redirect(url_for("opportunities.detail", post_id=post.id))
+    post = _secretariat_post_or_403(post_id)
+    return _post_action(post, services.unhide, done=_("The post is shown again."))
 
 
 @bp.route("/digest", methods=["GET", "POST"])
