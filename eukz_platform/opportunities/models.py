@@ -72,15 +72,22 @@ ANSWER_STATUS_LABELS = {
 }
 
 
-def _split(value: str | None) -> list[str]:
-    return (value or "").split()
-
-
-def _join(values) -> str:
-    """Values between spaces, with a space at each end: " a b ", so that one value is
+class SpacedValues:
+    """A list of values, kept in the column named after it with ``_text`` (``sectors`` in
+    ``sectors_text``) between spaces, with a space at each end: " a b ", so that one value is
     matched with LIKE '% a %' on both engines."""
-    values = [str(v) for v in values]
-    return f" {' '.join(values)} " if values else ""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.column = f"{name}_text"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return (getattr(obj, self.column) or "").split()
+
+    def __set__(self, obj, values) -> None:
+        values = [str(v) for v in values]
+        setattr(obj, self.column, f" {' '.join(values)} " if values else "")
 
 
 class Opportunity(db.Model):
@@ -100,7 +107,7 @@ class Opportunity(db.Model):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("working_group.id", ondelete="SET NULL"), index=True
     )
-    # Values between spaces (" education_and_youth energy "): see _join.
+    # Values between spaces (" education_and_youth energy "): see SpacedValues.
     sectors_text: Mapped[str] = mapped_column(Text, default="")
     countries_text: Mapped[str] = mapped_column(Text, default="")
     regions_text: Mapped[str] = mapped_column(Text, default="")
@@ -133,37 +140,10 @@ class Opportunity(db.Model):
         order_by="OpportunityAnswer.id",
     )
 
-    @property
-    def sectors(self) -> list[str]:
-        return _split(self.sectors_text)
-
-    @sectors.setter
-    def sectors(self, values) -> None:
-        self.sectors_text = _join(values)
-
-    @property
-    def countries(self) -> list[str]:
-        return _split(self.countries_text)
-
-    @countries.setter
-    def countries(self, values) -> None:
-        self.countries_text = _join(values)
-
-    @property
-    def regions(self) -> list[str]:
-        return _split(self.regions_text)
-
-    @regions.setter
-    def regions(self, values) -> None:
-        self.regions_text = _join(values)
-
-    @property
-    def languages(self) -> list[str]:
-        return _split(self.languages_text)
-
-    @languages.setter
-    def languages(self, values) -> None:
-        self.languages_text = _join(values)
+    sectors = SpacedValues()
+    countries = SpacedValues()
+    regions = SpacedValues()
+    languages = SpacedValues()
 
     @property
     def is_closed(self) -> bool:
