@@ -42,28 +42,6 @@ ATTENDANCE_LABELS = {
 }
 
 
-class JoinForm(Form):
-    """An organisation admin asks to join a group."""
-
-    motivation = TextAreaField(
-        _l("Motivation (optional)"),
-        filters=[empty_to_none],
-        validators=[Length(max=MOTIVATION_MAX)],
-        render_kw={"rows": 4},
-    )
-
-
-class DecisionForm(Form):
-    """A co-chair approves or declines a request, with an optional message."""
-
-    message = TextAreaField(
-        _l("Message to the organisation (optional)"),
-        filters=[empty_to_none],
-        validators=[Length(max=MESSAGE_MAX)],
-        render_kw={"rows": 3},
-    )
-
-
 VERSION_LOCALES = ("ru", "kk")
 
 
@@ -78,6 +56,18 @@ def _optional_text(label, max_length: int, rows: int):
         validators=[Length(max=max_length)],
         render_kw={"rows": rows},
     )
+
+
+class JoinForm(Form):
+    """An organisation admin asks to join a group."""
+
+    motivation = _optional_text(_l("Motivation (optional)"), MOTIVATION_MAX, 4)
+
+
+class DecisionForm(Form):
+    """A co-chair approves or declines a request, with an optional message."""
+
+    message = _optional_text(_l("Message to the organisation (optional)"), MESSAGE_MAX, 3)
 
 
 class AnnouncementForm(Form):
@@ -124,6 +114,8 @@ class AnnouncementForm(Form):
 # The years a meeting may be scheduled in: beyond them a date is a typo, and the first
 # years of the calendar cannot even be converted to UTC from a zone east of it.
 MEETING_YEARS = (2000, 2200)
+# What a browser's date-and-time field sends (with or without seconds), and a typed space.
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class MeetingYears:
@@ -148,7 +140,7 @@ class MeetingForm(Form):
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default=DEFAULT_TIMEZONE)
     starts_at = DateTimeLocalField(
         _l("Starts"),
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        format=DATETIME_FORMATS,
         validators=[
             InputRequired(message=_l("Enter the date and time it starts.")),
             MeetingYears(),
@@ -156,7 +148,7 @@ class MeetingForm(Form):
     )
     ends_at = DateTimeLocalField(
         _l("Ends"),
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        format=DATETIME_FORMATS,
         validators=[InputRequired(message=_l("Enter the date and time it ends.")), MeetingYears()],
     )
     mode = RadioField(

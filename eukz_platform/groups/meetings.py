@@ -235,6 +235,26 @@ def _apply(meeting: Meeting, data: MeetingData, starts: datetime, ends: datetime
         setattr(meeting, f"agenda_{locale}", getattr(data, f"agenda_{locale}") or None)
 
 
+def _require_moderator(by: User, group: WorkingGroup) -> None:
+    if not can_moderate(by, group):
+        raise NotAllowed()
+
+
+def _record(
+    by: User, action: str, meeting: Meeting, group: WorkingGroup, before: dict | None
+) -> None:
+    """The audit entry of a change to a meeting, with its values before and after."""
+    audit.record(
+        by,
+        f"meeting.{action}",
+        "meeting",
+        meeting.id,
+        f"{group.slug}: {meeting.title}",
+        before,
+        _snapshot(meeting),
+    )
+
+
 def _cancelled_now(meeting: Meeting) -> bool:
     """Whether the meeting is cancelled, read with its row locked: a change made at the same
     moment as a cancellation (or a second cancellation) waits for it, then finds it."""
@@ -243,22 +263,13 @@ def _cancelled_now(meeting: Meeting) -> bool:
 
 def create(group: WorkingGroup, by: User, data: MeetingData) -> Meeting:
     """A co-chair schedules a meeting; subscribers are mailed after the commit."""
-    if not can_moderate(by, group):
-        raise NotAllowed()
+    _require_moderator(by, group)
     starts, ends = _times(data, None)
     meeting = Meeting(group_id=group.id, created_by_id=by.id)
     _apply(meeting, data, starts, ends)
     db.session.add(meeting)
     db.session.flush()
-    audit.record(
-        by,
-        "meeting.create",
-        "meeting",
-        meeting.id,
-        f"{group.slug}: {meeting.title}",
-        None,
-        _snapshot(meeting),
-    )
+    _record(by, "create", meeting, group, None)
     db.session.commit()
     notifications.meeting_scheduled(meeting, group)
     return meeting
@@ -266,23 +277,14 @@ def create(group: WorkingGroup, by: User, data: MeetingData) -> Meeting:
 
 def update(meeting: Meeting, by: User, data: MeetingData) -> Meeting:
     """A co-chair changes a meeting; a larger capacity lets people on the waiting list in."""
-    if not can_moderate(by, meeting.group):
-        raise NotAllowed()
+    _require_moderator(by, meeting.group)
     if _cancelled_now(meeting):
         raise MeetingCancelled()
     starts, ends = _times(data, meeting.starts_at)
     before = _snapshot(meeting)
     _apply(meeting, data, starts, ends)
     promoted = _fill_from_waiting_list(meeting)
-    audit.record(
-        by,
-        "meeting.update",
-        "meeting",
-        meeting.id,
-        f"{meeting.group.slug}: {meeting.title}",
-        before,
-        _snapshot(meeting),
-    )
+    _record(by, "update", meeting, meeting.group, before)
     db.session.commit()
     for registration in promoted:
         _tell_promoted(registration)
@@ -291,41 +293,33 @@ def update(meeting: Meeting, by: User, data: MeetingData) -> Meeting:
 
 def cancel(meeting: Meeting, by: User) -> Meeting:
     """A co-chair cancels a meeting; those registered are mailed after the commit."""
-    if not can_moderate(by, meeting.group):
-        raise NotAllowed()
+    _require_moderator(by, meeting.group)
     if _cancelled_now(meeting):
         raise MeetingCancelled(_("This meeting was already cancelled."))
     before = _snapshot(meeting)
     meeting.cancelled_at = utcnow()
-    audit.record(
-        by,
-        "meeting.cancel",
-        "meeting",
-        meeting.id,
-        f"{meeting.group.slug}: {meeting.title}",
-        before,
-        _snapshot(meeting),
-    )
+    _record(by, "cancel", meeting, meeting.group, before)
     db.session.commit()
-    people = [r.user for r in registrations(meeting) if r.user.active]
-    for user in people:
-        mailing.send(
+    for user in _to_tell_of_cancellation(meeting):
+        _mail(
             user,
             lambda: _("Cancelled: %(title)s", title=meeting.local_title),
             "group_meeting_cancelled",
-            meeting=meeting,
-            group=meeting.group,
-            link=site_url("groups.meeting", slug=meeting.group.slug, meeting_id=meeting.id),
+            meeting,
         )
     return meeting
+
+
+def _to_tell_of_cancellation(meeting: Meeting) -> list[User]:
+    """The people registered or waiting, with an active account."""
+    return [r.user for r in registrations(meeting) if r.user.active]
 
 
 def cancellation_audience(meeting: Meeting, by: User) -> tuple[int, int]:
     """Who ``cancel`` would tell, for the co-chair to confirm first: the number of people
     registered or waiting (with an active account), and of their organisations."""
-    if not can_moderate(by, meeting.group):
-        raise NotAllowed()
-    people = [r.user for r in registrations(meeting) if r.user.active]
+    _require_moderator(by, meeting.group)
+    people = _to_tell_of_cancellation(meeting)
     organisations = {user.organisation_id for user in people if user.organisation_id}
     return len(people), len(organisations)
 
@@ -383,6 +377,14 @@ def _registered_count(meeting: Meeting) -> int:
     )
 
 
+def _registration_of(meeting: Meeting, user: User) -> MeetingRegistration | None:
+    return db.session.scalar(
+        select(MeetingRegistration).where(
+            MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.user_id == user.id
+        )
+    )
+
+
 def register(meeting: Meeting, user: User, attendance: str) -> MeetingRegistration:
     """Register for a meeting, or join its waiting list when it is full."""
     if not can_register(user, meeting.group):
@@ -393,12 +395,7 @@ def register(meeting: Meeting, user: User, attendance: str) -> MeetingRegistrati
     if mode not in attendance_choices(meeting):
         raise ValueError(f"attendance {attendance!r} does not fit a {meeting.mode} meeting")
     _lock(meeting)
-    existing = db.session.scalar(
-        select(MeetingRegistration.id).where(
-            MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.user_id == user.id
-        )
-    )
-    if existing is not None:
+    if _registration_of(meeting, user) is not None:
         db.session.rollback()
         raise AlreadyRegistered()
     full = meeting.capacity is not None and _registered_count(meeting) >= meeting.capacity
@@ -418,11 +415,7 @@ def unregister(meeting: Meeting, user: User) -> MeetingRegistration | None:
     """Cancel one's registration; returns the registration that moved up from the waiting
     list, if any (its person is mailed after the commit)."""
     _lock(meeting)
-    registration = db.session.scalar(
-        select(MeetingRegistration).where(
-            MeetingRegistration.meeting_id == meeting.id, MeetingRegistration.user_id == user.id
-        )
-    )
+    registration = _registration_of(meeting, user)
     if registration is None:
         db.session.rollback()
         raise NotRegistered()
@@ -460,10 +453,20 @@ def _fill_from_waiting_list(meeting: Meeting) -> list[MeetingRegistration]:
 
 def _tell_promoted(registration: MeetingRegistration) -> None:
     meeting = registration.meeting
-    mailing.send(
+    _mail(
         registration.user,
         lambda: _("You have a place at “%(title)s”", title=meeting.local_title),
         "group_registration_promoted",
+        meeting,
+    )
+
+
+def _mail(user: User, subject, template: str, meeting: Meeting) -> None:
+    """A mail about a meeting, with the link to its page."""
+    mailing.send(
+        user,
+        subject,
+        template,
         meeting=meeting,
         group=meeting.group,
         link=site_url("groups.meeting", slug=meeting.group.slug, meeting_id=meeting.id),
@@ -484,8 +487,7 @@ def registrations(meeting: Meeting) -> list[MeetingRegistration]:
 
 def attendees(meeting: Meeting, by: User) -> list[MeetingRegistration]:
     """The attendee list, for the group's co-chairs and the secretariat."""
-    if not can_moderate(by, meeting.group):
-        raise NotAllowed()
+    _require_moderator(by, meeting.group)
     return registrations(meeting)
 
 

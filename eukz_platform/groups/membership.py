@@ -208,44 +208,51 @@ def request_membership(
     return membership
 
 
-def withdraw(membership: Membership, by: User) -> Membership:
+# What an organisation's admin may do to its own membership: the status it moves to, from
+# the one status it must have, and the error raised when it has another (or none).
+_OWN_CHANGES = {
+    Status.WITHDRAWN: (Status.PENDING, NoPendingRequest),
+    Status.LEFT: (Status.ACTIVE, NotAMember),
+}
+
+
+def _change_own(membership: Membership, by: User, target: Status) -> Membership:
+    required, error = _OWN_CHANGES[target]
     if not _is_org_admin(by, membership.organisation_id):
         raise NotAllowed()
-    if _status_now(membership) != Status.PENDING:
-        raise NoPendingRequest()
-    _transition(membership, Status.WITHDRAWN, by)
+    if _status_now(membership) != required:
+        raise error()
+    _transition(membership, target, by)
     db.session.commit()
     return membership
+
+
+def _change_own_of(org: Organisation, group: WorkingGroup, by: User, target: Status) -> Membership:
+    if not _is_org_admin(by, org.id):
+        raise NotAllowed()
+    membership = get_membership(org.id, group.id)
+    if membership is None:
+        _, error = _OWN_CHANGES[target]
+        raise error()
+    return _change_own(membership, by, target)
+
+
+def withdraw(membership: Membership, by: User) -> Membership:
+    return _change_own(membership, by, Status.WITHDRAWN)
 
 
 def leave(membership: Membership, by: User) -> Membership:
-    if not _is_org_admin(by, membership.organisation_id):
-        raise NotAllowed()
-    if _status_now(membership) != Status.ACTIVE:
-        raise NotAMember()
-    _transition(membership, Status.LEFT, by)
-    db.session.commit()
-    return membership
+    return _change_own(membership, by, Status.LEFT)
 
 
 def withdraw_request(org: Organisation, group: WorkingGroup, by: User) -> Membership:
     """An admin withdraws the organisation's pending request to join the group."""
-    if not _is_org_admin(by, org.id):
-        raise NotAllowed()
-    membership = get_membership(org.id, group.id)
-    if membership is None:
-        raise NoPendingRequest()
-    return withdraw(membership, by)
+    return _change_own_of(org, group, by, Status.WITHDRAWN)
 
 
 def leave_group(org: Organisation, group: WorkingGroup, by: User) -> Membership:
     """An admin takes the organisation out of a group it is an active member of."""
-    if not _is_org_admin(by, org.id):
-        raise NotAllowed()
-    membership = get_membership(org.id, group.id)
-    if membership is None:
-        raise NotAMember()
-    return leave(membership, by)
+    return _change_own_of(org, group, by, Status.LEFT)
 
 
 def approve(membership: Membership, by: User, message: str | None = None) -> Membership:

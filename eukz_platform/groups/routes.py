@@ -23,7 +23,7 @@ from .forms import (
     PrivateFeedForm,
     RegistrationForm,
 )
-from .models import Meeting, MembershipStatus
+from .models import Meeting, MembershipStatus, WorkingGroup
 
 
 def _status(form) -> int:
@@ -216,10 +216,20 @@ def new_meeting(slug: str):
             form.show(e)
         else:
             flash(_("The meeting is scheduled."), "success")
-            return redirect(url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id))
+            return redirect(_meeting_url(group, meeting))
     return render_template(
         "groups/meeting_form.html", group=group, form=form, meeting=None
     ), _status(form)
+
+
+def _meeting_of(slug: str, meeting_id: int) -> tuple[WorkingGroup, Meeting]:
+    """The group and its meeting named in the address, or 404."""
+    group = services.get_by_slug_or_404(slug)
+    return group, meetings.get_or_404(group, meeting_id)
+
+
+def _meeting_url(group: WorkingGroup, meeting: Meeting) -> str:
+    return url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
 
 
 def _initial(meeting: Meeting) -> dict:
@@ -247,7 +257,7 @@ def edit_meeting(slug: str, meeting_id: int):
     group = services.get_by_slug_or_404(slug)
     _require_moderator(group)
     meeting = meetings.get_or_404(group, meeting_id)
-    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    back = _meeting_url(group, meeting)
     with domain_errors(back=back):
         if meeting.cancelled_at is not None:
             raise meetings.MeetingCancelled()
@@ -269,9 +279,8 @@ def edit_meeting(slug: str, meeting_id: int):
 @login_required
 def cancel_meeting(slug: str, meeting_id: int):
     """GET: the confirmation, saying who will be told; POST (its button): cancel and tell them."""
-    group = services.get_by_slug_or_404(slug)
-    meeting = meetings.get_or_404(group, meeting_id)
-    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    group, meeting = _meeting_of(slug, meeting_id)
+    back = _meeting_url(group, meeting)
     if request.method == "GET":
         _require_moderator(group)
         with domain_errors(back=back):
@@ -311,21 +320,19 @@ def _meeting_page(group, meeting, form=None, status: int = 200):
 
 @bp.get("/<slug>/meetings/<int:meeting_id>")
 def meeting(slug: str, meeting_id: int):
-    group = services.get_by_slug_or_404(slug)
-    return _meeting_page(group, meetings.get_or_404(group, meeting_id))
+    return _meeting_page(*_meeting_of(slug, meeting_id))
 
 
 @bp.post("/<slug>/meetings/<int:meeting_id>/register")
 @login_required
 def register(slug: str, meeting_id: int):
-    group = services.get_by_slug_or_404(slug)
-    meeting = meetings.get_or_404(group, meeting_id)
+    group, meeting = _meeting_of(slug, meeting_id)
     if not meetings.can_register(current_user, group):
         abort(403)
     form = RegistrationForm(modes=meetings.attendance_choices(meeting))
     if not form.validate_on_submit():
         return _meeting_page(group, meeting, form, 422)
-    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    back = _meeting_url(group, meeting)
     with domain_errors(back=back):
         registration = meetings.register(meeting, current_user, form.attendance.data)
     if registration.status.value == "waiting":
@@ -338,9 +345,8 @@ def register(slug: str, meeting_id: int):
 @bp.post("/<slug>/meetings/<int:meeting_id>/unregister")
 @login_required
 def unregister(slug: str, meeting_id: int):
-    group = services.get_by_slug_or_404(slug)
-    meeting = meetings.get_or_404(group, meeting_id)
-    back = url_for("groups.meeting", slug=group.slug, meeting_id=meeting.id)
+    group, meeting = _meeting_of(slug, meeting_id)
+    back = _meeting_url(group, meeting)
     with domain_errors(back=back):
         meetings.unregister(meeting, current_user)
     flash(_("Your registration is cancelled."), "success")
@@ -350,8 +356,7 @@ def unregister(slug: str, meeting_id: int):
 @bp.get("/<slug>/meetings/<int:meeting_id>/attendees.csv")
 @login_required
 def attendees_csv(slug: str, meeting_id: int):
-    group = services.get_by_slug_or_404(slug)
-    meeting = meetings.get_or_404(group, meeting_id)
+    group, meeting = _meeting_of(slug, meeting_id)
     text = meetings.attendees_csv(meeting, by=current_user)
     return Response(
         text,
@@ -366,8 +371,7 @@ def attendees_csv(slug: str, meeting_id: int):
 
 @bp.get("/<slug>/meetings/<int:meeting_id>.ics")
 def meeting_ics(slug: str, meeting_id: int):
-    group = services.get_by_slug_or_404(slug)
-    meeting = meetings.get_or_404(group, meeting_id)
+    group, meeting = _meeting_of(slug, meeting_id)
     show_link = meeting.id in services.meetings_with_link([meeting], current_user)
     return Response(
         ics.meeting_calendar(meeting, show_link),
@@ -472,7 +476,7 @@ def unsubscribe(token: str):
         user = notifications.user_for_token(token)
     except notifications.InvalidToken:
         return render_template("groups/unsubscribe.html", invalid=True, done=False), 400
-    if request.method == "POST":
+    done = request.method == "POST"
+    if done:
         notifications.unsubscribe(user)
-        return render_template("groups/unsubscribe.html", invalid=False, done=True, user=user)
-    return render_template("groups/unsubscribe.html", invalid=False, done=False, user=user)
+    return render_template("groups/unsubscribe.html", invalid=False, done=done, user=user)
