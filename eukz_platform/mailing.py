@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_mailman.backends.base import BaseEmailBackend
 
@@ -94,3 +94,22 @@ def _send_one(
         logger.exception("Sending mail %r failed", template)
         return False
     return True
+
+
+def unsubscribe_page(
+    token: str, template: str, user_for: Callable[[str], User], stop: Callable[[User], object]
+):
+    """The page of a mailed "stop these emails" link, whose signed token is the proof (mail
+    clients post it without a session, RFC 8058): a GET asks, a POST stops (``stop(user)``);
+    a token that does not work (``user_for`` refuses it) is a 400 page. ``template`` is given
+    ``invalid``, ``done`` and ``user``."""
+    from .errors import DomainError
+
+    try:
+        user = user_for(token)
+    except DomainError:
+        return render_template(template, invalid=True, done=False), 400
+    done = request.method == "POST"
+    if done:
+        stop(user)
+    return render_template(template, invalid=False, done=done, user=user)

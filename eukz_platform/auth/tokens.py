@@ -51,3 +51,21 @@ def read(purpose: str, token: str, max_age: int | None, refusals: LinkRefusals =
     if not isinstance(payload, dict):
         raise InvalidToken(refusals.invalid)
     return payload
+
+
+def make_for(purpose: str, user) -> str:
+    """A token for a mailed link that acts for ``user`` (stopping a kind of mail): it does not
+    expire, and dies when their email address changes."""
+    return make(purpose, {"user": user.id, "email": user.email})
+
+
+def user_for(purpose: str, token: str):
+    """The person a ``make_for`` token of this purpose was made for, or InvalidToken."""
+    from ..extensions import db
+    from .models import User
+
+    payload = read(purpose, token, max_age=None)
+    user = db.session.get(User, payload.get("user"))
+    if user is None or user.email != payload.get("email"):
+        raise InvalidToken()
+    return user

@@ -32,16 +32,12 @@ InvalidToken = tokens.InvalidToken
 
 def unsubscribe_token(user: User) -> str:
     """A token that stops the user's group emails; it dies if the email address changes."""
-    return tokens.make(UNSUBSCRIBE_PURPOSE, {"user": user.id, "email": user.email})
+    return tokens.make_for(UNSUBSCRIBE_PURPOSE, user)
 
 
 def user_for_token(token: str) -> User:
     """The user an unsubscribe token was made for, or InvalidToken."""
-    payload = tokens.read(UNSUBSCRIBE_PURPOSE, token, max_age=None)
-    user = db.session.get(User, payload.get("user"))
-    if user is None or user.email != payload.get("email"):
-        raise InvalidToken()
-    return user
+    return tokens.user_for(UNSUBSCRIBE_PURPOSE, token)
 
 
 def set_preference(user: User, enabled: bool) -> User:

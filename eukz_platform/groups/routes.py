@@ -5,6 +5,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import mailing
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
 from ..errors import domain_errors
@@ -472,11 +473,6 @@ def reset_private_feed():
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the proof; mail clients post it with no session (RFC 8058)
 def unsubscribe(token: str):
-    try:
-        user = notifications.user_for_token(token)
-    except notifications.InvalidToken:
-        return render_template("groups/unsubscribe.html", invalid=True, done=False), 400
-    done = request.method == "POST"
-    if done:
-        notifications.unsubscribe(user)
-    return render_template("groups/unsubscribe.html", invalid=False, done=done, user=user)
+    return mailing.unsubscribe_page(
+        token, "groups/unsubscribe.html", notifications.user_for_token, notifications.unsubscribe
+    )

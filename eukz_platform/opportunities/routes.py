@@ -10,7 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import search, visibility
+from .. import mailing, search, visibility
 from ..core import vocabulary
 from ..errors import domain_errors
 from ..extensions import csrf, db, limiter
@@ -369,13 +369,9 @@ def digest_settings():
 @bp.route("/digest/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the proof; mail clients post it with no session (RFC 8058)
 def unsubscribe(token: str):
-    try:
-        user = services.user_for_digest_token(token)
-    except services.InvalidToken:
-        return render_template("opportunities/unsubscribe.html", invalid=True, done=False), 400
-    if request.method == "POST":
-        services.set_digest(user, False)
-        return render_template(
-            "opportunities/unsubscribe.html", invalid=False, done=True, user=user
-        )
-    return render_template("opportunities/unsubscribe.html", invalid=False, done=False, user=user)
+    return mailing.unsubscribe_page(
+        token,
+        "opportunities/unsubscribe.html",
+        services.user_for_digest_token,
+        lambda user: services.set_digest(user, False),
+    )
