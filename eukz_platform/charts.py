@@ -8,6 +8,7 @@ so colour is never the only cue.
 """
 
 import re
+from collections.abc import Callable
 
 from babel.numbers import format_decimal
 from flask import has_request_context
@@ -32,19 +33,50 @@ _FILL = "#004494"
 _HATCH_BACKGROUND = "#e5ecf4"
 _TEXT = "#171a22"
 
+# A chart's data: (label, value) in the order drawn.
+Rows = list[tuple[str, int]]
+
 
 def bar_chart(
     title: str,
-    rows: list[tuple[str, int]],
+    rows: Rows,
     *,
     chart_id: str,
     description: str | None = None,
 ) -> Markup:
     """A horizontal bar chart: each row's label above its bar, its number after the bar."""
+    return _chart("bar", _bars, title, rows, chart_id, description)
+
+
+def column_chart(
+    title: str,
+    rows: Rows,
+    *,
+    chart_id: str,
+    description: str | None = None,
+) -> Markup:
+    """Vertical columns, e.g. registrations per week: labels under the columns, values above."""
+    return _chart("column", _columns, title, rows, chart_id, description)
+
+
+def _chart(
+    kind: str,
+    draw: Callable[[Rows, str, int], tuple[float, str]],
+    title: str,
+    rows: Rows,
+    chart_id: str,
+    description: str | None,
+) -> Markup:
+    """The chart of one kind: ``draw`` gives the height and the body for rows that exist."""
     _check_id(chart_id)
     if not rows:
         return _empty(title, chart_id, description)
     largest = max(max(value for _, value in rows), 1)
+    height, body = draw(rows, chart_id, largest)
+    return _svg(title, rows, chart_id, description, height, body, kind)
+
+
+def _bars(rows: Rows, chart_id: str, largest: int) -> tuple[float, str]:
     area = _WIDTH - 2 * _PAD - _VALUE_ROOM
     height = _PAD + len(rows) * _BAR_ROW + _PAD
     parts = []
@@ -61,21 +93,10 @@ def bar_chart(
             f' font-size="{_FONT}" fill="{_TEXT}">{escape(_number(value))}</text>'
             f"</g>"
         )
-    return _svg(title, rows, chart_id, description, height, "".join(parts), "bar")
+    return height, "".join(parts)
 
 
-def column_chart(
-    title: str,
-    rows: list[tuple[str, int]],
-    *,
-    chart_id: str,
-    description: str | None = None,
-) -> Markup:
-    """Vertical columns, e.g. registrations per week: labels under the columns, values above."""
-    _check_id(chart_id)
-    if not rows:
-        return _empty(title, chart_id, description)
-    largest = max(max(value for _, value in rows), 1)
+def _columns(rows: Rows, chart_id: str, largest: int) -> tuple[float, str]:
     slot = min(_COLUMN_SLOT, (_WIDTH - 2 * _PAD) / len(rows))
     column = round(slot * 0.6, 1)
     label_chars = max(int(slot // _COLUMN_CHAR_WIDTH), 3)
@@ -100,7 +121,7 @@ def column_chart(
             f"{_label(label, label_chars)}</text>"
             f"</g>"
         )
-    return _svg(title, rows, chart_id, description, height, "".join(parts), "column")
+    return height, "".join(parts)
 
 
 def _check_id(chart_id: str) -> None:
@@ -145,7 +166,7 @@ def _defs(chart_id: str) -> str:
     )
 
 
-def _text_equivalent(rows: list[tuple[str, int]], description: str | None) -> str:
+def _text_equivalent(rows: Rows, description: str | None) -> str:
     values = "; ".join(f"{label}: {_number(value)}" for label, value in rows)
     if description:
         return f"{description} {values}." if values else description
@@ -154,7 +175,7 @@ def _text_equivalent(rows: list[tuple[str, int]], description: str | None) -> st
 
 def _svg(
     title: str,
-    rows: list[tuple[str, int]],
+    rows: Rows,
     chart_id: str,
     description: str | None,
     height: float,

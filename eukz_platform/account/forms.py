@@ -1,20 +1,17 @@
 """Forms for a person's own account."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import BooleanField, PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Optional
 
-from ..forms import Form, lower, strip
+from ..auth.forms import consent_field, email_field, full_name_field
+from ..forms import Form
 from ..languages import site_languages
 
 
 class DetailsForm(Form):
-    full_name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
-    email = EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    full_name = full_name_field()
+    email = email_field()
     locale = SelectField(_l("Language"), choices=[])
     password = PasswordField(_l("Current password"), id="current-password", validators=[Optional()])
     submit = SubmitField(_l("Save my details"))
@@ -40,8 +37,5 @@ class CloseOrganisationForm(Form):
 
 
 class ConsentForm(Form):
-    consent = BooleanField(
-        _l("I agree to the privacy notice"),
-        validators=[DataRequired(message=_l("You need to agree to the privacy notice."))],
-    )
+    consent = consent_field()
     submit = SubmitField(_l("Continue"))

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 from ..auth.decorators import secretariat_required
 from ..contacts import importing
 from ..contacts import services as contact_services
-from ..contacts.models import Visibility
+from ..contacts.models import Contact, Visibility
 from ..errors import domain_errors, handle_http
 from ..forms import Form, strip
 from ..navigation import page_number
@@ -99,32 +99,30 @@ def contacts():
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @secretariat_required
 def contact_new():
-    form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            contact = contact_services.create(form.values(), by=current_user)
-        except contact_services.InvalidContact as e:
-            form.show(e)
-        else:
-            flash(_("%(name)s is added to the contacts.", name=contact.name), "success")
-            return redirect(url_for("admin.contacts"))
-    return render_template("admin/contacts/form.html", form=form, contact=None), (
-        422 if form.errors else 200
-    )
+    return _contact_form(None)
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @secretariat_required
 def contact_edit(contact_id: int):
-    contact = contact_services.get_or_404(contact_id)
+    return _contact_form(contact_services.get_or_404(contact_id))
+
+
+def _contact_form(contact: Contact | None):
+    """The form adding a contact (``contact`` None) or editing one."""
     form = ContactForm(obj=contact)
     if form.validate_on_submit():
         try:
-            contact_services.update(contact, form.values(), by=current_user)
+            if contact is None:
+                added = contact_services.create(form.values(), by=current_user)
+                done = _("%(name)s is added to the contacts.", name=added.name)
+            else:
+                contact_services.update(contact, form.values(), by=current_user)
+                done = _("The contact %(name)s is saved.", name=contact.name)
         except contact_services.InvalidContact as e:
             form.show(e)
         else:
-            flash(_("The contact %(name)s is saved.", name=contact.name), "success")
+            flash(done, "success")
             return redirect(url_for("admin.contacts"))
     return render_template("admin/contacts/form.html", form=form, contact=contact), (
         422 if form.errors else 200

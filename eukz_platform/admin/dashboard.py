@@ -93,19 +93,25 @@ def _sum_by(counts, index: int) -> Counter:
     return totals
 
 
-def _fixed_figure(name, title, description, heading, totals, labels) -> Figure:
-    rows = [(code.value, str(label), totals.get(code.value, 0)) for code, label in labels.items()]
+def _coded_figure(name, title, description, csv_headers: list[str], rows) -> Figure:
+    """A bar chart of (code, label, count) rows: the page shows the labels, the CSV the codes
+    too; ``csv_headers`` name the three columns."""
     return Figure(
         name=name,
         title=title,
         description=description,
         chart="bar",
-        headers=[heading, _("Organisations")],
+        headers=csv_headers[1:],
         rows=[[label, n] for _code, label, n in rows],
         chart_rows=[(label, n) for _code, label, n in rows],
-        csv_headers=[_("Code"), heading, _("Organisations")],
+        csv_headers=csv_headers,
         csv_rows=[[code, label, n] for code, label, n in rows],
     )
+
+
+def _fixed_figure(name, title, description, heading, totals, labels) -> Figure:
+    rows = [(code.value, str(label), totals.get(code.value, 0)) for code, label in labels.items()]
+    return _coded_figure(name, title, description, [_("Code"), heading, _("Organisations")], rows)
 
 
 def _by_country(counts) -> Figure:
@@ -114,16 +120,12 @@ def _by_country(counts) -> Figure:
         ((code, country_name(code), n) for code, n in totals.items()),
         key=lambda row: (-row[2], row[1]),
     )
-    return Figure(
-        name="organisations-by-country",
-        title=_("Organisations by country"),
-        description=_("Registered organisations of every status, by country, most first."),
-        chart="bar",
-        headers=[_("Country"), _("Organisations")],
-        rows=[[label, n] for _code, label, n in rows],
-        chart_rows=[(label, n) for _code, label, n in rows],
-        csv_headers=[_("Country code"), _("Country"), _("Organisations")],
-        csv_rows=[[code, label, n] for code, label, n in rows],
+    return _coded_figure(
+        "organisations-by-country",
+        _("Organisations by country"),
+        _("Registered organisations of every status, by country, most first."),
+        [_("Country code"), _("Country"), _("Organisations")],
+        rows,
     )
 
 
@@ -226,19 +228,15 @@ def _partner_search_outcomes(now: datetime) -> Figure:
     rows = [("open", _("Open"), still_open or 0)] + [
         (outcome.value, str(OUTCOME_LABELS[outcome]), closed.get(outcome, 0)) for outcome in Outcome
     ]
-    return Figure(
-        name="partner-search-outcomes",
-        title=_("Partner search posts by outcome"),
-        description=_(
+    return _coded_figure(
+        "partner-search-outcomes",
+        _("Partner search posts by outcome"),
+        _(
             "Posts open now, and closed posts by the outcome their organisation gave "
             "(or closed at their deadline)."
         ),
-        chart="bar",
-        headers=[_("Outcome"), _("Posts")],
-        rows=[[label, n] for _code, label, n in rows],
-        chart_rows=[(label, n) for _code, label, n in rows],
-        csv_headers=[_("Code"), _("Outcome"), _("Posts")],
-        csv_rows=[[code, label, n] for code, label, n in rows],
+        [_("Code"), _("Outcome"), _("Posts")],
+        rows,
     )
 
 

@@ -192,11 +192,19 @@ def _operation(op_id: str, summary: str, names: tuple[str, ...], responses: dict
     }
 
 
+def _one(op_id: str, summary: str, path_param: dict, responses: dict) -> dict:
+    """The operation reading one item, named by its path parameter: 404 when there is none."""
+    operation = _operation(
+        op_id, summary, (), {**responses, "404": {"$ref": "#/components/responses/NotFound"}}
+    )
+    operation["get"]["parameters"] = [path_param]
+    return operation
+
+
 def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict:
     """The OpenAPI document, with ``server_url`` (…/api/v1) as its server; ``group_slugs`` are
     the working groups' slugs that the ``group`` filter takes, ``search_limit`` the limit of
     searches per client (e.g. "120 per minute")."""
-    not_found = {"404": {"$ref": "#/components/responses/NotFound"}}
     slug_param = {
         "name": "slug",
         "in": "path",
@@ -209,35 +217,6 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
         "required": True,
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     }
-    organisation_op = _operation(
-        "getOrganisation",
-        "One organisation, with its other names and the contacts the caller may see.",
-        (),
-        {**_ok("OrganisationDetail", "The organisation."), **not_found},
-    )
-    organisation_op["get"]["parameters"] = [id_param]
-    group_op = _operation(
-        "getWorkingGroup",
-        "One working group, with its member organisations and their balance by side and EESC "
-        "group.",
-        (),
-        {**_ok("WorkingGroupDetail", "The working group."), **not_found},
-    )
-    group_op["get"]["parameters"] = [slug_param]
-    opportunity_op = _operation(
-        "getOpportunity",
-        "One partner search post, with its description.",
-        (),
-        {**_ok("OpportunityDetail", "The post."), **not_found},
-    )
-    opportunity_op["get"]["parameters"] = [id_param]
-    output_op = _operation(
-        "getOutput",
-        "One published joint output, with its paragraphs in English, Russian and Kazakh.",
-        (),
-        {**_ok("JointOutputDetail", "The joint output."), **not_found},
-    )
-    output_op["get"]["parameters"] = [id_param]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -267,14 +246,25 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
                 params.ORGANISATION_PARAMS,
                 _ok("OrganisationList", "One page of organisations.", limited=True),
             ),
-            "/organisations/{id}": organisation_op,
+            "/organisations/{id}": _one(
+                "getOrganisation",
+                "One organisation, with its other names and the contacts the caller may see.",
+                id_param,
+                _ok("OrganisationDetail", "The organisation."),
+            ),
             "/working-groups": _operation(
                 "listWorkingGroups",
                 "The working groups, in the Action Plan's order.",
                 params.GROUP_PARAMS,
                 _ok("WorkingGroupList", "One page of working groups."),
             ),
-            "/working-groups/{slug}": group_op,
+            "/working-groups/{slug}": _one(
+                "getWorkingGroup",
+                "One working group, with its member organisations and their balance by side "
+                "and EESC group.",
+                slug_param,
+                _ok("WorkingGroupDetail", "The working group."),
+            ),
             "/map": _operation(
                 "getMap",
                 "Who works on what, where: the member organisations of each working group by "
@@ -289,7 +279,12 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
                 OPPORTUNITY_PARAMS,
                 _ok("OpportunityList", "One page of posts.", limited=True),
             ),
-            "/opportunities/{id}": opportunity_op,
+            "/opportunities/{id}": _one(
+                "getOpportunity",
+                "One partner search post, with its description.",
+                id_param,
+                _ok("OpportunityDetail", "The post."),
+            ),
             "/outputs": _operation(
                 "listOutputs",
                 "Published joint outputs of the working groups (signed by both co-chairs), "
@@ -297,7 +292,12 @@ def document(server_url: str, group_slugs: list[str], search_limit: str) -> dict
                 params.PAGING,
                 _ok("JointOutputList", "One page of joint outputs."),
             ),
-            "/outputs/{id}": output_op,
+            "/outputs/{id}": _one(
+                "getOutput",
+                "One published joint output, with its paragraphs in English, Russian and Kazakh.",
+                id_param,
+                _ok("JointOutputDetail", "The joint output."),
+            ),
             "/contacts": _operation(
                 "listContacts",
                 "Contacts the caller may see.",

@@ -252,17 +252,6 @@ def organisation(org_id: int, viewer) -> Organisation | None:
     return org
 
 
-def contacts_of(org: Organisation, viewer) -> list[Contact]:
-    """The organisation's contact people the caller may see, by name."""
-    return list(
-        db.session.scalars(
-            select(Contact)
-            .where(Contact.organisation_id == org.id, visibility.visible_contacts(viewer))
-            .order_by(Contact.name, Contact.id)
-        )
-    )
-
-
 def _published_outputs():
     """Joint outputs as a visitor sees them: published ones only (visibility.visible_outputs),
     with what their items carry, loaded for the whole page at once."""

@@ -19,6 +19,7 @@ from ..core.vocabulary import KAZAKHSTAN, country_name, region_choices
 from ..groups import balance, presence
 from ..groups.services import SIDE_ORDER
 from ..links import site_url
+from ..organisations import services as organisations_services
 from ..search.query import (
     CONTACT_PARAMS,
     GROUP_PARAMS,
@@ -78,6 +79,12 @@ def _items(objects: list) -> list[schemas.Organisation | schemas.Contact]:
     return items
 
 
+def _found(allowed, find) -> Response:
+    """A page of what ``find`` gives for the query string's search, as the API shows it."""
+    listing = find(_query(allowed), current_user)
+    return _json(_listing(_items(listing.items), listing))
+
+
 def _facets(facets: dict) -> dict:
     return {
         name: [schemas.FacetCount(value=str(value), count=count) for value, count in values]
@@ -96,9 +103,7 @@ def search_all():
 @bp.get("/organisations")
 @search.rate_limit()
 def organisations():
-    query = _query(ORGANISATION_PARAMS)
-    listing = queries.organisations(query, current_user)
-    return _json(_listing(_items(listing.items), listing))
+    return _found(ORGANISATION_PARAMS, queries.organisations)
 
 
 @bp.get("/organisations/<int:org_id>")
@@ -107,7 +112,7 @@ def organisation(org_id: int):
     org = queries.organisation(org_id, current_user) if org_id <= MAX_ID else None
     if org is None:
         abort(404, description=_("No organisation has the id %(id)s.", id=org_id))
-    contacts = queries.contacts_of(org, current_user)
+    contacts = organisations_services.visible_contacts_of(org, current_user)
     related = related_for([org], contacts)
     item = organisation_item(org, related, current_user)
     item["description"] = org.description
@@ -122,9 +127,7 @@ def organisation(org_id: int):
 @bp.get("/contacts")
 @search.rate_limit()
 def contacts():
-    query = _query(CONTACT_PARAMS)
-    listing = queries.contacts(query, current_user)
-    return _json(_listing(_items(listing.items), listing))
+    return _found(CONTACT_PARAMS, queries.contacts)
 
 
 def _group_item(group, facts: queries.GroupFacts) -> schemas.WorkingGroup:

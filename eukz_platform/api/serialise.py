@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, cast, inspect, literal, select, union_all
+from sqlalchemy import Integer, Select, String, cast, inspect, literal, select, union_all
 
 from .. import visibility
 from ..contacts.models import Contact
@@ -46,20 +46,17 @@ def load_related(
     parts = []
     if sector_ids:
         parts.append(
-            select(
-                OrganisationSector.organisation_id.label("org_id"),
-                literal("sector").label("what"),
-                cast(OrganisationSector.sector, String).label("value"),
-                literal(0, Integer).label("rank"),
+            _related_rows(
+                OrganisationSector.organisation_id,
+                "sector",
+                cast(OrganisationSector.sector, String),
+                literal(0, Integer),
             ).where(OrganisationSector.organisation_id.in_(sector_ids))
         )
     if group_ids:
         parts.append(
-            select(
-                Membership.organisation_id.label("org_id"),
-                literal("group").label("what"),
-                WorkingGroup.slug.label("value"),
-                WorkingGroup.priority.label("rank"),
+            _related_rows(
+                Membership.organisation_id, "group", WorkingGroup.slug, WorkingGroup.priority
             )
             .join(WorkingGroup, WorkingGroup.id == Membership.group_id)
             .where(
@@ -69,12 +66,9 @@ def load_related(
         )
     if named_ids:
         parts.append(
-            select(
-                Organisation.id.label("org_id"),
-                literal("name").label("what"),
-                Organisation.name.label("value"),
-                literal(0, Integer).label("rank"),
-            ).where(Organisation.id.in_(named_ids))
+            _related_rows(Organisation.id, "name", Organisation.name, literal(0, Integer)).where(
+                Organisation.id.in_(named_ids)
+            )
         )
     if not parts:
         return related
@@ -88,6 +82,17 @@ def load_related(
         else:
             related.names[org_id] = value
     return related
+
+
+def _related_rows(org_id, what: str, value, rank) -> Select:
+    """One part of ``load_related``'s statement: (org_id, what, value, rank) rows, ``rank``
+    ordering the values of one organisation."""
+    return select(
+        org_id.label("org_id"),
+        literal(what).label("what"),
+        value.label("value"),
+        rank.label("rank"),
+    )
 
 
 def _loaded(obj, relationship: str) -> bool:

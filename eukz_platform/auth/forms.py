@@ -15,6 +15,28 @@ from ..forms import Form, lower, strip
 from .passwords import MIN_LENGTH, is_common
 
 
+def full_name_field() -> StringField:
+    """A person's full name, as the user's column holds it."""
+    return StringField(
+        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
+    )
+
+
+def email_field() -> EmailField:
+    """A person's email address, in lower case."""
+    return EmailField(
+        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+
+
+def consent_field() -> BooleanField:
+    """Agreement to the privacy notice, required."""
+    return BooleanField(
+        _l("I agree to the privacy notice"),
+        validators=[DataRequired(message=_l("You need to agree to the privacy notice."))],
+    )
+
+
 class LoginForm(Form):
     email = EmailField(_l("Email"), filters=[lower], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -23,9 +45,7 @@ class LoginForm(Form):
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    email = email_field()
     submit = SubmitField(_l("Send me a reset link"))
 
 
@@ -61,15 +81,10 @@ class ResetPasswordForm(Form):
 
 
 class AcceptInvitationForm(Form):
-    full_name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
+    full_name = full_name_field()
     password = new_password_field()
     confirm_password = confirm_password_field()
-    consent = BooleanField(
-        _l("I agree to the privacy notice"),
-        validators=[DataRequired(message=_l("You need to agree to the privacy notice."))],
-    )
+    consent = consent_field()
     submit = SubmitField(_l("Join the organisation"))
 
 

@@ -282,29 +282,34 @@ def render_page(args: DirectoryArgs) -> tuple[str, int]:
             if key:
                 cache.set(key, results)
     except search.BadQuery as e:
-        too_long = isinstance(e, search.QueryTooLong)
-        return render_template(
-            "directory/index.html",
-            args=args,
-            page_address=args.url(),
-            query=None,
-            results=None,
-            error=None if too_long else str(e),
-            q_error=_(
+        if isinstance(e, search.QueryTooLong):
+            q_error = _(
                 "The search text is too long: use at most %(num)s characters.",
                 num=search.MAX_QUERY_LENGTH,
             )
-            if too_long
-            else None,
-        ), 400
+            return _index_page(args, q_error=q_error), 400
+        return _index_page(args, error=str(e)), 400
+    return _index_page(args, query, results), 200
+
+
+def _index_page(
+    args: DirectoryArgs,
+    query=None,
+    results: Markup | None = None,
+    error: str | None = None,
+    q_error: str | None = None,
+) -> str:
+    """The directory page: its results, or what is wrong with its address (``error``) or with
+    its search text (``q_error``)."""
     return render_template(
         "directory/index.html",
         args=args,
         page_address=args.url(),
         query=query,
         results=results,
-        error=None,
-    ), 200
+        error=error,
+        q_error=q_error,
+    )
 
 
 def render_results(args: DirectoryArgs, query, result: search.SearchResult) -> Markup:

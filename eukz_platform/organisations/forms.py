@@ -2,17 +2,21 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
-    EmailField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
-from ..auth.forms import confirm_password_field, new_password_field
+from ..auth.forms import (
+    confirm_password_field,
+    consent_field,
+    email_field,
+    full_name_field,
+    new_password_field,
+)
 from ..core.models import NAME_MAX, name_keys_fit
 from ..core.vocabulary import (
     EESC_GROUP_LABELS,
@@ -22,7 +26,7 @@ from ..core.vocabulary import (
     language_choices,
     region_choices,
 )
-from ..forms import Form, MultiCheckboxField, empty_to_none, lower, strip
+from ..forms import Form, MultiCheckboxField, empty_to_none, strip
 from . import registration_numbers
 
 DESCRIPTION_MAX = 2000
@@ -123,18 +127,11 @@ class OrganisationForm(Form):
 class RegistrationForm(OrganisationForm):
     """The organisation and the first person, who becomes its admin."""
 
-    full_name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
-    email = EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    full_name = full_name_field()
+    email = email_field()
     password = new_password_field()
     confirm_password = confirm_password_field()
-    consent = BooleanField(
-        _l("I agree to the privacy notice"),
-        validators=[DataRequired(message=_l("You need to agree to the privacy notice."))],
-    )
+    consent = consent_field()
     submit = SubmitField(_l("Register"))
 
 
@@ -143,9 +140,7 @@ class EditOrganisationForm(OrganisationForm):
 
 
 class InviteForm(Form):
-    email = EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    email = email_field()
     submit = SubmitField(_l("Send invitation"))
 
 
@@ -170,12 +165,8 @@ class OtherNameForm(Form):
 
 
 class AskToJoinForm(Form):
-    full_name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
-    email = EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
-    )
+    full_name = full_name_field()
+    email = email_field()
     message = TextAreaField(
         _l("Message to the organisation's admins"),
         filters=[empty_to_none],

@@ -141,20 +141,16 @@ def verify(org: Organisation, by: User) -> Organisation:
 
 def reject(org: Organisation, reason: str, by: User) -> Organisation:
     """Refuse an organisation awaiting verification; its admins are told why."""
-    _require_secretariat(by)
-    reason = _clean_reason(reason)
-    if _status_now(org) != Status.PENDING:
-        raise WrongStatus(org)
-    _change_status(org, Status.REJECTED, by, "organisation.reject", reason)
-    standing.end_sessions(org.users)
-    db.session.commit()
-    _notify(
+    return _decide_with_reason(
         org,
-        lambda: _("%(name)s was not verified", name=org.name),
-        "organisation_rejected",
-        reason=reason,
+        reason,
+        by,
+        was=(Status.PENDING,),
+        to=Status.REJECTED,
+        action="organisation.reject",
+        subject=lambda: _("%(name)s was not verified", name=org.name),
+        template="organisation_rejected",
     )
-    return org
 
 
 def ask_again(org: Organisation, by: User) -> Organisation:
@@ -170,20 +166,40 @@ def ask_again(org: Organisation, by: User) -> Organisation:
 
 def suspend(org: Organisation, reason: str, by: User) -> Organisation:
     """Take an organisation out of the directory; its users can no longer log in."""
+    return _decide_with_reason(
+        org,
+        reason,
+        by,
+        was=(Status.VERIFIED, Status.PENDING),
+        to=Status.SUSPENDED,
+        action="organisation.suspend",
+        subject=lambda: _("%(name)s is suspended", name=org.name),
+        template="organisation_suspended",
+    )
+
+
+def _decide_with_reason(
+    org: Organisation,
+    reason: str,
+    by: User,
+    *,
+    was: tuple[Status, ...],
+    to: Status,
+    action: str,
+    subject: mailing.Subject,
+    template: str,
+) -> Organisation:
+    """A rejection or a suspension: the reason is required and mailed to the admins."""
     _require_secretariat(by)
     reason = _clean_reason(reason)
-    if _status_now(org) not in (Status.VERIFIED, Status.PENDING):
+    if _status_now(org) not in was:
         raise WrongStatus(org)
-    _change_status(org, Status.SUSPENDED, by, "organisation.suspend", reason)
-    # Signed out everywhere at once; its co-chairs stop acting (groups.membership).
+    _change_status(org, to, by, action, reason)
+    # Its users signed out everywhere at once; a suspended organisation's co-chairs stop
+    # acting (groups.membership).
     standing.end_sessions(org.users)
     db.session.commit()
-    _notify(
-        org,
-        lambda: _("%(name)s is suspended", name=org.name),
-        "organisation_suspended",
-        reason=reason,
-    )
+    _notify(org, subject, template, reason=reason)
     return org
 
 
