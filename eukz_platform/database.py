@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
-from sqlalchemy import DateTime, Enum, MetaData, func, inspect, select
+from sqlalchemy import DateTime, Enum, MetaData, event, func, inspect, select
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -81,8 +81,6 @@ class UTCDateTime(TypeDecorator):
 def configure_engine(engine) -> None:
     """SQLite: WAL mode, a busy timeout and foreign keys on every connection. PostgreSQL: a
     pooled connection the server has closed is replaced as it is taken from the pool."""
-    from sqlalchemy import event
-
     if engine.dialect.name == "postgresql":
         event.listen(engine, "checkout", _closed_by_server)
     if engine.dialect.name != "sqlite":
