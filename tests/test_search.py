@@ -249,6 +249,20 @@ def test_users_of_an_organisation_awaiting_verification_see_what_visitors_see(di
     assert "Aigerim Seitkali" not in names(find("", pending_user))
 
 
+def test_what_a_person_sees_follows_their_organisations_status_at_once(directory):
+    # What a viewer may see is worked out once per process for each viewer signature: a
+    # change of their organisation's status must change it with their very next search.
+    person = make_user(org=directory["pending"])
+    assert "Aigerim Seitkali" not in names(find("", person))
+    directory["pending"].status = VERIFIED
+    db.session.commit()
+    assert "Aigerim Seitkali" in names(find("", person))
+    directory["pending"].status = SUSPENDED
+    db.session.commit()
+    assert "Aigerim Seitkali" not in names(find("", person))
+    assert names(find("caspian", person)) == {"Caspian Pending Network"}  # their own still
+
+
 def test_rejected_organisations_and_their_contacts_stay_hidden(directory):
     assert names(find("harbour")) == set()
     own = make_user(org=directory["rejected"])

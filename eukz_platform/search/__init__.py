@@ -101,40 +101,9 @@ def visibility_key(viewer) -> str:
     search's statements and facet counts use them), so what is worked out for one may be kept
     for the other. Worked out once per process for each ``visibility.viewer_signature`` (all
     that the rules read of a viewer), as it takes building the rules' clauses."""
-    from .. import visibility
-
-    signature = visibility.viewer_signature(viewer)
-    key = _VIEWER_KEYS.get(signature)
-    if key is None:
-        if len(_VIEWER_KEYS) >= _MAX_VIEWER_KEYS:
-            _VIEWER_KEYS.clear()
-        key = _VIEWER_KEYS[signature] = _describe_visibility(viewer)
-    return key
-
-
-_VIEWER_KEYS: dict[tuple, str] = {}
-_MAX_VIEWER_KEYS = 10_000
-
-
-def _describe_visibility(viewer) -> str:
     from .service import Visible
 
-    visible = Visible.of(viewer)
-    shape = _SHAPE_KEYS.get(visible.key)
-    if shape is None:
-        # A handful of shapes (one per kind of viewer): described once per process.
-        shape = _digest(repr(visible.key))
-        _SHAPE_KEYS[visible.key] = shape
-    return shape + ":" + _digest(repr(sorted(visible.params.items())))
-
-
-_SHAPE_KEYS: dict[tuple, str] = {}
-
-
-def _digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return Visible.of(viewer).digest
 
 
 def rate_limit(**options):
