@@ -89,9 +89,12 @@ class Marker:
         """(start, end) of each matched word of ``text``."""
         if not self.words or not text:
             return []
-        folded = " ".join(fold_words(text))
-        if not any(needle in folded for needle in self.needles):
-            return []
+        if text.isascii():
+            # A quick test first: folding a Latin text is one pass of a regular expression.
+            folded = " ".join(fold_words(text))
+            if not any(needle in folded for needle in self.needles):
+                return []
+        # Other scripts are folded word by word: once, here, not once more for a quick test.
         spans = words_with_spans(text)
         words, prefix = self.words, self.prefix or "\x00"
         hit = {i for i, (_s, _e, w) in enumerate(spans) if w in words or w.startswith(prefix)}
