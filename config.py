@@ -40,6 +40,10 @@ class Config:
     """Shared defaults, read from the environment where it applies."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Keys of the secrets kept encrypted in the database (authenticators' secrets), apart from
+    # SECRET_KEY: Fernet keys separated by commas, the first encrypting, all decrypting (a new
+    # one is put first, then `flask reencrypt`). Unset: a key derived from SECRET_KEY.
+    ENCRYPTION_KEYS = os.environ.get("ENCRYPTION_KEYS")
     # postgresql+psycopg://user:password@host:5432/name (postgres:// and postgresql:// are
     # read as psycopg's), or sqlite:///path.
     SQLALCHEMY_DATABASE_URI = os.environ.get(

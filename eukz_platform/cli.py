@@ -151,6 +151,25 @@ def worker_command(burst: bool):
     click.echo("worker: stopped")
 
 
+@click.command("reencrypt")
+@with_appcontext
+def reencrypt_command():
+    """Encrypt every secret kept encrypted again with the first of ENCRYPTION_KEYS."""
+    from .database import CannotDecrypt, reencrypt
+    from .extensions import db
+
+    try:
+        done = reencrypt(db.session)
+    except CannotDecrypt as e:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{e}; nothing was changed. Put back the key it was encrypted with in "
+            "ENCRYPTION_KEYS (after the new one) and run this again"
+        ) from None
+    db.session.commit()
+    click.echo(f"reencrypt: {done} values encrypted with the first key")
+
+
 def register_commands(app: Flask) -> None:
     from .search.cli import register as register_search_commands
 
@@ -161,3 +180,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_secretariat_command)
     app.cli.add_command(housekeeping_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(reencrypt_command)

@@ -1,13 +1,30 @@
 """The declarative base, naming convention and column types shared by every model."""
 
+import base64
+import logging
 import select as select_socket
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import psycopg
-from sqlalchemy import DateTime, Enum, MetaData, event, func, inspect, select
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from sqlalchemy import (
+    DateTime,
+    Enum,
+    MetaData,
+    String,
+    event,
+    func,
+    inspect,
+    select,
+    type_coerce,
+)
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -76,6 +93,99 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# Secrets kept encrypted ------------------------------------------------------------------
+# A secret the platform must read back (an authenticator's secret) is encrypted in the database
+# (Fernet: AES in CBC mode with an HMAC), so that a copy of the database or of a backup does not
+# give it away. ENCRYPTION_KEYS, kept apart from the database and from SECRET_KEY, holds the
+# keys: the first encrypts, every one decrypts, so a key is rotated by putting a new one first
+# and running `flask reencrypt`. Without it, one key is derived from SECRET_KEY.
+
+logger = logging.getLogger(__name__)
+_DERIVED_KEY_INFO = b"eukz-platform: secrets kept encrypted in the database"
+
+
+def derived_key(secret_key: str) -> bytes:
+    """The Fernet key derived from SECRET_KEY (HKDF-SHA256), used when ENCRYPTION_KEYS is not
+    set, and still read after it is (values encrypted before then)."""
+    material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_DERIVED_KEY_INFO).derive(
+        secret_key.encode()
+    )
+    return base64.urlsafe_b64encode(material)
+
+
+@lru_cache(maxsize=8)
+def _sealer(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys] + [Fernet(derived_key(secret_key))])
+
+
+def sealer() -> MultiFernet:
+    """What encrypts with the first of ENCRYPTION_KEYS (else the key derived from SECRET_KEY)
+    and decrypts with any of them."""
+    config = current_app.config
+    return _sealer(tuple(config.get("ENCRYPTION_KEYS") or ()), config["SECRET_KEY"])
+
+
+class Sealed(TypeDecorator):
+    """A short text kept encrypted (``sealer``), read back as it was written. A value that none
+    of the keys opens is read as None, and the log says which column: the keys were changed
+    without keeping the old one."""
+
+    impl = String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return sealer().encrypt(value.encode()).decode()
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return sealer().decrypt(value.encode()).decode()
+        except InvalidToken:
+            logger.error(
+                "an encrypted value could not be decrypted with ENCRYPTION_KEYS or the key of "
+                "SECRET_KEY: put back the key it was encrypted with"
+            )
+            return None
+
+
+class CannotDecrypt(RuntimeError):
+    """A value kept encrypted that none of the keys opens."""
+
+
+def reencrypt(session) -> int:
+    """Every value kept encrypted (each ``Sealed`` column of every table), encrypted again with
+    the first key: after a new key is put first in ENCRYPTION_KEYS, the old ones are no longer
+    needed. How many values; CannotDecrypt names a value that no key opens. The caller
+    commits."""
+    keys = sealer()
+    done = 0
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, Sealed):
+                continue
+            stored = type_coerce(column, String)  # the encrypted text, as kept
+            key_columns = list(table.primary_key.columns)
+            for *ids, token in session.execute(
+                select(*key_columns, stored).where(column.is_not(None))
+            ):
+                try:
+                    again = keys.rotate(token.encode()).decode()
+                except InvalidToken:
+                    raise CannotDecrypt(
+                        f"{table.name}.{column.name} of {table.name} {ids}: no key opens it"
+                    ) from None
+                session.execute(
+                    table.update()
+                    .where(*(c == v for c, v in zip(key_columns, ids, strict=True)))
+                    .values({column.name: type_coerce(again, String)})
+                )
+                done += 1
+    return done
 
 
 def configure_engine(engine) -> None:
@@ -157,9 +267,12 @@ def serialise(session, name: str) -> None:
 
 
 def render_item(type_, obj, autogen_context):
-    """Alembic autogenerate: write UTCDateTime as a plain aware DateTime in migrations."""
+    """Alembic autogenerate: write UTCDateTime as a plain aware DateTime in migrations, and
+    Sealed as the text it is stored as."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, Sealed):
+        return "sa.String(length=255)"
     return False
 
 

@@ -21,6 +21,9 @@ ENVIRONMENT_NAMES = {"SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
 SECRET_KEY_MIN_LENGTH = 32
 # The command that prints a good key (not a key).
 GENERATE_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"  # nosec B105
+GENERATE_ENCRYPTION_KEY = (
+    "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 BOOLEANS = (
@@ -57,6 +60,7 @@ def resolve(app: Flask) -> None:
     config = app.config
     strict = not (app.debug or app.testing)
     _check_secret_key(config, strict)
+    _resolve_encryption_keys(config)
     _resolve_database(config)
     _resolve_redis(config)
     _check_booleans(config)
@@ -87,6 +91,28 @@ def _check_secret_key(config, strict: bool) -> None:
             f"is too short ({len(key)} characters): use at least {SECRET_KEY_MIN_LENGTH} "
             f"random characters, e.g. export SECRET_KEY=$({GENERATE_SECRET_KEY})",
         )
+
+
+def _resolve_encryption_keys(config) -> None:
+    """ENCRYPTION_KEYS: Fernet keys separated by commas (or a list), kept as a tuple."""
+    import binascii
+    from base64 import urlsafe_b64decode
+
+    raw = config.get("ENCRYPTION_KEYS") or ()
+    keys = tuple(k.strip() for k in raw.split(",")) if isinstance(raw, str) else tuple(raw)
+    keys = tuple(k for k in keys if k)
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(urlsafe_b64decode(key.encode())) == 32 and len(key) == 44
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise refuse(
+                "ENCRYPTION_KEYS",
+                f"holds a key that is not a Fernet key (key {position}: 44 characters of "
+                f"URL-safe base64): make one with {GENERATE_ENCRYPTION_KEY}",
+            )
+    config["ENCRYPTION_KEYS"] = keys
 
 
 def _resolve_database(config) -> None:

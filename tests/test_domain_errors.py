@@ -21,6 +21,7 @@ NOT_DOMAIN_ERRORS: dict[str, str] = {
     "eukz_platform.settings.ConfigurationError": "a wrong setting: stops the platform at start",
     "eukz_platform.assets.BuildError": "a stylesheet refers to a missing file: stops a build",
     "eukz_platform.health.NotReady": "a readiness check failed: /readyz answers 503 with it",
+    "eukz_platform.database.CannotDecrypt": "no key opens a value: stops `flask reencrypt`",
 }
 
 

@@ -65,6 +65,7 @@ def test_every_command_without_a_secret_key_stops_with_one_line(command, tmp_pat
         ({"TRUSTED_PROXIES": "two"}, "TRUSTED_PROXIES must be the number of reverse proxies"),
         ({"MAIL_PORT": "smtp"}, "MAIL_PORT must be a port number"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
+        ({"ENCRYPTION_KEYS": "secret"}, "ENCRYPTION_KEYS holds a key that is not a Fernet key"),
         (
             {
                 "SITE_URL": "",
@@ -103,6 +104,10 @@ def test_a_wrong_setting_is_named_in_one_line(settings, expected, tmp_path):
         ),
         ({"MAIL_DEFAULT_SENDER": "platform"}, "MAIL_DEFAULT_SENDER must be an address"),
         ({"STATIC_BUILD": "perhaps"}, "STATIC_BUILD must be true or false"),
+        (
+            {"ENCRYPTION_KEYS": "A" * 43 + "=," + "x" * 44},
+            "ENCRYPTION_KEYS holds a key that is not a Fernet key (key 2",
+        ),
         (
             {"SITE_URL": "", "SERVER_NAME": "platform.example.eu/x"},
             "FLASK_SERVER_NAME must be a host name",
