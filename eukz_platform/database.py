@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
-from sqlalchemy import DateTime, Enum, MetaData, event, func, inspect, select
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, event, func, inspect, select
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
@@ -161,6 +161,12 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def belongs_to(target: str) -> MappedColumn:
+    """The id of the row this one belongs to (``"organisation.id"``): indexed, and the row is
+    deleted with it."""
+    return mapped_column(ForeignKey(target, ondelete="CASCADE"), index=True)
 
 
 def str_enum(cls, name: str, length: int = 32) -> Enum:

@@ -25,7 +25,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, or_, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import audit
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, belongs_to, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..navigation import is_safe_next
@@ -72,7 +72,7 @@ class RecoveryCode(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = belongs_to("user.id")
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
