@@ -33,8 +33,7 @@ from . import records
 logger = logging.getLogger(__name__)
 
 
-class NewEmailTaken(Conflict):
-    field = "email"
+class NewEmailTaken(Conflict, field="email"):
     message = _l("An account already uses this email. Use another address.")
 
 

@@ -77,20 +77,16 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class WrongCode(DomainError):
-    status = 422
-    field = "code"
+class WrongCode(DomainError, status=422, field="code"):
     message = _l(
         "This code is not right. Enter the code your app shows now, or one of your recovery codes."
     )
 
 
-class WrongPassword(DomainError):
+class WrongPassword(DomainError, status=422, field="password"):
     """The person's own password, asked again before an action that needs it (turning
     two-factor sign-in off, deleting the account, closing the organisation)."""
 
-    status = 422
-    field = "password"
     message = _l("The password is not right.")
 
 

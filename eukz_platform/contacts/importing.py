@@ -64,11 +64,8 @@ class FileProblem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-class ImportFileError(DomainError):
+class ImportFileError(DomainError, status=422, field="file"):
     """The file cannot be read as a contacts CSV; ``problems`` says why."""
-
-    status = 422
-    field = "file"
 
     def __init__(self, *problems: FileProblem):
         super().__init__()

@@ -82,10 +82,8 @@ def problem_message(problem: Problem) -> str:
     return messages[problem.code]()
 
 
-class InvalidContact(DomainError):
+class InvalidContact(DomainError, status=422):
     """Values that cannot be saved; ``problems`` says which and why."""
-
-    status = 422
 
     def __init__(self, problems: list[Problem]):
         super().__init__()
@@ -346,11 +344,8 @@ def _remove(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) 
 ORGANISATION_AUDITED = ("name", "role", "email", "phone", "phone_e164", "visibility")
 
 
-class InvalidPhone(DomainError):
+class InvalidPhone(DomainError, status=422, field="phone"):
     """The phone number is refused by the numbering rules; the message says why."""
-
-    status = 422
-    field = "phone"
 
     def __init__(self, problem: phones.PhoneProblem | None = None):
         super().__init__()

@@ -44,42 +44,34 @@ SEARCH_LIMIT = 20
 NotAllowed = membership_rules.NotAllowed
 
 
-class SlugInvalid(DomainError):
+class SlugInvalid(DomainError, status=422, field="slug"):
     """The slug is not lowercase kebab-case, or is reserved."""
 
-    status = 422
-    field = "slug"
     message = _l("This short name cannot be used; choose another.")
 
 
-class SlugTaken(Conflict):
+class SlugTaken(Conflict, field="slug"):
     """Another working group (archived ones included) has this slug."""
 
-    field = "slug"
     message = _l("Another working group already uses this short name.")
 
 
-class PriorityTaken(Conflict):
+class PriorityTaken(Conflict, field="priority"):
     """A working group that is not archived already carries this priority number."""
 
-    field = "priority"
     message = _l("A working group that is not archived already carries this priority number.")
 
 
-class AlreadyArchived(Conflict):
-    category = "info"
+class AlreadyArchived(Conflict, category="info"):
     message = _l("The group was already archived.")
 
 
-class NotArchived(Conflict):
-    category = "info"
+class NotArchived(Conflict, category="info"):
     message = _l("The group is not archived.")
 
 
-class CannotChair(Conflict):
+class CannotChair(Conflict, field="user_id"):
     """The person cannot be appointed co-chair of the group."""
-
-    field = "user_id"
 
 
 class NotOfMember(CannotChair):

@@ -88,30 +88,25 @@ TIMEZONES = (
 DEFAULT_TIMEZONE = TIMEZONES[0]
 
 
-class BadTimes(DomainError):
+class BadTimes(DomainError, status=422):
     """The meeting's start or end cannot be accepted."""
 
-    status = 422
 
-
-class MeetingInPast(BadTimes):
+class MeetingInPast(BadTimes, field="starts_at"):
     """A meeting cannot be scheduled to start in the past."""
 
-    field = "starts_at"
     message = _l("The meeting cannot start in the past.")
 
 
-class EndsBeforeStart(BadTimes):
+class EndsBeforeStart(BadTimes, field="ends_at"):
     """A meeting must end after it starts."""
 
-    field = "ends_at"
     message = _l("The end must be after the start.")
 
 
-class MeetingCancelled(Conflict):
+class MeetingCancelled(Conflict, category="info"):
     """The meeting is cancelled: it cannot be changed."""
 
-    category = "info"
     message = _l("This meeting is cancelled and can no longer be changed.")
 
 
@@ -121,17 +116,15 @@ class RegistrationClosed(Conflict):
     message = _l("This meeting takes no registrations.")
 
 
-class AlreadyRegistered(Conflict):
+class AlreadyRegistered(Conflict, category="info"):
     """The user is already registered or on the waiting list."""
 
-    category = "info"
     message = _l("You are already registered for this meeting.")
 
 
-class NotRegistered(Conflict):
+class NotRegistered(Conflict, category="info"):
     """The user has no registration to cancel."""
 
-    category = "info"
     message = _l("You are not registered for this meeting.")
 
 

@@ -76,11 +76,9 @@ class NotVerified(NotAllowed):
     )
 
 
-class FieldError(DomainError):
+class FieldError(DomainError, status=422):
     """Bad input for one field of the post (a form shows it beside the field; the API says
     it)."""
-
-    status = 422
 
     def __init__(self, field_name: str, message: str):
         super().__init__(message)

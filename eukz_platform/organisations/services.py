@@ -62,10 +62,9 @@ class LastAdmin(Conflict):
     message = _l("An organisation always needs at least one admin: make someone else admin first.")
 
 
-class AlreadyUser(Conflict):
+class AlreadyUser(Conflict, field="email"):
     """The invited address already has an account."""
 
-    field = "email"
     message = _l("Someone already has an account with this email.")
 
 
@@ -324,10 +323,9 @@ def confirm_profile(org: Organisation, by: User) -> Organisation:
 # Names in other languages and scripts, and the contact people a viewer sees -----------
 
 
-class NameTaken(Conflict):
+class NameTaken(Conflict, field="name"):
     """The organisation already has this name, as its own or as another name."""
 
-    field = "name"
     message = _l("The organisation already has this name.")
 
 

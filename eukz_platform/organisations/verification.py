@@ -53,11 +53,9 @@ class WrongStatus(Conflict):
         )
 
 
-class ReasonRequired(DomainError):
+class ReasonRequired(DomainError, status=422, field="reason"):
     """A rejection or suspension needs a reason, which the organisation is told."""
 
-    status = 422
-    field = "reason"
     message = _l("Give the reason: the organisation's admins are told it.")
 
 

@@ -86,8 +86,7 @@ class NotPublished(Conflict):
     message = _l("This output is not published yet.")
 
 
-class AlreadySigned(Conflict):
-    category = "info"
+class AlreadySigned(Conflict, category="info"):
     message = _l("You have already signed this output.")
 
 
@@ -99,33 +98,24 @@ class NotANextStep(Conflict):
     """The follow-up cannot go from the output's state to the one asked for."""
 
 
-class AnswerNeeded(DomainError):
-    status = 422
-    field = "answer_text"
+class AnswerNeeded(DomainError, status=422, field="answer_text"):
     message = _l("Give the text of the answer received.")
 
 
-class AlreadyEndorsed(Conflict):
-    category = "info"
+class AlreadyEndorsed(Conflict, category="info"):
     message = _l("Your organisation already endorses this output.")
 
 
-class NotEndorsed(Conflict):
-    category = "info"
+class NotEndorsed(Conflict, category="info"):
     message = _l("Your organisation does not endorse this output.")
 
 
-class EmptyParagraph(DomainError):
-    status = 422
-    field = "text_en"
+class EmptyParagraph(DomainError, status=422, field="text_en"):
     message = _l("Write the paragraph in at least one language.")
 
 
-class EmptyValidated(DomainError):
+class EmptyValidated(DomainError, status=422, field="text_en"):
     """A language marked validated has no text."""
-
-    status = 422
-    field = "text_en"
 
 
 class ArchivedGroupOpensNoOutput(Conflict):
