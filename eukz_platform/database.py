@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
+from flask import abort
 from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, event, func, inspect, select
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
@@ -147,6 +148,15 @@ def locked(session, instance):
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def owned_or_404(session, model, ident: int, **owner):
+    """The ``model`` row with this id whose columns hold the values of ``owner``
+    (``group_id=group.id``), else 404: an id under another owner's address finds nothing."""
+    row = session.get(model, ident)
+    if row is None or any(getattr(row, name) != value for name, value in owner.items()):
+        abort(404)
+    return row
 
 
 def serialise(session, name: str) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 
 from .. import audit, phones
 from ..core.vocabulary import OTHER_COUNTRY
-from ..database import serialise
+from ..database import owned_or_404, serialise
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import is_single_line
@@ -408,10 +408,7 @@ def remove_contact(org: Organisation, contact: Contact, by: User) -> None:
 
 def contact_of_or_404(org: Organisation, contact_id: int) -> Contact:
     """The organisation's contact person with this id, else 404."""
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.organisation_id != org.id:
-        abort(404)
-    return contact
+    return owned_or_404(db.session, Contact, contact_id, organisation_id=org.id)
 
 
 def contacts_of(org: Organisation) -> list[Contact]:

@@ -21,7 +21,7 @@ from .. import audit
 from ..auth.models import User
 from ..core.models import Organisation, OrganisationName, name_key
 from ..core.vocabulary import SIDE_LABELS, OrganisationStatus, Side
-from ..database import locked, utcnow
+from ..database import locked, owned_or_404, utcnow
 from ..errors import Conflict, DomainError, NotFound, unique_or
 from ..extensions import db
 from . import membership as membership_rules
@@ -512,10 +512,7 @@ def appoint_coordinator(group: WorkingGroup, user_id: int, by: User) -> Coordina
 
 
 def get_coordinator_or_404(group: WorkingGroup, coordinator_id: int) -> Coordinator:
-    coordinator = db.session.get(Coordinator, coordinator_id)
-    if coordinator is None or coordinator.group_id != group.id:
-        abort(404)
-    return coordinator
+    return owned_or_404(db.session, Coordinator, coordinator_id, group_id=group.id)
 
 
 def remove_coordinator(group: WorkingGroup, coordinator: Coordinator, by: User) -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -24,7 +23,7 @@ from .. import audit, mailing
 from ..auth.models import User
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
-from ..database import locked, utcnow
+from ..database import locked, owned_or_404, utcnow
 from ..errors import Conflict, DomainError, unique_or
 from ..extensions import db
 from ..links import site_url
@@ -165,10 +164,7 @@ class MeetingData:
 
 
 def get_or_404(group: WorkingGroup, meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.group_id != group.id:
-        abort(404)
-    return meeting
+    return owned_or_404(db.session, Meeting, meeting_id, group_id=group.id)
 
 
 def of_group(group: WorkingGroup) -> list[Meeting]:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from .. import mailing, search, visibility
 from ..core import vocabulary
+from ..database import owned_or_404
 from ..errors import domain_errors
 from ..extensions import csrf, db, limiter
 from ..links import site_url
@@ -319,9 +320,7 @@ def answer(post_id: int):
 @login_required
 def mark_answer(post_id: int, answer_id: int):
     post = _post_or_404(post_id)
-    reply = db.session.get(OpportunityAnswer, answer_id)
-    if reply is None or reply.opportunity_id != post.id:
-        abort(404)
+    reply = owned_or_404(db.session, OpportunityAnswer, answer_id, opportunity_id=post.id)
     back = url_for("opportunities.detail", post_id=post.id) + "#answers"
     with domain_errors(back=back):
         services.mark_answer(reply, request.form.get("status", ""), by=current_user)

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 
 from .. import visibility
 from ..core.models import Organisation, OrganisationName
-from ..database import utcnow
+from ..database import owned_or_404, utcnow
 from ..errors import domain_errors
 from ..extensions import db, limiter
 from ..permissions import organisation_to_manage
@@ -226,9 +226,7 @@ def other_names(org_id: int):
 @login_required
 def delete_other_name(org_id: int, name_id: int):
     org = organisation_to_manage(org_id, current_user)
-    other = db.session.get(OrganisationName, name_id)
-    if other is None or other.organisation_id != org.id:
-        abort(404)
+    other = owned_or_404(db.session, OrganisationName, name_id, organisation_id=org.id)
     name = other.name
     services.remove_other_name(org, other, by=current_user)
     flash(_("The name %(name)s is removed.", name=name), "success")

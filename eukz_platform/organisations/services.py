@@ -27,7 +27,7 @@ from ..core.models import (
     name_skeleton,
 )
 from ..core.name_keys import same_name
-from ..database import utcnow
+from ..database import owned_or_404, utcnow
 from ..errors import Conflict, unique_or
 from ..extensions import db
 from ..links import site_url
@@ -239,9 +239,7 @@ def invite(org: Organisation, email: str, by: User) -> Invitation:
 def set_role(org: Organisation, user_id: int, role: str, by: User) -> User:
     """Make a colleague an admin or a member; there is always at least one admin."""
     require_admin(org, by)
-    colleague = db.session.get(User, user_id)
-    if colleague is None or colleague.organisation_id != org.id:
-        abort(404)
+    colleague = owned_or_404(db.session, User, user_id, organisation_id=org.id)
     new_role = Role(role)
     if new_role not in (Role.ADMIN, Role.MEMBER):
         raise NotAllowed()
