@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .database import INTEGER_MAX, INTEGER_MIN
@@ -140,3 +140,24 @@ def empty_to_none(value):
 
 def lower(value):
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def required_line(label, max_length: int, message=None, **kwargs) -> StringField:
+    """A line that must be given, without the spaces around it, of at most ``max_length``
+    characters (its column's size); ``message`` says what to give when it is missing."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message=message), Length(max=max_length)],
+        **kwargs,
+    )
+
+
+def required_text(label, max_length: int, message=None, **kwargs) -> TextAreaField:
+    """A text of several lines that must be given, as ``required_line``."""
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message=message), Length(max=max_length)],
+        **kwargs,
+    )

@@ -15,7 +15,7 @@ from ..contacts import importing
 from ..contacts import services as contact_services
 from ..contacts.models import Contact, Visibility
 from ..errors import domain_errors, handle_http
-from ..forms import Form, strip
+from ..forms import Form, required_line, strip
 from ..navigation import page_number
 from . import bp
 
@@ -32,7 +32,7 @@ VISIBILITY_LABELS = {
 class ContactForm(Form):
     """An EESC contact's values, as added or edited by the secretariat."""
 
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    name = required_line(_l("Name"), 200)
     role = StringField(_l("Role"), filters=[strip], validators=[Length(max=200)])
     organisation_name = StringField(
         _l("Organisation"),

@@ -11,15 +11,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form, lower, strip
+from ..forms import Form, lower, required_line
 from .passwords import MIN_LENGTH, is_common
 
 
 def full_name_field() -> StringField:
     """A person's full name, as the user's column holds it."""
-    return StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
+    return required_line(_l("Full name"), 200)
 
 
 def email_field() -> EmailField:
@@ -89,10 +87,6 @@ class AcceptInvitationForm(Form):
 
 
 class SecondFactorForm(Form):
-    code = StringField(
-        _l("Sign-in code"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=40)],
-    )
+    code = required_line(_l("Sign-in code"), 40)
     remember_device = BooleanField(_l("Remember this device for 30 days"))
     submit = SubmitField(_l("Continue"))
