@@ -100,6 +100,11 @@ class Form(FlaskForm):
                 extra.setdefault(field.name, []).extend(checks)
         return super().validate(extra)
 
+    @property
+    def http_status(self) -> int:
+        """The HTTP status of the page showing the form: 422 when it holds errors, else 200."""
+        return 422 if self.errors else 200
+
     def show(self, error: DomainError) -> None:
         """Put a refused action's messages beside the fields they are about; nothing is kept."""
         db.session.rollback()

@@ -124,9 +124,7 @@ def _contact_form(contact: Contact | None):
         else:
             flash(done, "success")
             return redirect(url_for("admin.contacts"))
-    return render_template("admin/contacts/form.html", form=form, contact=contact), (
-        422 if form.errors else 200
-    )
+    return render_template("admin/contacts/form.html", form=form, contact=contact), form.http_status
 
 
 @bp.post("/contacts/<int:contact_id>/hide")
@@ -156,7 +154,7 @@ def contact_delete(contact_id: int):
         form=form,
         contact=contact,
         visibility_labels=VISIBILITY_LABELS,
-    ), (422 if form.errors else 200)
+    ), form.http_status
 
 
 def _import_page(form: ImportForm, status: int = 200):
@@ -180,7 +178,7 @@ def contacts_import():
             form.show(e)
         else:
             return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
-    return _import_page(form, 422 if form.errors else 200)
+    return _import_page(form, form.http_status)
 
 
 @bp.get("/contacts/imports/<int:batch_id>")

@@ -185,7 +185,7 @@ def group_create():
         else:
             flash(_("The working group “%(title)s” is created.", title=group.title), "success")
             return redirect(url_for("admin.group", slug=group.slug))
-    return render_template("admin/groups/new.html", form=form), 422 if form.errors else 200
+    return render_template("admin/groups/new.html", form=form), form.http_status
 
 
 @bp.get("/groups/<slug>")
@@ -208,9 +208,7 @@ def group_edit(slug: str):
         else:
             flash(_("Nothing was changed."), "info")
         return redirect(url_for("admin.group", slug=group.slug))
-    return render_template("admin/groups/edit.html", form=form, group=group), (
-        422 if form.errors else 200
-    )
+    return render_template("admin/groups/edit.html", form=form, group=group), form.http_status
 
 
 @bp.post("/groups/<slug>/members")

@@ -32,10 +32,6 @@ STATUS_LABELS = {"open": lambda: _("Open"), "closed": lambda: _("Closed")}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _status(form) -> int:
-    return 422 if form.errors else 200
-
-
 def facet_label(name: str, value: str, groups: dict[str, str]) -> str:
     """A facet value as people read it, in their language."""
     if name == "kind":
@@ -182,7 +178,7 @@ def new():
         else:
             flash(_("Your post is published."), "success")
             return redirect(url_for("opportunities.detail", post_id=post.id))
-    return _post_form_page(form, status=_status(form))
+    return _post_form_page(form, status=form.http_status)
 
 
 def _show(form, error: services.FieldError) -> None:
@@ -269,7 +265,7 @@ def edit(post_id: int):
                     return _post_form_page(form, post, 422)
             flash(_("Your post is updated."), "success")
             return redirect(url_for("opportunities.detail", post_id=post.id))
-    return _post_form_page(form, post, _status(form))
+    return _post_form_page(form, post, form.http_status)
 
 
 def _post_action(post, service, *args, done: str):
@@ -362,7 +358,7 @@ def digest_settings():
         services.set_digest(current_user, bool(form.enabled.data))
         flash(_("Your choice is saved."), "success")
         return redirect(url_for("opportunities.digest_settings"))
-    return render_template("opportunities/digest.html", form=form), _status(form)
+    return render_template("opportunities/digest.html", form=form), form.http_status
 
 
 @bp.route("/digest/unsubscribe/<token>", methods=["GET", "POST"])
