@@ -63,6 +63,21 @@ def record(
     return entry
 
 
+def commit(
+    actor: User | None,
+    action: str,
+    target: db.Model,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record the entry about ``target``, the row the action changed, and commit it with the
+    change: how a service's one transaction ends."""
+    entry = record(actor, action, target.__tablename__, target.id, summary, before, after)
+    db.session.commit()
+    return entry
+
+
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None

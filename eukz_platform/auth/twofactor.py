@@ -207,8 +207,7 @@ def enable(user: User, code: str) -> list[str]:
         TwoFactor(user_id=user.id, secret=secret, enabled_at=utcnow(), last_counter=counter)
     )
     codes = _replace_recovery_codes(user)
-    audit.record(user, "user.two_factor_on", "user", user.id, "Two-factor sign-in turned on")
-    db.session.commit()
+    audit.commit(user, "user.two_factor_on", user, "Two-factor sign-in turned on")
     session.pop(SETUP, None)
     return codes
 
@@ -222,8 +221,7 @@ def new_recovery_codes(user: User, password: str, code: str) -> list[str]:
         raise WrongPassword()
     _spend(user, code)
     codes = _replace_recovery_codes(user)
-    audit.record(user, "user.recovery_codes_new", "user", user.id, "New recovery codes made")
-    db.session.commit()
+    audit.commit(user, "user.recovery_codes_new", user, "New recovery codes made")
     return codes
 
 
@@ -291,8 +289,7 @@ def disable(user: User, password: str, code: str) -> None:
     _spend(user, code)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
-    audit.record(user, "user.two_factor_off", "user", user.id, "Two-factor sign-in turned off")
-    db.session.commit()
+    audit.commit(user, "user.two_factor_off", user, "Two-factor sign-in turned off")
 
 
 # Remembered devices -----------------------------------------------------------------------

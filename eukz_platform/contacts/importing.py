@@ -495,13 +495,5 @@ def apply_batch(batch: ContactImportBatch, by: User) -> dict[str, int]:
     totals = counts(planned)
     batch.rows = planned
     batch.applied_at = now
-    audit.record(
-        by,
-        "contact.import",
-        "contact_import_batch",
-        batch.id,
-        _summary(batch.filename, totals),
-        after=totals,
-    )
-    db.session.commit()
+    audit.commit(by, "contact.import", batch, _summary(batch.filename, totals), after=totals)
     return totals

@@ -274,10 +274,7 @@ def _add(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) -> 
     """Save a new contact, with the audit entry of what it is."""
     db.session.add(contact)
     db.session.flush()
-    audit.record(
-        by, "contact.create", "contact", contact.id, summary, after=_snapshot(contact, audited)
-    )
-    db.session.commit()
+    audit.commit(by, "contact.create", contact, summary, after=_snapshot(contact, audited))
     return contact
 
 
@@ -311,16 +308,14 @@ def hide(contact: Contact, by: User) -> Contact:
     if contact.visibility != Visibility.PRIVATE:
         before = contact.visibility
         contact.visibility = Visibility.PRIVATE
-        audit.record(
+        audit.commit(
             by,
             "contact.hide",
-            "contact",
-            contact.id,
+            contact,
             f"Contact {contact.name} hidden",
             before={"visibility": before},
             after={"visibility": Visibility.PRIVATE},
         )
-        db.session.commit()
     return contact
 
 
@@ -387,16 +382,14 @@ def update_contact(org: Organisation, contact: Contact, values: dict, by: User) 
     require_admin(org, by)
     before = _snapshot(contact, ORGANISATION_AUDITED)
     _apply(contact, org, values)
-    audit.record(
+    audit.commit(
         by,
         "contact.update",
-        "contact",
-        contact.id,
+        contact,
         f"Edited contact {contact.name} of {org.name}",
         before=before,
         after=_snapshot(contact, ORGANISATION_AUDITED),
     )
-    db.session.commit()
     return contact
 
 

@@ -368,16 +368,14 @@ def create_group(
     db.session.add(group)
     with unique_or(SlugTaken):
         db.session.flush()
-        audit.record(
+        audit.commit(
             by,
             "group.create",
-            "working_group",
-            group.id,
+            group,
             f"Working group {slug} created (priority {priority})",
             None,
             _snapshot(group),
         )
-        db.session.commit()
     return group
 
 
@@ -393,16 +391,14 @@ def update_group(
     if not new:
         db.session.rollback()
         return False
-    audit.record(
+    audit.commit(
         by,
         "group.update",
-        "working_group",
-        group.id,
+        group,
         f"Working group {group.slug} changed: {', '.join(sorted(new))}",
         old,
         new,
     )
-    db.session.commit()
     return True
 
 
@@ -412,16 +408,14 @@ def archive_group(group: WorkingGroup, by: User) -> WorkingGroup:
     if locked(db.session, group) is None or group.archived_at is not None:
         raise AlreadyArchived()
     group.archived_at = utcnow()
-    audit.record(
+    audit.commit(
         by,
         "group.archive",
-        "working_group",
-        group.id,
+        group,
         f"Working group {group.slug} archived",
         {"archived_at": None},
         {"archived_at": group.archived_at},
     )
-    db.session.commit()
     return group
 
 
@@ -439,16 +433,14 @@ def reopen_group(group: WorkingGroup, by: User) -> WorkingGroup:
         )
     before = group.archived_at
     group.archived_at = None
-    audit.record(
+    audit.commit(
         by,
         "group.reopen",
-        "working_group",
-        group.id,
+        group,
         f"Working group {group.slug} reopened",
         {"archived_at": before},
         {"archived_at": None},
     )
-    db.session.commit()
     return group
 
 
@@ -498,16 +490,14 @@ def appoint_coordinator(group: WorkingGroup, user_id: int, by: User) -> Coordina
     # Someone may fill the slot at the same moment: (group, side) is unique.
     with unique_or(lambda: SlotTaken(side)):
         db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "coordinator.appoint",
-        "coordinator",
-        coordinator.id,
+        coordinator,
         f"{user.email} appointed co-chair ({side}) of {group.slug}",
         None,
         _coordinator_summary(user, group, side),
     )
-    db.session.commit()
     return coordinator
 
 

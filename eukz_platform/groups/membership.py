@@ -309,16 +309,14 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
     # A simultaneous addition or request may make the row first.
     with unique_or(lambda: AlreadyMember(_("This organisation is already a member of the group."))):
         db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "membership.add",
-        "membership",
-        membership.id,
+        membership,
         f"{org.name} added to {group.slug}",
         {"status": before},
         {"status": Status.ACTIVE},
     )
-    db.session.commit()
     return membership
 
 

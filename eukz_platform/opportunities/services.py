@@ -252,8 +252,7 @@ def create(data: PostData, by: User) -> Opportunity:
     post.search_text = search_text(post, by.organisation.name)
     db.session.add(post)
     db.session.flush()
-    audit.record(by, "opportunity.post", "opportunity", post.id, post.title, None, _snapshot(post))
-    db.session.commit()
+    audit.commit(by, "opportunity.post", post, post.title, None, _snapshot(post))
     return post
 
 
@@ -266,10 +265,7 @@ def update(post: Opportunity, data: PostData, by: User) -> Opportunity:
     before = _snapshot(post)
     _apply(post, data, group)
     post.search_text = search_text(post, post.organisation.name)
-    audit.record(
-        by, "opportunity.edit", "opportunity", post.id, post.title, before, _snapshot(post)
-    )
-    db.session.commit()
+    audit.commit(by, "opportunity.edit", post, post.title, before, _snapshot(post))
     return post
 
 
@@ -285,16 +281,14 @@ def close(post: Opportunity, outcome: str, by: User) -> Opportunity:
         raise FieldError("outcome", _("Choose the outcome."))
     post.closed_at = now()
     post.outcome = Outcome(outcome)
-    audit.record(
+    audit.commit(
         by,
         "opportunity.close",
-        "opportunity",
-        post.id,
+        post,
         f"{post.title}: {outcome}",
         {"closed_at": None},
         {"outcome": post.outcome},
     )
-    db.session.commit()
     return post
 
 
@@ -343,16 +337,14 @@ def answer(post: Opportunity, message: str, by: User) -> OpportunityAnswer:
     )
     db.session.add(reply)
     db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "opportunity.answer",
-        "opportunity_answer",
-        reply.id,
+        reply,
         f"{by.organisation.name} → {post.title}",
         None,
         {"opportunity_id": post.id},
     )
-    db.session.commit()
     _mail_answer(post, reply)
     return reply
 
@@ -384,16 +376,14 @@ def mark_answer(reply: OpportunityAnswer, status: str, by: User) -> OpportunityA
     before = reply.status
     reply.status = AnswerStatus(status)
     reply.decided_at = now()
-    audit.record(
+    audit.commit(
         by,
         "opportunity.answer_marked",
-        "opportunity_answer",
-        reply.id,
+        reply,
         f"{post.title}: {status}",
         {"status": before},
         {"status": reply.status},
     )
-    db.session.commit()
     return reply
 
 
@@ -412,16 +402,14 @@ def hide(post: Opportunity, reason: str, by: User) -> Opportunity:
     post.hidden_at = now()
     post.hidden_reason = reason
     post.hidden_by_id = by.id
-    audit.record(
+    audit.commit(
         by,
         "opportunity.hide",
-        "opportunity",
-        post.id,
+        post,
         post.title,
         {"hidden": False},
         {"hidden": True, "reason": reason},
     )
-    db.session.commit()
     return post
 
 
@@ -433,10 +421,7 @@ def unhide(post: Opportunity, by: User) -> Opportunity:
     post.hidden_at = None
     post.hidden_reason = None
     post.hidden_by_id = None
-    audit.record(
-        by, "opportunity.unhide", "opportunity", post.id, post.title, before, {"hidden": False}
-    )
-    db.session.commit()
+    audit.commit(by, "opportunity.unhide", post, post.title, before, {"hidden": False})
     return post
 
 

@@ -305,16 +305,14 @@ def confirm_profile(org: Organisation, by: User) -> Organisation:
         raise NotAllowed()
     before = org.confirmation_state
     mark_confirmed(org)
-    audit.record(
+    audit.commit(
         by,
         "organisation.confirm_profile",
-        "organisation",
-        org.id,
+        org,
         f"{org.name}: profile confirmed",
         {"confirmation_state": before},
         {"confirmation_state": org.confirmation_state},
     )
-    db.session.commit()
     return org
 
 
@@ -336,15 +334,13 @@ def add_other_name(org: Organisation, name: str, language: str | None, by: User)
     db.session.add(other)
     with unique_or(NameTaken):
         db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "organisation.other_name_add",
-        "organisation",
-        org.id,
+        org,
         f"Added the other name {name} to {org.name}",
         after={"name": name, "language": language or None},
     )
-    db.session.commit()
     return other
 
 

@@ -320,16 +320,14 @@ def create(
     )
     db.session.add(output)
     db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "output.create",
-        "joint_output",
-        output.id,
+        output,
         f"{kind.value} opened in {group.slug}",
         None,
         {"kind": kind, "meeting": meeting_id},
     )
-    db.session.commit()
     return output
 
 
@@ -382,16 +380,14 @@ def _edited(
 ) -> list[str]:
     """Record a change of the text; every sign-off given is withdrawn with it."""
     withdrawn = _withdraw_signoffs(output)
-    audit.record(
+    audit.commit(
         by,
         action,
-        "joint_output",
-        output.id,
+        output,
         summary,
         {**(before or {}), **({"signed": withdrawn} if withdrawn else {})} or None,
         after,
     )
-    db.session.commit()
     return withdrawn
 
 
@@ -492,10 +488,7 @@ def comment(output: JointOutput, paragraph_id: int, by: User, body: str) -> Outp
     )
     db.session.add(note)
     db.session.flush()
-    audit.record(
-        by, "output.comment", "joint_output", output.id, f"comment on paragraph {paragraph.id}"
-    )
-    db.session.commit()
+    audit.commit(by, "output.comment", output, f"comment on paragraph {paragraph.id}")
     return note
 
 
@@ -623,10 +616,7 @@ def endorse(output: JointOutput, by: User) -> OutputEndorsement:
     db.session.add(endorsement)
     with unique_or(AlreadyEndorsed):  # a simultaneous endorsement made the row first
         db.session.flush()
-    audit.record(
-        by, "output.endorse", "joint_output", output.id, f"endorsed by {by.organisation.name}"
-    )
-    db.session.commit()
+    audit.commit(by, "output.endorse", output, f"endorsed by {by.organisation.name}")
     return endorsement
 
 
@@ -639,14 +629,12 @@ def withdraw_endorsement(output: JointOutput, by: User) -> None:
     if endorsement is None:
         raise NotEndorsed()
     output.endorsements.remove(endorsement)
-    audit.record(
+    audit.commit(
         by,
         "output.endorsement_withdraw",
-        "joint_output",
-        output.id,
+        output,
         f"endorsement of {by.organisation.name} withdrawn",
     )
-    db.session.commit()
 
 
 # Follow-up ---------------------------------------------------------------------------------
@@ -692,14 +680,12 @@ def move(
     before = output.state
     output.transitions.append(transition)
     output.state = to
-    audit.record(
+    audit.commit(
         by,
         "output.state",
-        "joint_output",
-        output.id,
+        output,
         f"{before.value} to {to.value}",
         {"state": before},
         {"state": to},
     )
-    db.session.commit()
     return transition
