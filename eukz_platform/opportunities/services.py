@@ -123,18 +123,23 @@ def is_web_link(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
 
 
+def _text(field: str, value: str | None, missing: str, max_length: int) -> str:
+    """``value`` without the spaces around it; FieldError when it is empty (``missing`` says
+    what to give) or longer than ``max_length``."""
+    text = (value or "").strip()
+    if not text:
+        raise FieldError(field, missing)
+    if len(text) > max_length:
+        raise FieldError(field, _("At most %(num)d characters.", num=max_length))
+    return text
+
+
 def _checked(data: PostData, at: datetime) -> tuple[PostData, WorkingGroup]:
     """The data, checked again whatever the form did: FieldError names the field."""
-    title = (data.title or "").strip()
-    description = (data.description or "").strip()
-    if not title:
-        raise FieldError("title", _("Give the post a title."))
-    if len(title) > TITLE_MAX:
-        raise FieldError("title", _("At most %(num)d characters.", num=TITLE_MAX))
-    if not description:
-        raise FieldError("description", _("Say what you look for or offer."))
-    if len(description) > TEXT_MAX:
-        raise FieldError("description", _("At most %(num)d characters.", num=TEXT_MAX))
+    title = _text("title", data.title, _("Give the post a title."), TITLE_MAX)
+    description = _text(
+        "description", data.description, _("Say what you look for or offer."), TEXT_MAX
+    )
     if data.kind not in {k.value for k in Kind}:
         raise FieldError("kind", _("Choose the kind of post."))
     group = db.session.scalar(
@@ -316,11 +321,7 @@ def answer(post: Opportunity, message: str, by: User) -> OpportunityAnswer:
         raise NotAllowed(_("Your organisation posted this: it cannot answer it."))
     if not post.is_open_on(today()) or post.hidden_at is not None:
         raise PostClosed()
-    message = (message or "").strip()
-    if not message:
-        raise FieldError("message", _("Write a message."))
-    if len(message) > ANSWER_MAX:
-        raise FieldError("message", _("At most %(num)d characters.", num=ANSWER_MAX))
+    message = _text("message", message, _("Write a message."), ANSWER_MAX)
     already = db.session.scalar(
         select(OpportunityAnswer.id).where(
             OpportunityAnswer.opportunity_id == post.id,
@@ -394,11 +395,9 @@ def hide(post: Opportunity, reason: str, by: User) -> Opportunity:
     """The secretariat hides a post, saying why; its organisation reads the reason."""
     if not (visibility.is_secretariat(by) and standing.may_act(by)):
         raise NotAllowed()
-    reason = (reason or "").strip()
-    if not reason:
-        raise FieldError("reason", _("Say why the post is hidden: its organisation reads it."))
-    if len(reason) > REASON_MAX:
-        raise FieldError("reason", _("At most %(num)d characters.", num=REASON_MAX))
+    reason = _text(
+        "reason", reason, _("Say why the post is hidden: its organisation reads it."), REASON_MAX
+    )
     post.hidden_at = now()
     post.hidden_reason = reason
     post.hidden_by_id = by.id
