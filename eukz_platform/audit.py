@@ -6,6 +6,7 @@ no way to edit or delete them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,11 @@ def commit(
     entry = record(actor, action, target.__tablename__, target.id, summary, before, after)
     db.session.commit()
     return entry
+
+
+def values(row, names: Iterable[str]) -> dict[str, Any]:
+    """The row's values of the attributes named, for an entry's ``before`` or ``after``."""
+    return {name: getattr(row, name) for name in names}
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:

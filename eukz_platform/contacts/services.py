@@ -237,10 +237,6 @@ def list_contacts(query: str | None, page: int, per_page: int = 50) -> Paginatio
     )
 
 
-def _snapshot(contact: Contact, fields: tuple[str, ...] = AUDITED) -> dict[str, Any]:
-    return {name: getattr(contact, name) for name in fields}
-
-
 def _require_secretariat(by: User) -> None:
     if not (by.is_authenticated and by.is_secretariat):
         raise NotAllowed()
@@ -274,7 +270,7 @@ def _add(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) -> 
     """Save a new contact, with the audit entry of what it is."""
     db.session.add(contact)
     db.session.flush()
-    audit.commit(by, "contact.create", contact, summary, after=_snapshot(contact, audited))
+    audit.commit(by, "contact.create", contact, summary, after=audit.values(contact, audited))
     return contact
 
 
@@ -283,10 +279,10 @@ def update(contact: Contact, values: dict[str, Any], by: User) -> Contact:
     _require_secretariat(by)
     cleaned = _check({name: values.get(name) for name in FIELDS}, exclude_id=contact.id)
     cleaned["visibility"] = cleaned["visibility"] or contact.visibility
-    before = _snapshot(contact)
+    before = audit.values(contact, AUDITED)
     for name, value in cleaned.items():
         setattr(contact, name, value)
-    after = _snapshot(contact)
+    after = audit.values(contact, AUDITED)
     if after != before:
         changed = [name for name in AUDITED if before[name] != after[name]]
         audit.record(
@@ -327,7 +323,7 @@ def delete(contact: Contact, by: User) -> None:
 
 def _remove(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) -> None:
     """Delete the contact, with the audit entry of what it was."""
-    before = _snapshot(contact, audited)
+    before = audit.values(contact, audited)
     audit.record(by, "contact.delete", "contact", contact.id, summary, before=before)
     db.session.delete(contact)
     db.session.commit()
@@ -380,7 +376,7 @@ def add_contact(org: Organisation, values: dict, by: User) -> Contact:
 def update_contact(org: Organisation, contact: Contact, values: dict, by: User) -> Contact:
     """An admin of the organisation (or the secretariat) changes a contact person."""
     require_admin(org, by)
-    before = _snapshot(contact, ORGANISATION_AUDITED)
+    before = audit.values(contact, ORGANISATION_AUDITED)
     _apply(contact, org, values)
     audit.commit(
         by,
@@ -388,7 +384,7 @@ def update_contact(org: Organisation, contact: Contact, values: dict, by: User) 
         contact,
         f"Edited contact {contact.name} of {org.name}",
         before=before,
-        after=_snapshot(contact, ORGANISATION_AUDITED),
+        after=audit.values(contact, ORGANISATION_AUDITED),
     )
     return contact
 

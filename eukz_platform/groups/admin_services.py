@@ -300,10 +300,7 @@ def _texts_snapshot(group: WorkingGroup) -> dict[str, str | None]:
 
 def _snapshot(group: WorkingGroup) -> dict:
     return {
-        "slug": group.slug,
-        "priority": group.priority,
-        "moderated": group.moderated,
-        "archived_at": group.archived_at,
+        **audit.values(group, ("slug", "priority", "moderated", "archived_at")),
         **_texts_snapshot(group),
     }
 

@@ -190,21 +190,21 @@ def _times(data: MeetingData, previous_start: datetime | None) -> tuple[datetime
     return starts, ends
 
 
-def _snapshot(meeting: Meeting) -> dict:
-    return {
-        "title": meeting.title,
-        "title_ru": meeting.title_ru,
-        "title_kk": meeting.title_kk,
-        "starts_at": meeting.starts_at,
-        "ends_at": meeting.ends_at,
-        "timezone": meeting.timezone,
-        "mode": meeting.mode,
-        "place": meeting.place,
-        "online_url": meeting.online_url,
-        "capacity": meeting.capacity,
-        "registration_open": meeting.registration_open,
-        "cancelled_at": meeting.cancelled_at,
-    }
+# What a meeting's audit entries keep of it.
+AUDITED = (
+    "title",
+    "title_ru",
+    "title_kk",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "mode",
+    "place",
+    "online_url",
+    "capacity",
+    "registration_open",
+    "cancelled_at",
+)
 
 
 def _apply(meeting: Meeting, data: MeetingData, starts: datetime, ends: datetime) -> None:
@@ -240,7 +240,7 @@ def _record(
         meeting.id,
         f"{group.slug}: {meeting.title}",
         before,
-        _snapshot(meeting),
+        audit.values(meeting, AUDITED),
     )
 
 
@@ -270,7 +270,7 @@ def update(meeting: Meeting, by: User, data: MeetingData) -> Meeting:
     if _cancelled_now(meeting):
         raise MeetingCancelled()
     starts, ends = _times(data, meeting.starts_at)
-    before = _snapshot(meeting)
+    before = audit.values(meeting, AUDITED)
     _apply(meeting, data, starts, ends)
     promoted = _fill_from_waiting_list(meeting)
     _record(by, "update", meeting, meeting.group, before)
@@ -285,7 +285,7 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
     _require_moderator(by, meeting.group)
     if _cancelled_now(meeting):
         raise MeetingCancelled(_("This meeting was already cancelled."))
-    before = _snapshot(meeting)
+    before = audit.values(meeting, AUDITED)
     meeting.cancelled_at = utcnow()
     _record(by, "cancel", meeting, meeting.group, before)
     db.session.commit()

@@ -230,21 +230,21 @@ def _apply(post: Opportunity, data: PostData, group: WorkingGroup) -> None:
     post.language = data.language
 
 
-def _snapshot(post: Opportunity) -> dict:
-    return {
-        "kind": post.kind,
-        "title": post.title,
-        "description": post.description,
-        "group_id": post.group_id,
-        "sectors": post.sectors,
-        "countries": post.countries,
-        "regions": post.regions,
-        "languages": post.languages,
-        "deadline": post.deadline.isoformat() if post.deadline else None,
-        "link": post.link,
-        "audience": post.audience,
-        "language": post.language,
-    }
+# What a post's audit entries keep of it.
+AUDITED = (
+    "kind",
+    "title",
+    "description",
+    "group_id",
+    "sectors",
+    "countries",
+    "regions",
+    "languages",
+    "deadline",
+    "link",
+    "audience",
+    "language",
+)
 
 
 def create(data: PostData, by: User) -> Opportunity:
@@ -257,7 +257,7 @@ def create(data: PostData, by: User) -> Opportunity:
     post.search_text = search_text(post, by.organisation.name)
     db.session.add(post)
     db.session.flush()
-    audit.commit(by, "opportunity.post", post, post.title, None, _snapshot(post))
+    audit.commit(by, "opportunity.post", post, post.title, None, audit.values(post, AUDITED))
     return post
 
 
@@ -267,10 +267,10 @@ def update(post: Opportunity, data: PostData, by: User) -> Opportunity:
     if post.is_closed:
         raise PostClosed(_("This post is closed and can no longer be edited."))
     data, group = _checked(data, now())
-    before = _snapshot(post)
+    before = audit.values(post, AUDITED)
     _apply(post, data, group)
     post.search_text = search_text(post, post.organisation.name)
-    audit.commit(by, "opportunity.edit", post, post.title, before, _snapshot(post))
+    audit.commit(by, "opportunity.edit", post, post.title, before, audit.values(post, AUDITED))
     return post
 
 
