@@ -60,28 +60,27 @@ class StrongPassword:
             )
 
 
-def new_password_field() -> PasswordField:
-    """A new password; made afresh in each form, so that it keeps its place among the fields."""
-    return PasswordField(_l("Password"), validators=[InputRequired(), StrongPassword()])
-
-
-def confirm_password_field() -> PasswordField:
-    return PasswordField(
-        _l("Confirm password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and the same typed again, for the form's ``password`` and
+    ``confirm_password``; made afresh in each form, so that they keep their place among the
+    fields."""
+    return (
+        PasswordField(_l("Password"), validators=[InputRequired(), StrongPassword()]),
+        PasswordField(
+            _l("Confirm password"),
+            validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        ),
     )
 
 
 class ResetPasswordForm(Form):
-    password = new_password_field()
-    confirm_password = confirm_password_field()
+    password, confirm_password = new_password_fields()
     submit = SubmitField(_l("Set my new password"))
 
 
 class AcceptInvitationForm(Form):
     full_name = full_name_field()
-    password = new_password_field()
-    confirm_password = confirm_password_field()
+    password, confirm_password = new_password_fields()
     consent = consent_field()
     submit = SubmitField(_l("Join the organisation"))
 

@@ -11,11 +11,10 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from ..auth.forms import (
-    confirm_password_field,
     consent_field,
     email_field,
     full_name_field,
-    new_password_field,
+    new_password_fields,
 )
 from ..core.models import NAME_MAX, name_keys_fit
 from ..core.vocabulary import (
@@ -127,8 +126,7 @@ class RegistrationForm(OrganisationForm):
 
     full_name = full_name_field()
     email = email_field()
-    password = new_password_field()
-    confirm_password = confirm_password_field()
+    password, confirm_password = new_password_fields()
     consent = consent_field()
     submit = SubmitField(_l("Register"))
 
