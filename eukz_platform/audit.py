@@ -6,6 +6,7 @@ no way to edit or delete them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,26 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def commit(
+    actor: User | None,
+    action: str,
+    target: db.Model,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record the entry about ``target``, the row the action changed, and commit it with the
+    change: how a service's one transaction ends."""
+    entry = record(actor, action, target.__tablename__, target.id, summary, before, after)
+    db.session.commit()
+    return entry
+
+
+def values(row, names: Iterable[str]) -> dict[str, Any]:
+    """The row's values of the attributes named, for an entry's ``before`` or ``after``."""
+    return {name: getattr(row, name) for name in names}
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:

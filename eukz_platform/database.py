@@ -13,10 +13,11 @@ import psycopg
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy import (
     DateTime,
     Enum,
+    ForeignKey,
     MetaData,
     String,
     event,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
@@ -259,6 +260,15 @@ def locked(session, instance):
     )
 
 
+def owned_or_404(session, model, ident: int, **owner):
+    """The ``model`` row with this id whose columns hold the values of ``owner``
+    (``group_id=group.id``), else 404: an id under another owner's address finds nothing."""
+    row = session.get(model, ident)
+    if row is None or any(getattr(row, name) != value for name, value in owner.items()):
+        abort(404)
+    return row
+
+
 def serialise(session, name: str) -> None:
     """Let one transaction at a time past this point, until it ends: on PostgreSQL an advisory
     lock named ``name``, for checks no constraint can make (SQLite has one writer at a time)."""
@@ -274,6 +284,12 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, Sealed):
         return "sa.String(length=255)"
     return False
+
+
+def belongs_to(target: str) -> MappedColumn:
+    """The id of the row this one belongs to (``"organisation.id"``): indexed, and the row is
+    deleted with it."""
+    return mapped_column(ForeignKey(target, ondelete="CASCADE"), index=True)
 
 
 def str_enum(cls, name: str, length: int = 32) -> Enum:

@@ -83,6 +83,21 @@ class DomainError(Exception):
     category = "error"  # how a flash shows it: error, warning or info
     field: str | None = None  # the form field the message belongs beside, if a form shows it
 
+    def __init_subclass__(
+        cls,
+        *,
+        status: int | None = None,
+        field: str | None = None,
+        category: str | None = None,
+        **kwargs,
+    ):
+        """A subclass declares what differs in its class line:
+        ``class SlugTaken(Conflict, field="slug")``."""
+        super().__init_subclass__(**kwargs)
+        for name, value in (("status", status), ("field", field), ("category", category)):
+            if value is not None:
+                setattr(cls, name, value)
+
     def __init__(self, message: str | None = None, status: int | None = None):
         super().__init__(*(() if message is None else (message,)))
         if message is not None:
@@ -98,20 +113,16 @@ class DomainError(Exception):
         return {self.field: [str(self.message)]} if self.field else {}
 
 
-class NotAllowed(DomainError):
+class NotAllowed(DomainError, status=403):
     """The user may not do this; nothing changes."""
 
-    status = 403
+
+class NotFound(DomainError, status=404):
+    """What was asked for does not exist, or is not shown to the user."""
 
 
-class NotFound(DomainError):
-    status = 404
-
-
-class Conflict(DomainError):
+class Conflict(DomainError, status=409):
     """The action clashes with the current state (already done, taken, archived...)."""
-
-    status = 409
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .database import INTEGER_MAX, INTEGER_MIN
@@ -100,6 +100,11 @@ class Form(FlaskForm):
                 extra.setdefault(field.name, []).extend(checks)
         return super().validate(extra)
 
+    @property
+    def http_status(self) -> int:
+        """The HTTP status of the page showing the form: 422 when it holds errors, else 200."""
+        return 422 if self.errors else 200
+
     def show(self, error: DomainError) -> None:
         """Put a refused action's messages beside the fields they are about; nothing is kept."""
         db.session.rollback()
@@ -140,3 +145,24 @@ def empty_to_none(value):
 
 def lower(value):
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def required_line(label, max_length: int, message=None, **kwargs) -> StringField:
+    """A line that must be given, without the spaces around it, of at most ``max_length``
+    characters (its column's size); ``message`` says what to give when it is missing."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message=message), Length(max=max_length)],
+        **kwargs,
+    )
+
+
+def required_text(label, max_length: int, message=None, **kwargs) -> TextAreaField:
+    """A text of several lines that must be given, as ``required_line``."""
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message=message), Length(max=max_length)],
+        **kwargs,
+    )

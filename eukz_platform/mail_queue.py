@@ -188,15 +188,13 @@ def send_again(failed: FailedMail, by: User) -> bool:
         raise Conflict(_("This mail has already been sent again."))
     failed.resent_at = utcnow()
     failed.resent_by_id = by.id
-    audit.record(
+    audit.commit(
         by,
         "mail.resend",
-        "failed_mail",
-        failed.id,
+        failed,
         f"Failed mail {failed.id} sent again",
         after={"recipients": len(failed.recipients)},
     )
-    db.session.commit()
     message = message_of(failed)
     if enabled() and enqueue(message):
         return True

@@ -58,29 +58,34 @@ def shown_as_member(org) -> bool:
 def register_template_helpers(app: Flask) -> None:
     """Add every template global and filter, and the site's languages and vocabulary."""
     app.jinja_env.globals.update(
-        format_date=format_date,
-        format_datetime=format_datetime,
-        format_number=format_number,
-        get_locale=get_locale,
-        privacy_hint=privacy_hint,
-        website_link=website_link,
+        {
+            helper.__name__: helper  # called in templates by its own name
+            for helper in (
+                format_date,
+                format_datetime,
+                format_number,
+                get_locale,
+                privacy_hint,
+                website_link,
+                static_url,
+                organisation_contacts,
+                can_view_organisation,
+                shown_as_member,
+                groups.organisation_memberships,
+                groups.membership_status,
+                groups.coordinator_role,
+                groups.side_counts,
+                groups.side_chart,
+                opportunities.open_posts_of_group,
+                opportunities.matching_posts,
+                opportunities.organisation_posts,
+                groups.group_balance,
+            )
+        },
         search_max_length=MAX_QUERY_LENGTH,
-        static_url=static_url,
-        organisation_contacts=organisation_contacts,
-        can_view_organisation=can_view_organisation,
-        shown_as_member=shown_as_member,
-        organisation_memberships=groups.organisation_memberships,
-        membership_status=groups.membership_status,
-        coordinator_role=groups.coordinator_role,
-        side_counts=groups.side_counts,
-        side_chart=groups.side_chart,
         opportunity_kind_label=opportunities.kind_label,
         opportunity_is_open=opportunities.is_open,
         opportunity_facet_label=opportunities.facet_label,
-        open_posts_of_group=opportunities.open_posts_of_group,
-        matching_posts=opportunities.matching_posts,
-        organisation_posts=opportunities.organisation_posts,
-        group_balance=groups.group_balance,
         balance_headers=groups.balance.eesc_headers,
     )
     app.jinja_env.filters.update(

@@ -132,7 +132,7 @@ def close_organisation():
                 return redirect(url_for("main.index"))
     return render_template(
         "account/close_organisation.html", form=form, org=org, grace_days=_grace_days()
-    ), 422 if form.errors else 200
+    ), form.http_status
 
 
 def _grace_days() -> int:
@@ -154,7 +154,7 @@ def consent():
         form=form,
         first_time=current_user.privacy_consent_at is None
         and current_user.privacy_notice_version is None,
-    ), 422 if form.errors else 200
+    ), form.http_status
 
 
 # The secretariat: organisations whose people have all left --------------------------------

@@ -33,8 +33,7 @@ from . import records
 logger = logging.getLogger(__name__)
 
 
-class NewEmailTaken(Conflict):
-    field = "email"
+class NewEmailTaken(Conflict, field="email"):
     message = _l("An account already uses this email. Use another address.")
 
 
@@ -80,16 +79,14 @@ def record_consent(user: User) -> None:
 def agree(user: User) -> None:
     before = {"version": user.privacy_notice_version}
     record_consent(user)
-    audit.record(
+    audit.commit(
         user,
         "user.consent",
-        "user",
-        user.id,
+        user,
         f"Privacy notice {user.privacy_notice_version} agreed to",
         before,
         {"version": user.privacy_notice_version},
     )
-    db.session.commit()
 
 
 # Download ----------------------------------------------------------------------------
@@ -315,8 +312,7 @@ def settle_no_people(org: Organisation, by: User) -> None:
     if not (by.is_authenticated and by.is_secretariat):
         raise NotAllowed()
     org.no_people_since = None
-    audit.record(by, "organisation.no_people_settled", "organisation", org.id, f"{org.name}")
-    db.session.commit()
+    audit.commit(by, "organisation.no_people_settled", org, f"{org.name}")
 
 
 def no_people_left() -> list[Organisation]:

@@ -2,13 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from ..forms import Form, strip
+from ..forms import Form, required_line
 
 
 def _code_field(label) -> StringField:
-    return StringField(label, filters=[strip], validators=[DataRequired(), Length(max=40)])
+    return required_line(label, 40)
 
 
 class EnableForm(Form):

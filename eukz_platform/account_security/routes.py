@@ -91,7 +91,7 @@ def setup():
         qr=twofactor.qr_code(uri, _("QR code for your authenticator app")),
         required=twofactor.required_for(current_user),
     )
-    return _private(make_response(page, 422 if form.errors else 200))
+    return _private(make_response(page, form.http_status))
 
 
 @bp.route("/two-factor/turn-off", methods=["GET", "POST"])
@@ -113,7 +113,7 @@ def disable():
     page = render_template(
         "account_security/disable.html", form=form, required=twofactor.required_for(current_user)
     )
-    return page, 422 if form.errors else 200
+    return page, form.http_status
 
 
 @bp.route("/two-factor/recovery-codes", methods=["GET", "POST"])
@@ -139,7 +139,7 @@ def recovery_codes():
                     )
                 )
     page = render_template("account_security/new_recovery_codes.html", form=form)
-    return page, 422 if form.errors else 200
+    return page, form.http_status
 
 
 @bp.post("/sessions/<int:session_id>/sign-out")

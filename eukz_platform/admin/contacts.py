@@ -15,7 +15,7 @@ from ..contacts import importing
 from ..contacts import services as contact_services
 from ..contacts.models import Contact, Visibility
 from ..errors import domain_errors, handle_http
-from ..forms import Form, strip
+from ..forms import Form, required_line, strip
 from ..navigation import page_number
 from . import bp
 
@@ -32,7 +32,7 @@ VISIBILITY_LABELS = {
 class ContactForm(Form):
     """An EESC contact's values, as added or edited by the secretariat."""
 
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    name = required_line(_l("Name"), 200)
     role = StringField(_l("Role"), filters=[strip], validators=[Length(max=200)])
     organisation_name = StringField(
         _l("Organisation"),
@@ -124,9 +124,7 @@ def _contact_form(contact: Contact | None):
         else:
             flash(done, "success")
             return redirect(url_for("admin.contacts"))
-    return render_template("admin/contacts/form.html", form=form, contact=contact), (
-        422 if form.errors else 200
-    )
+    return render_template("admin/contacts/form.html", form=form, contact=contact), form.http_status
 
 
 @bp.post("/contacts/<int:contact_id>/hide")
@@ -156,7 +154,7 @@ def contact_delete(contact_id: int):
         form=form,
         contact=contact,
         visibility_labels=VISIBILITY_LABELS,
-    ), (422 if form.errors else 200)
+    ), form.http_status
 
 
 def _import_page(form: ImportForm, status: int = 200):
@@ -180,7 +178,7 @@ def contacts_import():
             form.show(e)
         else:
             return redirect(url_for("admin.contacts_import_preview", batch_id=batch.id))
-    return _import_page(form, 422 if form.errors else 200)
+    return _import_page(form, form.http_status)
 
 
 @bp.get("/contacts/imports/<int:batch_id>")

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from ..auth.decorators import secretariat_required
 from ..core.vocabulary import SIDE_LABELS, Side
 from ..errors import domain_errors
-from ..forms import DatabaseInteger, Form, strip
+from ..forms import DatabaseInteger, Form, required_line, required_text, strip
 from ..groups import admin_services as services
 from ..groups.admin_services import GroupTexts
 from ..groups.models import LOCALES, WorkingGroup
@@ -40,14 +40,8 @@ class GroupTextsForm(Form):
     """Title and purpose in English (required), Russian and Kazakh (optional), and moderation."""
 
     moderation = RadioField(_l("Moderation"), choices=MODERATION_CHOICES, default="moderated")
-    title_en = StringField(
-        _l("Title in English"), filters=[strip], validators=[DataRequired(), Length(max=TITLE_MAX)]
-    )
-    purpose_en = TextAreaField(
-        _l("Purpose in English"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=PURPOSE_MAX)],
-    )
+    title_en = required_line(_l("Title in English"), TITLE_MAX)
+    purpose_en = required_text(_l("Purpose in English"), PURPOSE_MAX)
     title_ru = StringField(
         _l("Title in Russian"), filters=[strip], validators=[Length(max=TITLE_MAX)]
     )
@@ -191,7 +185,7 @@ def group_create():
         else:
             flash(_("The working group “%(title)s” is created.", title=group.title), "success")
             return redirect(url_for("admin.group", slug=group.slug))
-    return render_template("admin/groups/new.html", form=form), 422 if form.errors else 200
+    return render_template("admin/groups/new.html", form=form), form.http_status
 
 
 @bp.get("/groups/<slug>")
@@ -214,9 +208,7 @@ def group_edit(slug: str):
         else:
             flash(_("Nothing was changed."), "info")
         return redirect(url_for("admin.group", slug=group.slug))
-    return render_template("admin/groups/edit.html", form=form, group=group), (
-        422 if form.errors else 200
-    )
+    return render_template("admin/groups/edit.html", form=form, group=group), form.http_status
 
 
 @bp.post("/groups/<slug>/members")

@@ -10,8 +10,8 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..audit import AuditEntry
 from ..auth.decorators import secretariat_required
@@ -28,7 +28,7 @@ from ..core.vocabulary import (
 from ..database import parse_id
 from ..errors import domain_errors
 from ..extensions import db
-from ..forms import Form, strip
+from ..forms import Form, required_text, strip
 from ..groups.models import Membership
 from ..navigation import page_number
 from ..organisations import services as organisation_services
@@ -68,13 +68,10 @@ def contains(text: str) -> str:
 class ReasonForm(Form):
     """A rejection or suspension: the reason is mailed to the organisation's admins."""
 
-    reason = TextAreaField(
+    reason = required_text(
         _l("Reason"),
-        filters=[strip],
-        validators=[
-            DataRequired(message=_l("Give the reason: the organisation's admins receive it.")),
-            Length(max=REASON_MAX),
-        ],
+        REASON_MAX,
+        message=_l("Give the reason: the organisation's admins receive it."),
     )
 
 

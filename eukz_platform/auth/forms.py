@@ -11,15 +11,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form, lower, strip
+from ..forms import Form, lower, required_line
 from .passwords import MIN_LENGTH, is_common
 
 
 def full_name_field() -> StringField:
     """A person's full name, as the user's column holds it."""
-    return StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
-    )
+    return required_line(_l("Full name"), 200)
 
 
 def email_field() -> EmailField:
@@ -62,37 +60,32 @@ class StrongPassword:
             )
 
 
-def new_password_field() -> PasswordField:
-    """A new password; made afresh in each form, so that it keeps its place among the fields."""
-    return PasswordField(_l("Password"), validators=[InputRequired(), StrongPassword()])
-
-
-def confirm_password_field() -> PasswordField:
-    return PasswordField(
-        _l("Confirm password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and the same typed again, for the form's ``password`` and
+    ``confirm_password``; made afresh in each form, so that they keep their place among the
+    fields."""
+    return (
+        PasswordField(_l("Password"), validators=[InputRequired(), StrongPassword()]),
+        PasswordField(
+            _l("Confirm password"),
+            validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        ),
     )
 
 
 class ResetPasswordForm(Form):
-    password = new_password_field()
-    confirm_password = confirm_password_field()
+    password, confirm_password = new_password_fields()
     submit = SubmitField(_l("Set my new password"))
 
 
 class AcceptInvitationForm(Form):
     full_name = full_name_field()
-    password = new_password_field()
-    confirm_password = confirm_password_field()
+    password, confirm_password = new_password_fields()
     consent = consent_field()
     submit = SubmitField(_l("Join the organisation"))
 
 
 class SecondFactorForm(Form):
-    code = StringField(
-        _l("Sign-in code"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=40)],
-    )
+    code = required_line(_l("Sign-in code"), 40)
     remember_device = BooleanField(_l("Remember this device for 30 days"))
     submit = SubmitField(_l("Continue"))

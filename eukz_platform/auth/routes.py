@@ -73,7 +73,7 @@ def login():
             form.show(e)
         else:
             return _sign_in(user, remember=form.remember.data, next_url=_next_asked())
-    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), form.http_status
 
 
 def _second_factor_key() -> str:
@@ -118,7 +118,7 @@ def second_factor():
                 twofactor.remember_device(response, user)
             return response
     response = make_response(
-        render_template("auth/second_factor.html", form=form), 422 if form.errors else 200
+        render_template("auth/second_factor.html", form=form), form.http_status
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -177,7 +177,7 @@ def forgot_password():
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/forgot_password.html", form=form), form.http_status
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -193,7 +193,7 @@ def reset_password(token: str):
             logout_user()
             flash(_("Your password is changed."), "success")
             return _sign_in(user)
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/reset_password.html", form=form), form.http_status
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -213,4 +213,4 @@ def accept_invitation(token: str):
         )
     return render_template(
         "auth/accept_invitation.html", form=form, invitation=invitation
-    ), 422 if form.errors else 200
+    ), form.http_status

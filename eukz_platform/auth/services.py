@@ -32,11 +32,8 @@ INVITATION_LINK = tokens.LinkRefusals(
 )
 
 
-class LoginRefused(DomainError):
+class LoginRefused(DomainError, status=403, field="password"):
     """Wrong email or password, or an account that may not log in now."""
-
-    status = 403
-    field = "password"
 
     def __init__(self, reason: str):
         super().__init__(

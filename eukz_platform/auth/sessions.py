@@ -21,7 +21,6 @@ from flask_login import current_user, login_user
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    ForeignKey,
     String,
     bindparam,
     delete,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from ..database import UTCDateTime, before_the_transaction, utcnow
+from ..database import UTCDateTime, before_the_transaction, belongs_to, utcnow
 from ..errors import NotFound
 from ..extensions import db
 from . import standing, twofactor
@@ -42,7 +41,7 @@ class UserSession(db.Model):
     __tablename__ = "user_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = belongs_to("user.id")
     # SHA-256 of the key in the cookies: the table alone signs nobody in.
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The user's session_token when the session began; another one now ends the session.

@@ -25,7 +25,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, or_, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import audit
-from ..database import Sealed, UTCDateTime, utcnow
+from ..database import Sealed, UTCDateTime, belongs_to, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..navigation import is_safe_next
@@ -73,25 +73,21 @@ class RecoveryCode(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = belongs_to("user.id")
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class WrongCode(DomainError):
-    status = 422
-    field = "code"
+class WrongCode(DomainError, status=422, field="code"):
     message = _l(
         "This code is not right. Enter the code your app shows now, or one of your recovery codes."
     )
 
 
-class WrongPassword(DomainError):
+class WrongPassword(DomainError, status=422, field="password"):
     """The person's own password, asked again before an action that needs it (turning
     two-factor sign-in off, deleting the account, closing the organisation)."""
 
-    status = 422
-    field = "password"
     message = _l("The password is not right.")
 
 
@@ -212,8 +208,7 @@ def enable(user: User, code: str) -> list[str]:
         TwoFactor(user_id=user.id, secret=secret, enabled_at=utcnow(), last_counter=counter)
     )
     codes = _replace_recovery_codes(user)
-    audit.record(user, "user.two_factor_on", "user", user.id, "Two-factor sign-in turned on")
-    db.session.commit()
+    audit.commit(user, "user.two_factor_on", user, "Two-factor sign-in turned on")
     session.pop(SETUP, None)
     return codes
 
@@ -227,8 +222,7 @@ def new_recovery_codes(user: User, password: str, code: str) -> list[str]:
         raise WrongPassword()
     _spend(user, code)
     codes = _replace_recovery_codes(user)
-    audit.record(user, "user.recovery_codes_new", "user", user.id, "New recovery codes made")
-    db.session.commit()
+    audit.commit(user, "user.recovery_codes_new", user, "New recovery codes made")
     return codes
 
 
@@ -296,8 +290,7 @@ def disable(user: User, password: str, code: str) -> None:
     _spend(user, code)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
-    audit.record(user, "user.two_factor_off", "user", user.id, "Two-factor sign-in turned off")
-    db.session.commit()
+    audit.commit(user, "user.two_factor_off", user, "Two-factor sign-in turned off")
 
 
 # Remembered devices -----------------------------------------------------------------------

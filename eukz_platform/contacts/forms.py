@@ -4,12 +4,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, RadioField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..forms import Form, empty_to_none, strip
+from ..forms import Form, empty_to_none, required_line
 from .models import Visibility
 
 
 class ContactForm(Form):
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    name = required_line(_l("Name"), 200)
     role = StringField(_l("Role"), filters=[empty_to_none], validators=[Length(max=200)])
     email = EmailField(
         _l("Email"), filters=[empty_to_none], validators=[Optional(), Email(), Length(max=254)]

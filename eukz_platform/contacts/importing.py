@@ -64,11 +64,8 @@ class FileProblem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-class ImportFileError(DomainError):
+class ImportFileError(DomainError, status=422, field="file"):
     """The file cannot be read as a contacts CSV; ``problems`` says why."""
-
-    status = 422
-    field = "file"
 
     def __init__(self, *problems: FileProblem):
         super().__init__()
@@ -498,13 +495,5 @@ def apply_batch(batch: ContactImportBatch, by: User) -> dict[str, int]:
     totals = counts(planned)
     batch.rows = planned
     batch.applied_at = now
-    audit.record(
-        by,
-        "contact.import",
-        "contact_import_batch",
-        batch.id,
-        _summary(batch.filename, totals),
-        after=totals,
-    )
-    db.session.commit()
+    audit.commit(by, "contact.import", batch, _summary(batch.filename, totals), after=totals)
     return totals

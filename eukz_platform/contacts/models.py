@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import Organisation
-from ..database import UTCDateTime, str_enum, utcnow
+from ..database import UTCDateTime, belongs_to, str_enum, utcnow
 from ..extensions import db
 
 
@@ -25,9 +25,7 @@ class Contact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stable key of a seeded contact (e.g. "eesc-millie-tsoumani"); None for others.
     key: Mapped[str | None] = mapped_column(String(80), unique=True)
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int | None] = belongs_to("organisation.id")
     # Free text for contacts outside any registered organisation (e.g. "EESC").
     organisation_name: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))

@@ -25,7 +25,7 @@ def index(org_id: int):
 def _save(org: Organisation, form: ContactForm, contact: Contact | None):
     """Validate and save; None when saved, else the status of the page to render again."""
     if not form.validate_on_submit():
-        return 422 if form.errors else 200
+        return form.http_status
     try:
         if contact is None:
             services.add_contact(org, form.values(), by=current_user)

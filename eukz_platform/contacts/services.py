@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 
 from .. import audit, phones
 from ..core.vocabulary import OTHER_COUNTRY
-from ..database import serialise
+from ..database import owned_or_404, serialise
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import is_single_line
@@ -82,10 +82,8 @@ def problem_message(problem: Problem) -> str:
     return messages[problem.code]()
 
 
-class InvalidContact(DomainError):
+class InvalidContact(DomainError, status=422):
     """Values that cannot be saved; ``problems`` says which and why."""
-
-    status = 422
 
     def __init__(self, problems: list[Problem]):
         super().__init__()
@@ -239,10 +237,6 @@ def list_contacts(query: str | None, page: int, per_page: int = 50) -> Paginatio
     )
 
 
-def _snapshot(contact: Contact, fields: tuple[str, ...] = AUDITED) -> dict[str, Any]:
-    return {name: getattr(contact, name) for name in fields}
-
-
 def _require_secretariat(by: User) -> None:
     if not (by.is_authenticated and by.is_secretariat):
         raise NotAllowed()
@@ -276,10 +270,7 @@ def _add(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) -> 
     """Save a new contact, with the audit entry of what it is."""
     db.session.add(contact)
     db.session.flush()
-    audit.record(
-        by, "contact.create", "contact", contact.id, summary, after=_snapshot(contact, audited)
-    )
-    db.session.commit()
+    audit.commit(by, "contact.create", contact, summary, after=audit.values(contact, audited))
     return contact
 
 
@@ -288,10 +279,10 @@ def update(contact: Contact, values: dict[str, Any], by: User) -> Contact:
     _require_secretariat(by)
     cleaned = _check({name: values.get(name) for name in FIELDS}, exclude_id=contact.id)
     cleaned["visibility"] = cleaned["visibility"] or contact.visibility
-    before = _snapshot(contact)
+    before = audit.values(contact, AUDITED)
     for name, value in cleaned.items():
         setattr(contact, name, value)
-    after = _snapshot(contact)
+    after = audit.values(contact, AUDITED)
     if after != before:
         changed = [name for name in AUDITED if before[name] != after[name]]
         audit.record(
@@ -313,16 +304,14 @@ def hide(contact: Contact, by: User) -> Contact:
     if contact.visibility != Visibility.PRIVATE:
         before = contact.visibility
         contact.visibility = Visibility.PRIVATE
-        audit.record(
+        audit.commit(
             by,
             "contact.hide",
-            "contact",
-            contact.id,
+            contact,
             f"Contact {contact.name} hidden",
             before={"visibility": before},
             after={"visibility": Visibility.PRIVATE},
         )
-        db.session.commit()
     return contact
 
 
@@ -334,7 +323,7 @@ def delete(contact: Contact, by: User) -> None:
 
 def _remove(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) -> None:
     """Delete the contact, with the audit entry of what it was."""
-    before = _snapshot(contact, audited)
+    before = audit.values(contact, audited)
     audit.record(by, "contact.delete", "contact", contact.id, summary, before=before)
     db.session.delete(contact)
     db.session.commit()
@@ -346,11 +335,8 @@ def _remove(contact: Contact, by: User, summary: str, audited: tuple[str, ...]) 
 ORGANISATION_AUDITED = ("name", "role", "email", "phone", "phone_e164", "visibility")
 
 
-class InvalidPhone(DomainError):
+class InvalidPhone(DomainError, status=422, field="phone"):
     """The phone number is refused by the numbering rules; the message says why."""
-
-    status = 422
-    field = "phone"
 
     def __init__(self, problem: phones.PhoneProblem | None = None):
         super().__init__()
@@ -390,18 +376,16 @@ def add_contact(org: Organisation, values: dict, by: User) -> Contact:
 def update_contact(org: Organisation, contact: Contact, values: dict, by: User) -> Contact:
     """An admin of the organisation (or the secretariat) changes a contact person."""
     require_admin(org, by)
-    before = _snapshot(contact, ORGANISATION_AUDITED)
+    before = audit.values(contact, ORGANISATION_AUDITED)
     _apply(contact, org, values)
-    audit.record(
+    audit.commit(
         by,
         "contact.update",
-        "contact",
-        contact.id,
+        contact,
         f"Edited contact {contact.name} of {org.name}",
         before=before,
-        after=_snapshot(contact, ORGANISATION_AUDITED),
+        after=audit.values(contact, ORGANISATION_AUDITED),
     )
-    db.session.commit()
     return contact
 
 
@@ -413,10 +397,7 @@ def remove_contact(org: Organisation, contact: Contact, by: User) -> None:
 
 def contact_of_or_404(org: Organisation, contact_id: int) -> Contact:
     """The organisation's contact person with this id, else 404."""
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.organisation_id != org.id:
-        abort(404)
-    return contact
+    return owned_or_404(db.session, Contact, contact_id, organisation_id=org.id)
 
 
 def contacts_of(org: Organisation) -> list[Contact]:

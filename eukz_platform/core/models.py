@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..database import UTCDateTime, str_enum, utcnow
+from ..database import UTCDateTime, belongs_to, str_enum, utcnow
 from ..extensions import db
 from .name_keys import name_key, name_skeleton
 from .vocabulary import (
@@ -167,9 +167,7 @@ class Invitation(db.Model):
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = belongs_to("organisation.id")
     email: Mapped[str] = mapped_column(String(254))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -186,9 +184,7 @@ class OrganisationName(db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = belongs_to("organisation.id")
     name: Mapped[str] = mapped_column(String(200))
     # A language code such as "ru" or "kk"; None when it is not said.
     language: Mapped[str | None] = mapped_column(String(8))
@@ -205,9 +201,7 @@ class AskToJoinRequest(db.Model):
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = belongs_to("organisation.id")
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     message: Mapped[str | None] = mapped_column(Text)

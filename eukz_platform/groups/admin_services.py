@@ -21,7 +21,7 @@ from .. import audit
 from ..auth.models import User
 from ..core.models import Organisation, OrganisationName, name_key
 from ..core.vocabulary import SIDE_LABELS, OrganisationStatus, Side
-from ..database import locked, utcnow
+from ..database import locked, owned_or_404, utcnow
 from ..errors import Conflict, DomainError, NotFound, unique_or
 from ..extensions import db
 from . import membership as membership_rules
@@ -44,42 +44,34 @@ SEARCH_LIMIT = 20
 NotAllowed = membership_rules.NotAllowed
 
 
-class SlugInvalid(DomainError):
+class SlugInvalid(DomainError, status=422, field="slug"):
     """The slug is not lowercase kebab-case, or is reserved."""
 
-    status = 422
-    field = "slug"
     message = _l("This short name cannot be used; choose another.")
 
 
-class SlugTaken(Conflict):
+class SlugTaken(Conflict, field="slug"):
     """Another working group (archived ones included) has this slug."""
 
-    field = "slug"
     message = _l("Another working group already uses this short name.")
 
 
-class PriorityTaken(Conflict):
+class PriorityTaken(Conflict, field="priority"):
     """A working group that is not archived already carries this priority number."""
 
-    field = "priority"
     message = _l("A working group that is not archived already carries this priority number.")
 
 
-class AlreadyArchived(Conflict):
-    category = "info"
+class AlreadyArchived(Conflict, category="info"):
     message = _l("The group was already archived.")
 
 
-class NotArchived(Conflict):
-    category = "info"
+class NotArchived(Conflict, category="info"):
     message = _l("The group is not archived.")
 
 
-class CannotChair(Conflict):
+class CannotChair(Conflict, field="user_id"):
     """The person cannot be appointed co-chair of the group."""
-
-    field = "user_id"
 
 
 class NotOfMember(CannotChair):
@@ -308,10 +300,7 @@ def _texts_snapshot(group: WorkingGroup) -> dict[str, str | None]:
 
 def _snapshot(group: WorkingGroup) -> dict:
     return {
-        "slug": group.slug,
-        "priority": group.priority,
-        "moderated": group.moderated,
-        "archived_at": group.archived_at,
+        **audit.values(group, ("slug", "priority", "moderated", "archived_at")),
         **_texts_snapshot(group),
     }
 
@@ -376,16 +365,14 @@ def create_group(
     db.session.add(group)
     with unique_or(SlugTaken):
         db.session.flush()
-        audit.record(
+        audit.commit(
             by,
             "group.create",
-            "working_group",
-            group.id,
+            group,
             f"Working group {slug} created (priority {priority})",
             None,
             _snapshot(group),
         )
-        db.session.commit()
     return group
 
 
@@ -401,16 +388,14 @@ def update_group(
     if not new:
         db.session.rollback()
         return False
-    audit.record(
+    audit.commit(
         by,
         "group.update",
-        "working_group",
-        group.id,
+        group,
         f"Working group {group.slug} changed: {', '.join(sorted(new))}",
         old,
         new,
     )
-    db.session.commit()
     return True
 
 
@@ -420,16 +405,14 @@ def archive_group(group: WorkingGroup, by: User) -> WorkingGroup:
     if locked(db.session, group) is None or group.archived_at is not None:
         raise AlreadyArchived()
     group.archived_at = utcnow()
-    audit.record(
+    audit.commit(
         by,
         "group.archive",
-        "working_group",
-        group.id,
+        group,
         f"Working group {group.slug} archived",
         {"archived_at": None},
         {"archived_at": group.archived_at},
     )
-    db.session.commit()
     return group
 
 
@@ -447,16 +430,14 @@ def reopen_group(group: WorkingGroup, by: User) -> WorkingGroup:
         )
     before = group.archived_at
     group.archived_at = None
-    audit.record(
+    audit.commit(
         by,
         "group.reopen",
-        "working_group",
-        group.id,
+        group,
         f"Working group {group.slug} reopened",
         {"archived_at": before},
         {"archived_at": None},
     )
-    db.session.commit()
     return group
 
 
@@ -506,24 +487,19 @@ def appoint_coordinator(group: WorkingGroup, user_id: int, by: User) -> Coordina
     # Someone may fill the slot at the same moment: (group, side) is unique.
     with unique_or(lambda: SlotTaken(side)):
         db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "coordinator.appoint",
-        "coordinator",
-        coordinator.id,
+        coordinator,
         f"{user.email} appointed co-chair ({side}) of {group.slug}",
         None,
         _coordinator_summary(user, group, side),
     )
-    db.session.commit()
     return coordinator
 
 
 def get_coordinator_or_404(group: WorkingGroup, coordinator_id: int) -> Coordinator:
-    coordinator = db.session.get(Coordinator, coordinator_id)
-    if coordinator is None or coordinator.group_id != group.id:
-        abort(404)
-    return coordinator
+    return owned_or_404(db.session, Coordinator, coordinator_id, group_id=group.id)
 
 
 def remove_coordinator(group: WorkingGroup, coordinator: Coordinator, by: User) -> None:

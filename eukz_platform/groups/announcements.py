@@ -72,11 +72,10 @@ def post(
         setattr(announcement, column, ((versions or {}).get(column) or "").strip() or None)
     db.session.add(announcement)
     db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "announcement.post",
-        "announcement",
-        announcement.id,
+        announcement,
         f"{group.slug}: {announcement.title}",
         None,
         {
@@ -85,6 +84,5 @@ def post(
             **{column: getattr(announcement, column) for column in VERSION_COLUMNS},
         },
     )
-    db.session.commit()
     notifications.announcement_posted(announcement, group)
     return announcement

@@ -22,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form, empty_to_none, strip
+from ..forms import Form, empty_to_none, required_line, required_text
 from .meetings import DEFAULT_TIMEZONE, MeetingData, timezone_choices
 from .models import MeetingMode
 
@@ -73,17 +73,8 @@ class DecisionForm(Form):
 class AnnouncementForm(Form):
     """An announcement in English, with optional Russian and Kazakh versions."""
 
-    title = StringField(
-        lazy_pgettext("announcement", "Title"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=200)],
-    )
-    body = TextAreaField(
-        _l("Text"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=ANNOUNCEMENT_MAX)],
-        render_kw={"rows": 8},
-    )
+    title = required_line(lazy_pgettext("announcement", "Title"), 200)
+    body = required_text(_l("Text"), ANNOUNCEMENT_MAX, render_kw={"rows": 8})
     title_ru = _optional_title(_l("Title in Russian"))
     body_ru = _optional_text(_l("Text in Russian"), ANNOUNCEMENT_MAX, 8)
     title_kk = _optional_title(_l("Title in Kazakh"))
@@ -132,11 +123,7 @@ class MeetingYears:
 class MeetingForm(Form):
     """A meeting; start and end are entered in the chosen time zone."""
 
-    title = StringField(
-        lazy_pgettext("meeting", "Title"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=200)],
-    )
+    title = required_line(lazy_pgettext("meeting", "Title"), 200)
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default=DEFAULT_TIMEZONE)
     starts_at = DateTimeLocalField(
         _l("Starts"),

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -24,7 +23,7 @@ from .. import audit, mailing
 from ..auth.models import User
 from ..core.models import Organisation
 from ..core.vocabulary import OrganisationStatus
-from ..database import locked, utcnow
+from ..database import locked, owned_or_404, utcnow
 from ..errors import Conflict, DomainError, unique_or
 from ..extensions import db
 from ..links import site_url
@@ -88,30 +87,25 @@ TIMEZONES = (
 DEFAULT_TIMEZONE = TIMEZONES[0]
 
 
-class BadTimes(DomainError):
+class BadTimes(DomainError, status=422):
     """The meeting's start or end cannot be accepted."""
 
-    status = 422
 
-
-class MeetingInPast(BadTimes):
+class MeetingInPast(BadTimes, field="starts_at"):
     """A meeting cannot be scheduled to start in the past."""
 
-    field = "starts_at"
     message = _l("The meeting cannot start in the past.")
 
 
-class EndsBeforeStart(BadTimes):
+class EndsBeforeStart(BadTimes, field="ends_at"):
     """A meeting must end after it starts."""
 
-    field = "ends_at"
     message = _l("The end must be after the start.")
 
 
-class MeetingCancelled(Conflict):
+class MeetingCancelled(Conflict, category="info"):
     """The meeting is cancelled: it cannot be changed."""
 
-    category = "info"
     message = _l("This meeting is cancelled and can no longer be changed.")
 
 
@@ -121,17 +115,15 @@ class RegistrationClosed(Conflict):
     message = _l("This meeting takes no registrations.")
 
 
-class AlreadyRegistered(Conflict):
+class AlreadyRegistered(Conflict, category="info"):
     """The user is already registered or on the waiting list."""
 
-    category = "info"
     message = _l("You are already registered for this meeting.")
 
 
-class NotRegistered(Conflict):
+class NotRegistered(Conflict, category="info"):
     """The user has no registration to cancel."""
 
-    category = "info"
     message = _l("You are not registered for this meeting.")
 
 
@@ -172,10 +164,7 @@ class MeetingData:
 
 
 def get_or_404(group: WorkingGroup, meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.group_id != group.id:
-        abort(404)
-    return meeting
+    return owned_or_404(db.session, Meeting, meeting_id, group_id=group.id)
 
 
 def of_group(group: WorkingGroup) -> list[Meeting]:
@@ -201,21 +190,21 @@ def _times(data: MeetingData, previous_start: datetime | None) -> tuple[datetime
     return starts, ends
 
 
-def _snapshot(meeting: Meeting) -> dict:
-    return {
-        "title": meeting.title,
-        "title_ru": meeting.title_ru,
-        "title_kk": meeting.title_kk,
-        "starts_at": meeting.starts_at,
-        "ends_at": meeting.ends_at,
-        "timezone": meeting.timezone,
-        "mode": meeting.mode,
-        "place": meeting.place,
-        "online_url": meeting.online_url,
-        "capacity": meeting.capacity,
-        "registration_open": meeting.registration_open,
-        "cancelled_at": meeting.cancelled_at,
-    }
+# What a meeting's audit entries keep of it.
+AUDITED = (
+    "title",
+    "title_ru",
+    "title_kk",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "mode",
+    "place",
+    "online_url",
+    "capacity",
+    "registration_open",
+    "cancelled_at",
+)
 
 
 def _apply(meeting: Meeting, data: MeetingData, starts: datetime, ends: datetime) -> None:
@@ -251,7 +240,7 @@ def _record(
         meeting.id,
         f"{group.slug}: {meeting.title}",
         before,
-        _snapshot(meeting),
+        audit.values(meeting, AUDITED),
     )
 
 
@@ -281,7 +270,7 @@ def update(meeting: Meeting, by: User, data: MeetingData) -> Meeting:
     if _cancelled_now(meeting):
         raise MeetingCancelled()
     starts, ends = _times(data, meeting.starts_at)
-    before = _snapshot(meeting)
+    before = audit.values(meeting, AUDITED)
     _apply(meeting, data, starts, ends)
     promoted = _fill_from_waiting_list(meeting)
     _record(by, "update", meeting, meeting.group, before)
@@ -296,7 +285,7 @@ def cancel(meeting: Meeting, by: User) -> Meeting:
     _require_moderator(by, meeting.group)
     if _cancelled_now(meeting):
         raise MeetingCancelled(_("This meeting was already cancelled."))
-    before = _snapshot(meeting)
+    before = audit.values(meeting, AUDITED)
     meeting.cancelled_at = utcnow()
     _record(by, "cancel", meeting, meeting.group, before)
     db.session.commit()

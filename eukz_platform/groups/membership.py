@@ -38,10 +38,8 @@ from .models import Coordinator, Membership, MembershipEvent, MembershipStatus, 
 Status = MembershipStatus
 
 
-class InvalidTransition(Conflict):
+class InvalidTransition(Conflict, category="info"):
     """The membership is not in a state this action applies to."""
-
-    category = "info"
 
 
 class AlreadyMember(InvalidTransition):
@@ -60,10 +58,9 @@ class AlreadyDecided(InvalidTransition):
     message = _l("This request has already been decided or withdrawn.")
 
 
-class NotYetVerified(Conflict):
+class NotYetVerified(Conflict, category="warning"):
     """The organisation awaits verification, so its request cannot be approved yet."""
 
-    category = "warning"
     message = _l(
         "Only verified organisations can be added to a working group. "
         "Verify the organisation first."
@@ -312,16 +309,14 @@ def add_directly(org: Organisation, group: WorkingGroup, by: User) -> Membership
     # A simultaneous addition or request may make the row first.
     with unique_or(lambda: AlreadyMember(_("This organisation is already a member of the group."))):
         db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "membership.add",
-        "membership",
-        membership.id,
+        membership,
         f"{org.name} added to {group.slug}",
         {"status": before},
         {"status": Status.ACTIVE},
     )
-    db.session.commit()
     return membership
 
 

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, str_enum, utcnow
+from ..database import UTCDateTime, belongs_to, str_enum, utcnow
 from ..extensions import db
 
 if TYPE_CHECKING:
@@ -91,12 +91,8 @@ class Membership(db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "group_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("working_group.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = belongs_to("organisation.id")
+    group_id: Mapped[int] = belongs_to("working_group.id")
     status: Mapped[MembershipStatus] = mapped_column(
         str_enum(MembershipStatus, "membership_status", 16),
         default=MembershipStatus.PENDING,
@@ -121,9 +117,7 @@ class MembershipEvent(db.Model):
     __tablename__ = "membership_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    membership_id: Mapped[int] = mapped_column(
-        ForeignKey("membership.id", ondelete="CASCADE"), index=True
-    )
+    membership_id: Mapped[int] = belongs_to("membership.id")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     from_status: Mapped[MembershipStatus | None] = mapped_column(
@@ -150,7 +144,7 @@ class Coordinator(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("working_group.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = belongs_to("user.id")
     side: Mapped[str] = mapped_column(String(8))
     appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -163,9 +157,7 @@ class Announcement(db.Model):
     __tablename__ = "announcement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("working_group.id", ondelete="CASCADE"), index=True
-    )
+    group_id: Mapped[int] = belongs_to("working_group.id")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -201,9 +193,7 @@ class Meeting(db.Model):
     __tablename__ = "meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("working_group.id", ondelete="CASCADE"), index=True
-    )
+    group_id: Mapped[int] = belongs_to("working_group.id")
     title: Mapped[str] = mapped_column(String(200))
     # Optional Russian and Kazakh versions; English is shown where one is missing.
     title_ru: Mapped[str | None] = mapped_column(String(200))
@@ -249,9 +239,7 @@ class MeetingRegistration(db.Model):
     __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = belongs_to("meeting.id")
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     attendance: Mapped[MeetingMode] = mapped_column(str_enum(MeetingMode, "attendance_mode", 16))
     status: Mapped[RegistrationStatus] = mapped_column(

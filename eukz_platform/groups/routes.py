@@ -26,11 +26,6 @@ from .forms import (
 )
 from .models import Meeting, MembershipStatus, WorkingGroup
 
-
-def _status(form) -> int:
-    return 422 if form.errors else 200
-
-
 # Pages ------------------------------------------------------------------------------------
 
 
@@ -198,7 +193,9 @@ def new_announcement(slug: str):
         )
         flash(_("The announcement is posted."), "success")
         return redirect(url_for("groups.detail", slug=group.slug, _anchor="announcements"))
-    return render_template("groups/announcement_form.html", group=group, form=form), _status(form)
+    return render_template(
+        "groups/announcement_form.html", group=group, form=form
+    ), form.http_status
 
 
 # Meetings ---------------------------------------------------------------------------------
@@ -220,7 +217,7 @@ def new_meeting(slug: str):
             return redirect(_meeting_url(group, meeting))
     return render_template(
         "groups/meeting_form.html", group=group, form=form, meeting=None
-    ), _status(form)
+    ), form.http_status
 
 
 def _meeting_of(slug: str, meeting_id: int) -> tuple[WorkingGroup, Meeting]:
@@ -273,7 +270,7 @@ def edit_meeting(slug: str, meeting_id: int):
                 return redirect(back)
     return render_template(
         "groups/meeting_form.html", group=group, form=form, meeting=meeting
-    ), _status(form)
+    ), form.http_status
 
 
 @bp.route("/<slug>/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -446,7 +443,7 @@ def notification_settings():
         else:
             flash(_("You will no longer get emails about the working groups."), "success")
         return redirect(url_for("groups.notification_settings"))
-    return _settings_page(form=form, status=_status(form))
+    return _settings_page(form=form, status=form.http_status)
 
 
 @bp.post("/calendar/reset")

@@ -20,7 +20,7 @@ from ..auth.models import User
 from ..contacts.models import Contact
 from ..core.models import Organisation
 from ..core.vocabulary import Side
-from ..database import utcnow
+from ..database import owned_or_404, utcnow
 from ..extensions import db
 from .membership import NotAllowed, acting_coordinators, can_moderate
 from .models import (
@@ -329,10 +329,7 @@ def pending_requests(group: WorkingGroup, by: User) -> list[Membership]:
 
 def membership_of(group: WorkingGroup, membership_id: int) -> Membership:
     """A membership of this group, or 404."""
-    found = db.session.get(Membership, membership_id)
-    if found is None or found.group_id != group.id:
-        abort(404)
-    return found
+    return owned_or_404(db.session, Membership, membership_id, group_id=group.id)
 
 
 def organisation_memberships(org: Organisation, viewer) -> list[Membership]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..core import vocabulary
 from ..extensions import db
-from ..forms import Form, MultiCheckboxField, empty_to_none, strip
+from ..forms import Form, MultiCheckboxField, empty_to_none, required_line, required_text
 from ..groups.models import WorkingGroup
 from . import services
 from .models import (
@@ -63,18 +63,11 @@ class PostForm(Form):
         default=Kind.PARTNERS.value,
         validators=[InputRequired(message=_l("Choose the kind of post."))],
     )
-    title = StringField(
-        _l("Title"),
-        filters=[strip],
-        validators=[DataRequired(message=_l("Give the post a title.")), Length(max=TITLE_MAX)],
-    )
-    description = TextAreaField(
+    title = required_line(_l("Title"), TITLE_MAX, message=_l("Give the post a title."))
+    description = required_text(
         _l("What you look for or offer"),
-        filters=[strip],
-        validators=[
-            DataRequired(message=_l("Say what you look for or offer.")),
-            Length(max=TEXT_MAX),
-        ],
+        TEXT_MAX,
+        message=_l("Say what you look for or offer."),
         render_kw={"rows": 8},
     )
     priority = SelectField(
@@ -136,11 +129,8 @@ class PostForm(Form):
 
 
 class AnswerForm(Form):
-    message = TextAreaField(
-        _l("Your message"),
-        filters=[strip],
-        validators=[DataRequired(message=_l("Write a message.")), Length(max=ANSWER_MAX)],
-        render_kw={"rows": 6},
+    message = required_text(
+        _l("Your message"), ANSWER_MAX, message=_l("Write a message."), render_kw={"rows": 6}
     )
 
 
@@ -156,13 +146,10 @@ class CloseForm(Form):
 
 
 class HideForm(Form):
-    reason = TextAreaField(
+    reason = required_text(
         _l("Reason (the organisation reads it)"),
-        filters=[strip],
-        validators=[
-            DataRequired(message=_l("Say why the post is hidden.")),
-            Length(max=REASON_MAX),
-        ],
+        REASON_MAX,
+        message=_l("Say why the post is hidden."),
         render_kw={"rows": 3},
     )
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, str_enum, utcnow
+from ..database import UTCDateTime, belongs_to, str_enum, utcnow
 from ..extensions import db
 
 if TYPE_CHECKING:
@@ -97,9 +97,7 @@ class Opportunity(db.Model):
     __table_args__ = (Index("ix_opportunity_closes", "closed_at", "deadline"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = belongs_to("organisation.id")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     kind: Mapped[Kind] = mapped_column(str_enum(Kind, "opportunity_kind", 16))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
@@ -160,12 +158,8 @@ class OpportunityAnswer(db.Model):
     __tablename__ = "opportunity_answer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(
-        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
-    )
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    opportunity_id: Mapped[int] = belongs_to("opportunity.id")
+    organisation_id: Mapped[int] = belongs_to("organisation.id")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[AnswerStatus] = mapped_column(

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from .. import mailing, search, visibility
 from ..core import vocabulary
+from ..database import owned_or_404
 from ..errors import domain_errors
 from ..extensions import csrf, db, limiter
 from ..links import site_url
@@ -29,10 +30,6 @@ from .models import (
 
 STATUS_LABELS = {"open": lambda: _("Open"), "closed": lambda: _("Closed")}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _status(form) -> int:
-    return 422 if form.errors else 200
 
 
 def facet_label(name: str, value: str, groups: dict[str, str]) -> str:
@@ -181,7 +178,7 @@ def new():
         else:
             flash(_("Your post is published."), "success")
             return redirect(url_for("opportunities.detail", post_id=post.id))
-    return _post_form_page(form, status=_status(form))
+    return _post_form_page(form, status=form.http_status)
 
 
 def _show(form, error: services.FieldError) -> None:
@@ -268,7 +265,7 @@ def edit(post_id: int):
                     return _post_form_page(form, post, 422)
             flash(_("Your post is updated."), "success")
             return redirect(url_for("opportunities.detail", post_id=post.id))
-    return _post_form_page(form, post, _status(form))
+    return _post_form_page(form, post, form.http_status)
 
 
 def _post_action(post, service, *args, done: str):
@@ -319,9 +316,7 @@ def answer(post_id: int):
 @login_required
 def mark_answer(post_id: int, answer_id: int):
     post = _post_or_404(post_id)
-    reply = db.session.get(OpportunityAnswer, answer_id)
-    if reply is None or reply.opportunity_id != post.id:
-        abort(404)
+    reply = owned_or_404(db.session, OpportunityAnswer, answer_id, opportunity_id=post.id)
     back = url_for("opportunities.detail", post_id=post.id) + "#answers"
     with domain_errors(back=back):
         services.mark_answer(reply, request.form.get("status", ""), by=current_user)
@@ -363,7 +358,7 @@ def digest_settings():
         services.set_digest(current_user, bool(form.enabled.data))
         flash(_("Your choice is saved."), "success")
         return redirect(url_for("opportunities.digest_settings"))
-    return render_template("opportunities/digest.html", form=form), _status(form)
+    return render_template("opportunities/digest.html", form=form), form.http_status
 
 
 @bp.route("/digest/unsubscribe/<token>", methods=["GET", "POST"])

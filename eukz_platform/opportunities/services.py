@@ -76,11 +76,9 @@ class NotVerified(NotAllowed):
     )
 
 
-class FieldError(DomainError):
+class FieldError(DomainError, status=422):
     """Bad input for one field of the post (a form shows it beside the field; the API says
     it)."""
-
-    status = 422
 
     def __init__(self, field_name: str, message: str):
         super().__init__(message)
@@ -125,18 +123,23 @@ def is_web_link(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
 
 
+def _text(field: str, value: str | None, missing: str, max_length: int) -> str:
+    """``value`` without the spaces around it; FieldError when it is empty (``missing`` says
+    what to give) or longer than ``max_length``."""
+    text = (value or "").strip()
+    if not text:
+        raise FieldError(field, missing)
+    if len(text) > max_length:
+        raise FieldError(field, _("At most %(num)d characters.", num=max_length))
+    return text
+
+
 def _checked(data: PostData, at: datetime) -> tuple[PostData, WorkingGroup]:
     """The data, checked again whatever the form did: FieldError names the field."""
-    title = (data.title or "").strip()
-    description = (data.description or "").strip()
-    if not title:
-        raise FieldError("title", _("Give the post a title."))
-    if len(title) > TITLE_MAX:
-        raise FieldError("title", _("At most %(num)d characters.", num=TITLE_MAX))
-    if not description:
-        raise FieldError("description", _("Say what you look for or offer."))
-    if len(description) > TEXT_MAX:
-        raise FieldError("description", _("At most %(num)d characters.", num=TEXT_MAX))
+    title = _text("title", data.title, _("Give the post a title."), TITLE_MAX)
+    description = _text(
+        "description", data.description, _("Say what you look for or offer."), TEXT_MAX
+    )
     if data.kind not in {k.value for k in Kind}:
         raise FieldError("kind", _("Choose the kind of post."))
     group = db.session.scalar(
@@ -227,21 +230,21 @@ def _apply(post: Opportunity, data: PostData, group: WorkingGroup) -> None:
     post.language = data.language
 
 
-def _snapshot(post: Opportunity) -> dict:
-    return {
-        "kind": post.kind,
-        "title": post.title,
-        "description": post.description,
-        "group_id": post.group_id,
-        "sectors": post.sectors,
-        "countries": post.countries,
-        "regions": post.regions,
-        "languages": post.languages,
-        "deadline": post.deadline.isoformat() if post.deadline else None,
-        "link": post.link,
-        "audience": post.audience,
-        "language": post.language,
-    }
+# What a post's audit entries keep of it.
+AUDITED = (
+    "kind",
+    "title",
+    "description",
+    "group_id",
+    "sectors",
+    "countries",
+    "regions",
+    "languages",
+    "deadline",
+    "link",
+    "audience",
+    "language",
+)
 
 
 def create(data: PostData, by: User) -> Opportunity:
@@ -254,8 +257,7 @@ def create(data: PostData, by: User) -> Opportunity:
     post.search_text = search_text(post, by.organisation.name)
     db.session.add(post)
     db.session.flush()
-    audit.record(by, "opportunity.post", "opportunity", post.id, post.title, None, _snapshot(post))
-    db.session.commit()
+    audit.commit(by, "opportunity.post", post, post.title, None, audit.values(post, AUDITED))
     return post
 
 
@@ -265,13 +267,10 @@ def update(post: Opportunity, data: PostData, by: User) -> Opportunity:
     if post.is_closed:
         raise PostClosed(_("This post is closed and can no longer be edited."))
     data, group = _checked(data, now())
-    before = _snapshot(post)
+    before = audit.values(post, AUDITED)
     _apply(post, data, group)
     post.search_text = search_text(post, post.organisation.name)
-    audit.record(
-        by, "opportunity.edit", "opportunity", post.id, post.title, before, _snapshot(post)
-    )
-    db.session.commit()
+    audit.commit(by, "opportunity.edit", post, post.title, before, audit.values(post, AUDITED))
     return post
 
 
@@ -287,16 +286,14 @@ def close(post: Opportunity, outcome: str, by: User) -> Opportunity:
         raise FieldError("outcome", _("Choose the outcome."))
     post.closed_at = now()
     post.outcome = Outcome(outcome)
-    audit.record(
+    audit.commit(
         by,
         "opportunity.close",
-        "opportunity",
-        post.id,
+        post,
         f"{post.title}: {outcome}",
         {"closed_at": None},
         {"outcome": post.outcome},
     )
-    db.session.commit()
     return post
 
 
@@ -324,11 +321,7 @@ def answer(post: Opportunity, message: str, by: User) -> OpportunityAnswer:
         raise NotAllowed(_("Your organisation posted this: it cannot answer it."))
     if not post.is_open_on(today()) or post.hidden_at is not None:
         raise PostClosed()
-    message = (message or "").strip()
-    if not message:
-        raise FieldError("message", _("Write a message."))
-    if len(message) > ANSWER_MAX:
-        raise FieldError("message", _("At most %(num)d characters.", num=ANSWER_MAX))
+    message = _text("message", message, _("Write a message."), ANSWER_MAX)
     already = db.session.scalar(
         select(OpportunityAnswer.id).where(
             OpportunityAnswer.opportunity_id == post.id,
@@ -345,16 +338,14 @@ def answer(post: Opportunity, message: str, by: User) -> OpportunityAnswer:
     )
     db.session.add(reply)
     db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "opportunity.answer",
-        "opportunity_answer",
-        reply.id,
+        reply,
         f"{by.organisation.name} → {post.title}",
         None,
         {"opportunity_id": post.id},
     )
-    db.session.commit()
     _mail_answer(post, reply)
     return reply
 
@@ -386,16 +377,14 @@ def mark_answer(reply: OpportunityAnswer, status: str, by: User) -> OpportunityA
     before = reply.status
     reply.status = AnswerStatus(status)
     reply.decided_at = now()
-    audit.record(
+    audit.commit(
         by,
         "opportunity.answer_marked",
-        "opportunity_answer",
-        reply.id,
+        reply,
         f"{post.title}: {status}",
         {"status": before},
         {"status": reply.status},
     )
-    db.session.commit()
     return reply
 
 
@@ -406,24 +395,20 @@ def hide(post: Opportunity, reason: str, by: User) -> Opportunity:
     """The secretariat hides a post, saying why; its organisation reads the reason."""
     if not (visibility.is_secretariat(by) and standing.may_act(by)):
         raise NotAllowed()
-    reason = (reason or "").strip()
-    if not reason:
-        raise FieldError("reason", _("Say why the post is hidden: its organisation reads it."))
-    if len(reason) > REASON_MAX:
-        raise FieldError("reason", _("At most %(num)d characters.", num=REASON_MAX))
+    reason = _text(
+        "reason", reason, _("Say why the post is hidden: its organisation reads it."), REASON_MAX
+    )
     post.hidden_at = now()
     post.hidden_reason = reason
     post.hidden_by_id = by.id
-    audit.record(
+    audit.commit(
         by,
         "opportunity.hide",
-        "opportunity",
-        post.id,
+        post,
         post.title,
         {"hidden": False},
         {"hidden": True, "reason": reason},
     )
-    db.session.commit()
     return post
 
 
@@ -435,10 +420,7 @@ def unhide(post: Opportunity, by: User) -> Opportunity:
     post.hidden_at = None
     post.hidden_reason = None
     post.hidden_by_id = None
-    audit.record(
-        by, "opportunity.unhide", "opportunity", post.id, post.title, before, {"hidden": False}
-    )
-    db.session.commit()
+    audit.commit(by, "opportunity.unhide", post, post.title, before, {"hidden": False})
     return post
 
 

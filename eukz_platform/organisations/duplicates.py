@@ -164,10 +164,8 @@ def matches_to_confirm(form) -> list[Organisation]:
 TOKEN_PURPOSE = "ask-to-join"  # nosec B105 # a token salt's name, not a password
 
 
-class AlreadyForwarded(Conflict):
+class AlreadyForwarded(Conflict, category="info"):
     """The request reached the organisation's admins before: it is forwarded once."""
-
-    category = "info"
 
     def __init__(self, request: AskToJoinRequest):
         super().__init__(

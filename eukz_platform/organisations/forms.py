@@ -11,11 +11,10 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from ..auth.forms import (
-    confirm_password_field,
     consent_field,
     email_field,
     full_name_field,
-    new_password_field,
+    new_password_fields,
 )
 from ..core.models import NAME_MAX, name_keys_fit
 from ..core.vocabulary import (
@@ -26,7 +25,7 @@ from ..core.vocabulary import (
     language_choices,
     region_choices,
 )
-from ..forms import Form, MultiCheckboxField, empty_to_none, strip
+from ..forms import Form, MultiCheckboxField, empty_to_none, required_line
 from . import registration_numbers
 
 DESCRIPTION_MAX = 2000
@@ -42,9 +41,7 @@ def _website(value):
 class OrganisationForm(Form):
     """The organisation's profile, as registered and as edited by its admins."""
 
-    name = StringField(
-        _l("Organisation name"), filters=[strip], validators=[DataRequired(), Length(max=NAME_MAX)]
-    )
+    name = required_line(_l("Organisation name"), NAME_MAX)
     acronym = StringField(_l("Acronym"), filters=[empty_to_none], validators=[Length(max=30)])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     city = StringField(_l("City"), filters=[empty_to_none], validators=[Length(max=100)])
@@ -129,8 +126,7 @@ class RegistrationForm(OrganisationForm):
 
     full_name = full_name_field()
     email = email_field()
-    password = new_password_field()
-    confirm_password = confirm_password_field()
+    password, confirm_password = new_password_fields()
     consent = consent_field()
     submit = SubmitField(_l("Register"))
 
@@ -151,11 +147,7 @@ class RoleForm(Form):
 
 
 class OtherNameForm(Form):
-    name = StringField(
-        _l("Name in another language or script"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=200)],
-    )
+    name = required_line(_l("Name in another language or script"), 200)
     language = SelectField(_l("Language"), validators=[Optional()])
     submit = SubmitField(_l("Add the name"))
 

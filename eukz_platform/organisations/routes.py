@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 
 from .. import visibility
 from ..core.models import Organisation, OrganisationName
-from ..database import utcnow
+from ..database import owned_or_404, utcnow
 from ..errors import domain_errors
 from ..extensions import db, limiter
 from ..permissions import organisation_to_manage
@@ -80,7 +80,7 @@ def register():
             registration_limit.count_completed()
             session["registered_email"] = form.email.data
             return redirect(url_for("organisations.check_your_inbox"))
-    return _register_page(form, 422 if form.errors else 200, same_name=same_name)
+    return _register_page(form, form.http_status, same_name=same_name)
 
 
 @bp.get("/register/check-your-inbox")
@@ -124,9 +124,7 @@ def edit(org_id: int):
         else:
             flash(_("The profile is saved."), "success")
             return redirect(url_for("organisations.profile", org_id=org.id))
-    return render_template("organisations/edit.html", form=form, org=org), (
-        422 if form.errors else 200
-    )
+    return render_template("organisations/edit.html", form=form, org=org), form.http_status
 
 
 @bp.get("/<int:org_id>/people")
@@ -219,16 +217,14 @@ def other_names(org_id: int):
         else:
             flash(_("The name %(name)s is added.", name=form.name.data), "success")
             return redirect(url_for("organisations.other_names", org_id=org.id))
-    return _names_page(org, form, 422 if form.errors else 200)
+    return _names_page(org, form, form.http_status)
 
 
 @bp.post("/<int:org_id>/names/<int:name_id>/delete")
 @login_required
 def delete_other_name(org_id: int, name_id: int):
     org = organisation_to_manage(org_id, current_user)
-    other = db.session.get(OrganisationName, name_id)
-    if other is None or other.organisation_id != org.id:
-        abort(404)
+    other = owned_or_404(db.session, OrganisationName, name_id, organisation_id=org.id)
     name = other.name
     services.remove_other_name(org, other, by=current_user)
     flash(_("The name %(name)s is removed.", name=name), "success")
@@ -307,9 +303,7 @@ def ask_to_join_view(org_id: int):
             "success",
         )
         return redirect(_page_of(org))
-    return render_template("organisations/ask_to_join.html", org=org, form=form), (
-        422 if form.errors else 200
-    )
+    return render_template("organisations/ask_to_join.html", org=org, form=form), form.http_status
 
 
 @bp.get("/<int:org_id>/ask-to-join/<token>", endpoint="confirm_ask_to_join")

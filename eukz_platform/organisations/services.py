@@ -27,7 +27,7 @@ from ..core.models import (
     name_skeleton,
 )
 from ..core.name_keys import same_name
-from ..database import utcnow
+from ..database import owned_or_404, utcnow
 from ..errors import Conflict, unique_or
 from ..extensions import db
 from ..links import site_url
@@ -62,10 +62,9 @@ class LastAdmin(Conflict):
     message = _l("An organisation always needs at least one admin: make someone else admin first.")
 
 
-class AlreadyUser(Conflict):
+class AlreadyUser(Conflict, field="email"):
     """The invited address already has an account."""
 
-    field = "email"
     message = _l("Someone already has an account with this email.")
 
 
@@ -240,9 +239,7 @@ def invite(org: Organisation, email: str, by: User) -> Invitation:
 def set_role(org: Organisation, user_id: int, role: str, by: User) -> User:
     """Make a colleague an admin or a member; there is always at least one admin."""
     require_admin(org, by)
-    colleague = db.session.get(User, user_id)
-    if colleague is None or colleague.organisation_id != org.id:
-        abort(404)
+    colleague = owned_or_404(db.session, User, user_id, organisation_id=org.id)
     new_role = Role(role)
     if new_role not in (Role.ADMIN, Role.MEMBER):
         raise NotAllowed()
@@ -308,26 +305,23 @@ def confirm_profile(org: Organisation, by: User) -> Organisation:
         raise NotAllowed()
     before = org.confirmation_state
     mark_confirmed(org)
-    audit.record(
+    audit.commit(
         by,
         "organisation.confirm_profile",
-        "organisation",
-        org.id,
+        org,
         f"{org.name}: profile confirmed",
         {"confirmation_state": before},
         {"confirmation_state": org.confirmation_state},
     )
-    db.session.commit()
     return org
 
 
 # Names in other languages and scripts, and the contact people a viewer sees -----------
 
 
-class NameTaken(Conflict):
+class NameTaken(Conflict, field="name"):
     """The organisation already has this name, as its own or as another name."""
 
-    field = "name"
     message = _l("The organisation already has this name.")
 
 
@@ -340,15 +334,13 @@ def add_other_name(org: Organisation, name: str, language: str | None, by: User)
     db.session.add(other)
     with unique_or(NameTaken):
         db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "organisation.other_name_add",
-        "organisation",
-        org.id,
+        org,
         f"Added the other name {name} to {org.name}",
         after={"name": name, "language": language or None},
     )
-    db.session.commit()
     return other
 
 

@@ -53,11 +53,9 @@ class WrongStatus(Conflict):
         )
 
 
-class ReasonRequired(DomainError):
+class ReasonRequired(DomainError, status=422, field="reason"):
     """A rejection or suspension needs a reason, which the organisation is told."""
 
-    status = 422
-    field = "reason"
     message = _l("Give the reason: the organisation's admins are told it.")
 
 
@@ -333,16 +331,14 @@ def merge(keep: Organisation, duplicate: Organisation, by: User) -> MergePlan:
     # Everything has moved; what is left of the duplicate is its own profile.
     db.session.expire(duplicate)
     db.session.delete(duplicate)
-    audit.record(
+    audit.commit(
         by,
         "organisation.merge",
-        "organisation",
-        keep.id,
+        keep,
         f"{summary['duplicate_name']} (#{summary['duplicate_id']}) merged into {keep.name}",
         before,
         {**summary, **plan.filled_fields},
     )
-    db.session.commit()
     logger.info("Organisation %s merged into %s", summary["duplicate_id"], keep.id)
     return plan
 

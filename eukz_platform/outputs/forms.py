@@ -5,7 +5,7 @@ from flask_babel import lazy_pgettext
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from ..forms import Form, empty_to_none, strip
+from ..forms import Form, empty_to_none, required_line, required_text, strip
 from .models import LANGUAGES, OutputKind, OutputState
 from .services import (
     KIND_LABELS,
@@ -27,11 +27,7 @@ class OutputForm(Form):
         default=OutputKind.DECLARATION.value,
         validators=[DataRequired()],
     )
-    title = StringField(
-        lazy_pgettext("output", "Title"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=TITLE_MAX)],
-    )
+    title = required_line(lazy_pgettext("output", "Title"), TITLE_MAX)
     title_ru = StringField(
         _l("Title in Russian"), filters=[empty_to_none], validators=[Length(max=TITLE_MAX)]
     )
@@ -94,12 +90,7 @@ class ParagraphForm(Form):
 
 
 class CommentForm(Form):
-    body = TextAreaField(
-        _l("Your comment"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=TEXT_MAX)],
-        render_kw={"rows": 3},
-    )
+    body = required_text(_l("Your comment"), TEXT_MAX, render_kw={"rows": 3})
 
 
 WEB = ("http://", "https://")

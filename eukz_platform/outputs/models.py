@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import visibility
-from ..database import UTCDateTime, str_enum, utcnow
+from ..database import UTCDateTime, belongs_to, str_enum, utcnow
 from ..extensions import db
 from ..groups.models import in_language
 
@@ -50,9 +50,7 @@ class JointOutput(db.Model):
     __tablename__ = "joint_output"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("working_group.id", ondelete="CASCADE"), index=True
-    )
+    group_id: Mapped[int] = belongs_to("working_group.id")
     kind: Mapped[OutputKind] = mapped_column(str_enum(OutputKind, "output_kind", 16))
     title: Mapped[str] = mapped_column(String(300))
     title_ru: Mapped[str | None] = mapped_column(String(300))
@@ -111,9 +109,7 @@ class OutputParagraph(db.Model):
     __tablename__ = "output_paragraph"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    output_id: Mapped[int] = mapped_column(
-        ForeignKey("joint_output.id", ondelete="CASCADE"), index=True
-    )
+    output_id: Mapped[int] = belongs_to("joint_output.id")
     position: Mapped[int] = mapped_column()
     text_en: Mapped[str] = mapped_column(Text, default="")
     text_ru: Mapped[str] = mapped_column(Text, default="")
@@ -146,9 +142,7 @@ class OutputComment(db.Model):
     __tablename__ = "output_comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    paragraph_id: Mapped[int] = mapped_column(
-        ForeignKey("output_paragraph.id", ondelete="CASCADE"), index=True
-    )
+    paragraph_id: Mapped[int] = belongs_to("output_paragraph.id")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL")
@@ -171,9 +165,7 @@ class OutputSignoff(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    output_id: Mapped[int] = mapped_column(
-        ForeignKey("joint_output.id", ondelete="CASCADE"), index=True
-    )
+    output_id: Mapped[int] = belongs_to("joint_output.id")
     side: Mapped[str] = mapped_column(String(8))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # The signer's organisation as it was named when signing; the signer's name comes from
@@ -206,12 +198,8 @@ class OutputEndorsement(db.Model):
     __table_args__ = (UniqueConstraint("output_id", "organisation_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    output_id: Mapped[int] = mapped_column(
-        ForeignKey("joint_output.id", ondelete="CASCADE"), index=True
-    )
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
+    output_id: Mapped[int] = belongs_to("joint_output.id")
+    organisation_id: Mapped[int] = belongs_to("organisation.id")
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -225,9 +213,7 @@ class OutputTransition(db.Model):
     __tablename__ = "output_transition"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    output_id: Mapped[int] = mapped_column(
-        ForeignKey("joint_output.id", ondelete="CASCADE"), index=True
-    )
+    output_id: Mapped[int] = belongs_to("joint_output.id")
     from_state: Mapped[OutputState | None] = mapped_column(
         str_enum(OutputState, "output_transition_from", 16)
     )

@@ -13,10 +13,6 @@ from .forms import CommentForm, FollowUpForm, OutputForm, ParagraphForm
 from .models import OutputKind
 
 
-def _status(form) -> int:
-    return 422 if form.errors else 200
-
-
 def _said_withdrawn(withdrawn: list[str]) -> None:
     if withdrawn:
         flash(
@@ -131,7 +127,7 @@ def new(slug: str):
             )
         flash(_("The draft is opened. Add its paragraphs."), "success")
         return redirect(url_for("outputs.detail", output_id=output.id))
-    return render_template("outputs/new.html", group=group, form=form), _status(form)
+    return render_template("outputs/new.html", group=group, form=form), form.http_status
 
 
 def _editable_or_403(output_id: int):
@@ -195,7 +191,7 @@ def edit_paragraph(output_id: int, paragraph_id: int):
         paragraph=paragraph,
         form=form,
         signed=bool(output.signoffs),
-    ), _status(form)
+    ), form.http_status
 
 
 @bp.post("/outputs/<int:output_id>/paragraphs/<int:paragraph_id>/delete")

@@ -86,8 +86,7 @@ class NotPublished(Conflict):
     message = _l("This output is not published yet.")
 
 
-class AlreadySigned(Conflict):
-    category = "info"
+class AlreadySigned(Conflict, category="info"):
     message = _l("You have already signed this output.")
 
 
@@ -99,33 +98,24 @@ class NotANextStep(Conflict):
     """The follow-up cannot go from the output's state to the one asked for."""
 
 
-class AnswerNeeded(DomainError):
-    status = 422
-    field = "answer_text"
+class AnswerNeeded(DomainError, status=422, field="answer_text"):
     message = _l("Give the text of the answer received.")
 
 
-class AlreadyEndorsed(Conflict):
-    category = "info"
+class AlreadyEndorsed(Conflict, category="info"):
     message = _l("Your organisation already endorses this output.")
 
 
-class NotEndorsed(Conflict):
-    category = "info"
+class NotEndorsed(Conflict, category="info"):
     message = _l("Your organisation does not endorse this output.")
 
 
-class EmptyParagraph(DomainError):
-    status = 422
-    field = "text_en"
+class EmptyParagraph(DomainError, status=422, field="text_en"):
     message = _l("Write the paragraph in at least one language.")
 
 
-class EmptyValidated(DomainError):
+class EmptyValidated(DomainError, status=422, field="text_en"):
     """A language marked validated has no text."""
-
-    status = 422
-    field = "text_en"
 
 
 class ArchivedGroupOpensNoOutput(Conflict):
@@ -330,16 +320,14 @@ def create(
     )
     db.session.add(output)
     db.session.flush()
-    audit.record(
+    audit.commit(
         by,
         "output.create",
-        "joint_output",
-        output.id,
+        output,
         f"{kind.value} opened in {group.slug}",
         None,
         {"kind": kind, "meeting": meeting_id},
     )
-    db.session.commit()
     return output
 
 
@@ -392,16 +380,14 @@ def _edited(
 ) -> list[str]:
     """Record a change of the text; every sign-off given is withdrawn with it."""
     withdrawn = _withdraw_signoffs(output)
-    audit.record(
+    audit.commit(
         by,
         action,
-        "joint_output",
-        output.id,
+        output,
         summary,
         {**(before or {}), **({"signed": withdrawn} if withdrawn else {})} or None,
         after,
     )
-    db.session.commit()
     return withdrawn
 
 
@@ -502,10 +488,7 @@ def comment(output: JointOutput, paragraph_id: int, by: User, body: str) -> Outp
     )
     db.session.add(note)
     db.session.flush()
-    audit.record(
-        by, "output.comment", "joint_output", output.id, f"comment on paragraph {paragraph.id}"
-    )
-    db.session.commit()
+    audit.commit(by, "output.comment", output, f"comment on paragraph {paragraph.id}")
     return note
 
 
@@ -633,10 +616,7 @@ def endorse(output: JointOutput, by: User) -> OutputEndorsement:
     db.session.add(endorsement)
     with unique_or(AlreadyEndorsed):  # a simultaneous endorsement made the row first
         db.session.flush()
-    audit.record(
-        by, "output.endorse", "joint_output", output.id, f"endorsed by {by.organisation.name}"
-    )
-    db.session.commit()
+    audit.commit(by, "output.endorse", output, f"endorsed by {by.organisation.name}")
     return endorsement
 
 
@@ -649,14 +629,12 @@ def withdraw_endorsement(output: JointOutput, by: User) -> None:
     if endorsement is None:
         raise NotEndorsed()
     output.endorsements.remove(endorsement)
-    audit.record(
+    audit.commit(
         by,
         "output.endorsement_withdraw",
-        "joint_output",
-        output.id,
+        output,
         f"endorsement of {by.organisation.name} withdrawn",
     )
-    db.session.commit()
 
 
 # Follow-up ---------------------------------------------------------------------------------
@@ -702,14 +680,12 @@ def move(
     before = output.state
     output.transitions.append(transition)
     output.state = to
-    audit.record(
+    audit.commit(
         by,
         "output.state",
-        "joint_output",
-        output.id,
+        output,
         f"{before.value} to {to.value}",
         {"state": before},
         {"state": to},
     )
-    db.session.commit()
     return transition

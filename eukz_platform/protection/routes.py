@@ -52,7 +52,7 @@ def index(org_id: int):
             )
         flash(_("The protection is saved."), "success")
         return redirect(url_for("protection.index", org_id=org.id))
-    return _page(org, form, 422 if form.errors else 200)
+    return _page(org, form, form.http_status)
 
 
 @bp.post("/<int:org_id>/protection/withdraw")

@@ -40,16 +40,14 @@ def set_protection(
         return False
     org.members_only = after["members_only"]
     org.hide_memberships = after["hide_memberships"]
-    audit.record(
+    audit.commit(
         by,
         "organisation.protection",
-        "organisation",
-        org.id,
+        org,
         f"Changed the protection of {org.name}",
         before=before,
         after=after,
     )
-    db.session.commit()
     return True
 
 
@@ -67,15 +65,13 @@ def withdraw_contact_details(org: Organisation, by: User) -> int:
     )
     for contact in contacts:
         contact.visibility = Visibility.PRIVATE
-    audit.record(
+    audit.commit(
         by,
         "organisation.contacts_withdrawn",
-        "organisation",
-        org.id,
+        org,
         f"Withdrew the contact details of {org.name} ({len(contacts)} contacts made private)",
         after={"contacts": [c.id for c in contacts], "visibility": Visibility.PRIVATE.value},
     )
-    db.session.commit()
     return len(contacts)
 
 

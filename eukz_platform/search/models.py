@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime
+from ..database import UTCDateTime, belongs_to
 from ..extensions import db
 
 
@@ -41,12 +40,8 @@ class SearchDocument(db.Model):
     kind: Mapped[str] = mapped_column(String(12))  # "organisation" | "contact" | "opportunity"
     ref_id: Mapped[int] = mapped_column(Integer)
     # The organisation itself, or the contact's organisation (None for the EESC's people).
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
-    )
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contact.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int | None] = belongs_to("organisation.id")
+    contact_id: Mapped[int | None] = belongs_to("contact.id")
     # Facets; a contact takes its organisation's.
     country: Mapped[str | None] = mapped_column(String(2))
     side: Mapped[str | None] = mapped_column(String(8))
