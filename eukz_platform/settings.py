@@ -10,6 +10,8 @@ keeps state outside the process).
 
 from __future__ import annotations
 
+import binascii
+from base64 import urlsafe_b64decode
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -95,9 +97,6 @@ def _check_secret_key(config, strict: bool) -> None:
 
 def _resolve_encryption_keys(config) -> None:
     """ENCRYPTION_KEYS: Fernet keys separated by commas (or a list), kept as a tuple."""
-    import binascii
-    from base64 import urlsafe_b64decode
-
     raw = config.get("ENCRYPTION_KEYS") or ()
     keys = tuple(k.strip() for k in raw.split(",")) if isinstance(raw, str) else tuple(raw)
     keys = tuple(k for k in keys if k)
