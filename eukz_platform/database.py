@@ -1,15 +1,18 @@
 """The declarative base, naming convention and column types shared by every model."""
 
 import base64
+import hashlib
 import logging
 import select as select_socket
 import zlib
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 
 import psycopg
+from psycopg import sql as psql
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -26,6 +29,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -189,11 +193,92 @@ def reencrypt(session) -> int:
     return done
 
 
+# PostgreSQL: the statements a connection keeps prepared (the search's, the signed-in person's
+# load), each about 0.4 MB of the server's memory with its plan; the least recently used is
+# deallocated first. Kept in the connection's ``info``, which lasts as long as the connection.
+MAX_PREPARED = 32
+PREPARED = "eukz_prepared_statements"
+# Statements compiled with numbered parameters ($1, $2…), as PREPARE takes them.
+NUMBERED = PGDialect_psycopg(paramstyle="numeric_dollar")
+
+
+def prepared_name(sql: str) -> str:
+    """The name a statement is prepared under: the same text, the same name, on every
+    connection."""
+    return "eukz_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+
+
+def keep_prepared(info: dict, name: str, sql: str, run: Callable[[str], object]) -> None:
+    """Have ``sql`` prepared as ``name`` on the connection whose ``info`` this is, running
+    ``run("PREPARE …")`` only the first time (and ``DEALLOCATE`` for the least recently used
+    beyond MAX_PREPARED).
+
+    psycopg's own preparing is off (search/engines/postgresql.py ``configure``): it
+    deallocates every statement at a rollback, and a pooled connection is rolled back after
+    every request that began a transaction, so its statements would last one request."""
+    kept: OrderedDict = info.setdefault(PREPARED, OrderedDict())
+    if name in kept:
+        kept.move_to_end(name)
+        return
+    while len(kept) >= MAX_PREPARED:
+        oldest, _ = kept.popitem(last=False)
+        run(f"DEALLOCATE {oldest}")
+    run(f"PREPARE {name} AS {sql}")
+    kept[name] = True
+
+
+def execute_prepared(name: str, values, driver_connection) -> str:
+    """``EXECUTE name(…)`` with the values written as literals by psycopg: PostgreSQL's
+    EXECUTE takes no parameters of its own."""
+    run = psql.SQL(f"EXECUTE {name}")
+    if values:
+        run += psql.SQL("({})").format(psql.SQL(", ").join(map(psql.Literal, values)))
+    return run.as_string(driver_connection)
+
+
+_NUMBERED_FORMS: dict[str, tuple[str, str, tuple[str, ...]] | None] = {}
+
+
+def _numbered_form(statement: str, compiled) -> tuple[str, str, tuple[str, ...]] | None:
+    """(name, text with numbered parameters, the parameters' names in order) of a compiled
+    statement, worked out once per process; None when it cannot be prepared as it is (its
+    parameters are rendered when it runs, e.g. an IN list)."""
+    if statement not in _NUMBERED_FORMS:
+        again = compiled.statement.compile(dialect=NUMBERED)
+        same = [c[0] for c in again._result_columns] == [c[0] for c in compiled._result_columns]
+        _NUMBERED_FORMS[statement] = (
+            (prepared_name(again.string), again.string, tuple(again.positiontup))
+            if same and not again.literal_execute_params and not again.post_compile_params
+            else None
+        )
+    return _NUMBERED_FORMS[statement]
+
+
+def _run_prepared(cursor, statement, parameters, context) -> bool:
+    """A statement marked ``execution_options(keep_prepared=True)`` runs prepared on
+    PostgreSQL: planned once per connection, not on every request (planning the signed-in
+    person's load took longer than running it). SQLAlchemy reads its rows as it would have
+    read the statement's own: EXECUTE returns the same columns."""
+    if context.compiled is None or not context.execution_options.get("keep_prepared"):
+        return False
+    numbered = _numbered_form(statement, context.compiled)
+    if numbered is None or not isinstance(parameters, dict):
+        return False
+    name, sql, names = numbered
+    keep_prepared(context.root_connection.info, name, sql, cursor.execute)
+    cursor.execute(
+        execute_prepared(name, [parameters[n] for n in names], cursor.connection)
+    )
+    return True
+
+
 def configure_engine(engine) -> None:
     """SQLite: WAL mode, a busy timeout and foreign keys on every connection. PostgreSQL: a
-    pooled connection the server has closed is replaced as it is taken from the pool."""
+    pooled connection the server has closed is replaced as it is taken from the pool, and
+    statements marked ``keep_prepared`` run prepared."""
     if engine.dialect.name == "postgresql":
         event.listen(engine, "checkout", _closed_by_server)
+        event.listen(engine, "do_execute", _run_prepared)
     if engine.dialect.name != "sqlite":
         return
 

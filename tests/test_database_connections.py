@@ -47,3 +47,43 @@ def test_a_connection_the_server_closed_is_replaced(app, client, database_url):
     assert page.status_code == 200
     assert "Directory" in page.get_data(as_text=True)
     assert backend_pid(app) != closed
+
+
+def test_the_signed_in_person_is_read_by_a_statement_prepared_once(app, client, database_url):
+    """Planning the person's load took longer than running it: a connection prepares it the
+    first time and runs it after (database.keep_prepared), for any person, and a connection
+    the server closed prepares it anew."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's: SQLite plans its statements itself")
+    from eukz_platform.auth import sessions
+
+    from .factories import make_org, make_user
+
+    with app.app_context():
+        db.engine.dispose()
+        first = make_user(org=make_org(name="Prepared Union"), full_name="Asel Prepared")
+        second = make_user(org=make_org(name="Other Union"), full_name="Bolat Other")
+        keys = [sessions.record(first)[0], sessions.record(second)[0]]
+        db.session.remove()
+    with app.test_request_context():
+        db.session.execute(text("DEALLOCATE ALL"))
+        db.session.connection().info.pop("eukz_prepared_statements", None)
+        people = [sessions.load(key) for key in (*keys, keys[0])]
+        assert [(p.full_name, p.organisation.name) for p in people] == [
+            ("Asel Prepared", "Prepared Union"),
+            ("Bolat Other", "Other Union"),
+            ("Asel Prepared", "Prepared Union"),
+        ]
+        prepared = db.session.execute(
+            text(
+                "SELECT generic_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE '%FROM \"user\" JOIN user_session%'"
+            )
+        ).all()
+        assert prepared == [(3,)]  # prepared once, run three times
+        closed = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()
+    terminate(database_url, closed)
+    with app.test_request_context():
+        assert sessions.load(keys[1]).full_name == "Bolat Other"
+        assert db.session.scalar(text("SELECT pg_backend_pid()")) != closed

@@ -696,9 +696,9 @@ def _only_on_postgresql() -> None:
 
 def test_beyond_the_prepared_statements_kept_the_least_recently_used_goes(directory, monkeypatch):
     _only_on_postgresql()
-    from eukz_platform.search.engines import postgresql
+    from eukz_platform import database
 
-    monkeypatch.setattr(postgresql, "MAX_PREPARED", 1)
+    monkeypatch.setattr(database, "MAX_PREPARED", 1)
     find("energ", with_facets=False)
     statements = _statements_of(lambda: find("energ", sort="name", with_facets=False))
     assert [s.split()[0] for s in statements] == ["DEALLOCATE", "PREPARE", "EXECUTE"]

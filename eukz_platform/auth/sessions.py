@@ -172,6 +172,9 @@ def _person_statement(names: tuple[str, ...]):
             UserSession.key_hash == bindparam("key_hash"),
             UserSession.generation == User.session_token,
         )
+        # PostgreSQL: planned once per connection (database.keep_prepared), not on every
+        # request: planning it took longer than running it.
+        .execution_options(keep_prepared=True)
     )
 
 

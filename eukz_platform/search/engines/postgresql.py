@@ -6,9 +6,9 @@ half a millisecond, a fifth of a typical search. psycopg's own preparing is swit
 connection is rolled back after every request, so its statements would last one request. So
 a connection runs ``PREPARE`` the first time it meets one of the search's statements and
 ``EXECUTE`` after; the statements' text is the same whoever searches (every value is a
-parameter), so a handful serve every viewer. PostgreSQL's ``EXECUTE`` takes its arguments as
-literals, which psycopg writes (``psycopg.sql.Literal``). A connection keeps the
-``MAX_PREPARED`` statements it used last and deallocates the one it used least recently.
+parameter), so a handful serve every viewer. ``database.keep_prepared`` keeps them, with the
+other statements the app runs prepared, and ``database.execute_prepared`` writes the
+arguments (see there).
 ``plan_cache_mode = force_generic_plan`` makes PostgreSQL plan a prepared statement once, for
 any values: a search's tsquery is only made when the statement runs, so a plan made for one
 search's values knows nothing more anyway.
@@ -16,14 +16,11 @@ search's values knows nothing more anyway.
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from functools import cached_property
 
 import sqlalchemy as sa
-from psycopg import sql as psql
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
+from ...database import NUMBERED, execute_prepared, keep_prepared, prepared_name
 from ...extensions import db
 from ..terms import close_text
 from . import Compiled, Engine, constant, d, param, search_term
@@ -31,10 +28,6 @@ from . import Compiled, Engine, constant, d, param, search_term
 # The generated columns of migration 0004 (not in the model: PostgreSQL's only).
 _TSV = sa.literal_column("search_document.tsv")
 _NAME_TSV = sa.literal_column("search_document.name_tsv")
-# Statements kept per connection, each about 0.4 MB of the server's memory with its plan (a
-# search uses one or two of a dozen shapes).
-MAX_PREPARED = 32
-_KEY = "eukz_prepared_statements"
 # Sent as written: no parameters, so a "%" (an operator, or in a literal) is not a placeholder.
 _AS_WRITTEN = {"no_parameters": True}
 # The close-name pass looks at the CLOSE_TERMS words of the index closest to each word of
@@ -64,7 +57,7 @@ class PostgreSQLEngine(Engine):
     same shape."""
 
     name = "postgresql"
-    dialect = PGDialect_psycopg(paramstyle="numeric_dollar")
+    dialect = NUMBERED
     keeps_matches = True
     finds_close_names = True
 
@@ -181,28 +174,17 @@ class PostgreSQLEngine(Engine):
 
     def execute(self, statement: Compiled, params: dict) -> list:
         conn = db.session.connection()
-        prepared: OrderedDict = conn.info.setdefault(_KEY, OrderedDict())
-        name = _name(statement.sql)
-        if name in prepared:
-            prepared.move_to_end(name)
-        else:
-            while len(prepared) >= MAX_PREPARED:
-                oldest, _ = prepared.popitem(last=False)
-                conn.exec_driver_sql(f"DEALLOCATE {oldest}", execution_options=_AS_WRITTEN)
-            conn.exec_driver_sql(
-                f"PREPARE {name} AS {statement.sql}", execution_options=_AS_WRITTEN
-            )
-            prepared[name] = True
-        values = statement.values(params)
-        run = psql.SQL(f"EXECUTE {name}")
-        if values:
-            run += psql.SQL("({})").format(psql.SQL(", ").join(map(psql.Literal, values)))
-        driver = conn.connection.driver_connection
-        return conn.exec_driver_sql(run.as_string(driver), execution_options=_AS_WRITTEN).all()
-
-
-def _name(sql: str) -> str:
-    return "eukz_" + hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+        name = prepared_name(statement.sql)
+        keep_prepared(
+            conn.info,
+            name,
+            statement.sql,
+            lambda sql: conn.exec_driver_sql(sql, execution_options=_AS_WRITTEN),
+        )
+        run = execute_prepared(
+            name, statement.values(params), conn.connection.driver_connection
+        )
+        return conn.exec_driver_sql(run, execution_options=_AS_WRITTEN).all()
 
 
 ENGINE = PostgreSQLEngine
