@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 import psycopg
-from psycopg import sql as psql
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import abort, current_app
+from psycopg import sql as psql
 from sqlalchemy import (
     DateTime,
     Enum,
@@ -266,9 +266,7 @@ def _run_prepared(cursor, statement, parameters, context) -> bool:
         return False
     name, sql, names = numbered
     keep_prepared(context.root_connection.info, name, sql, cursor.execute)
-    cursor.execute(
-        execute_prepared(name, [parameters[n] for n in names], cursor.connection)
-    )
+    cursor.execute(execute_prepared(name, [parameters[n] for n in names], cursor.connection))
     return True
 
 

@@ -181,9 +181,7 @@ class PostgreSQLEngine(Engine):
             statement.sql,
             lambda sql: conn.exec_driver_sql(sql, execution_options=_AS_WRITTEN),
         )
-        run = execute_prepared(
-            name, statement.values(params), conn.connection.driver_connection
-        )
+        run = execute_prepared(name, statement.values(params), conn.connection.driver_connection)
         return conn.exec_driver_sql(run, execution_options=_AS_WRITTEN).all()
 
 
