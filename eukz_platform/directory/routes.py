@@ -5,6 +5,7 @@ shared; the filters are a GET form that works without JavaScript.
 """
 
 import hashlib
+from functools import partial
 from urllib.parse import urlencode
 
 from flask import current_app, g, render_template, request, session, url_for
@@ -87,6 +88,18 @@ FACET_TITLES = {
 }
 
 
+class _Labels(dict):
+    """The labels of one facet's values, each worked out when first read."""
+
+    def __init__(self, label):
+        super().__init__()
+        self.label = label
+
+    def __missing__(self, value: str) -> str:
+        found = self[value] = self.label(value)
+        return found
+
+
 class FacetLabels:
     """Facet values as people read them, in the page's language (looked up once each)."""
 
@@ -98,13 +111,18 @@ class FacetLabels:
             "opportunity": _("Partner search posts"),
         }
         self.verified = {"true": _("Verified"), "false": _("Awaiting verification")}
-        self.cache: dict = {}
+        self.facets: dict[str, _Labels] = {}
 
     def __call__(self, name: str, value: str) -> str:
-        key = (name, value)
-        if key not in self.cache:
-            self.cache[key] = self._label(name, value)
-        return self.cache[key]
+        return self[name][value]
+
+    def __getitem__(self, name: str) -> _Labels:
+        """The labels of one facet's values: ``labels["country"]["KZ"]`` (what a template
+        reads for each result: a lookup, not a call)."""
+        found = self.facets.get(name)
+        if found is None:
+            found = self.facets[name] = _Labels(partial(self._label, name))
+        return found
 
     def _label(self, name: str, value: str) -> str:
         if name == "kind":

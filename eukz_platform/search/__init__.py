@@ -37,7 +37,9 @@ class Hit:
     # records.OrganisationRecord or records.ContactRecord, or the model of another kind
     # (indexing.SOURCES: a partner search post): what pages show.
     obj: object
-    highlights: dict  # field name -> Markup with <mark> around the matched words (escaped)
+    # field name -> Markup with <mark> around the matched words (escaped), or None: every
+    # field a result of its kind shows
+    highlights: dict
 
 
 @dataclass

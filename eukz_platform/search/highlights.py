@@ -140,6 +140,7 @@ class Marker:
         )
 
     def highlights(self, kind: str, obj, other_names: list[str]) -> dict:
+        """Every field a result shows of its kind, None where it has nothing to show."""
         if kind == ORGANISATION:
             other = "; ".join(other_names)
             other_spans = self.marked(other)
@@ -162,4 +163,4 @@ class Marker:
                 "description": self.snippet(obj.description),
                 "organisation": self.mark(obj.organisation.name),
             }
-        return {k: v for k, v in fields.items() if v is not None}
+        return fields
