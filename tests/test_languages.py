@@ -330,3 +330,19 @@ def test_templates_follow_a_language_forced_for_a_mail_and_come_back(app):
         with force_locale("en"):
             assert render_template_string(words) == "Search 2 results"
         assert render_template_string(words).startswith("Поиск")
+
+
+def test_template_messages_are_translated_escaped_and_filled_as_jinja_writes_them(app):
+    """``_``, ``gettext``, ``ngettext`` and ``{% trans %}`` in templates (languages.py): the
+    page's language, values escaped, any value's name allowed, a literal percent as ``%%``."""
+    from flask import render_template_string
+
+    source = (
+        '{{ _("Log in") }}|{{ gettext("%(string)s and %(n)s", string="<b>", n=2) }}|'
+        '{{ ngettext("%(num)s result", "%(num)s results", 3, num="3", n="x") }}|'
+        "{% trans %}Log in{% endtrans %}|"
+        '{{ _("100%%") }}'
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        html = render_template_string(source)
+    assert html == "Войти|&lt;b&gt; and 2|3 результата|Войти|100%"
