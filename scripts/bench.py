@@ -12,10 +12,11 @@ For each engine it
    as long as a search may be, and 20 misspelt words (PostgreSQL shows close names for them);
 3. serves the app with gunicorn (2 workers, 127.0.0.1) and loads it with wrk (2 threads,
    16 connections, 10 s a run): a bare "hello" route, the directory page with typical queries,
-   and with a very common word, and the typical queries for a signed-in person; once as
-   served (visitors' pages kept until the index changes; a signed-in person's page made for
-   them around a results part kept for everyone who may see the same) and once with every
-   page computed (``DIRECTORY_PAGE_CACHE=false``);
+   and with a very common word, and the typical queries for a signed-in person; as served
+   (visitors' pages kept until the index changes; a signed-in person's page made for them
+   around a results part kept for everyone who may see the same), in ROUNDS rounds whose
+   shares' median is reported, and once with every page computed
+   (``DIRECTORY_PAGE_CACHE=false``);
 4. builds the static files as production does (``make assets-build``), serves the app with
    gunicorn.conf.py and measures, in Chromium through Playwright, the bytes a first visit to
    the home page transfers and those of a repeat visit with the browser's cache warm (which
@@ -52,6 +53,10 @@ ORGANISATIONS = 100_000
 IN_TURN = 100
 SEED = 1
 WRK_SECONDS = 10
+# The runs whose shares have targets (as served) are taken this many times, each round the bare
+# route then the pages: one run's figures vary by 10-20% here, so each share is the median of
+# the rounds' (page / bare route of the same round), shown with the lowest and highest.
+ROUNDS = 3
 # Before each measured run, one as long as this through the same paths, not counted.
 WARM_UP_SECONDS = 3
 POSTGRES_URL = os.environ.get(
@@ -613,13 +618,21 @@ def measure_http(url: str, typical: list[str], session_key: str) -> dict:
     secret = secrets.token_hex(16)
     cookie = session_cookie(url, secret, session_key)
     typical_paths = [f"/directory/?q={quote(q)}" for q in typical]
-    runs = (("", True, True), ("_computed", False, True), ("_quiet", True, False))
-    for suffix, page_cache, observability in runs:
+    runs = (("", True, True, ROUNDS), ("_computed", False, True, 1), ("_quiet", True, False, 1))
+    for suffix, page_cache, observability, rounds in runs:
+        taken = {"hello": [], "page": [], "common": [], "signed_in": []}
         with gunicorn(url, secret, page_cache=page_cache, observability=observability) as base:
-            figures["hello" + suffix] = wrk(base, ["/healthz"])
-            figures["page" + suffix] = wrk(base, typical_paths)
-            figures["common" + suffix] = wrk(base, [f"/directory/?q={quote('Almaty')}"])
-            figures["signed_in" + suffix] = wrk(base, typical_paths, cookie)
+            for _ in range(rounds):
+                taken["hello"].append(wrk(base, ["/healthz"]))
+                taken["page"].append(wrk(base, typical_paths))
+                taken["common"].append(wrk(base, [f"/directory/?q={quote('Almaty')}"]))
+                taken["signed_in"].append(wrk(base, typical_paths, cookie))
+        for key, values in taken.items():
+            figures[key + suffix] = statistics.median(values)
+            if key != "hello":
+                shares = [v / h for v, h in zip(values, taken["hello"], strict=True)]
+                figures[key + suffix + "_share"] = statistics.median(shares)
+                figures[key + suffix + "_shares"] = shares
     return figures
 
 
@@ -755,13 +768,25 @@ def bench(engine: str, url: str) -> dict:
     return figures
 
 
+def shares_text(shares: list[float]) -> str:
+    """The median share, and with more than one round the lowest and the highest."""
+    median = f"{statistics.median(shares):.0%}"
+    if len(shares) == 1:
+        return median
+    return f"{median} ({min(shares):.0%}–{max(shares):.0%})"
+
+
 def table(results: dict[str, dict]) -> str:
     rows = [("figure", *results, "target")]
 
-    def add(label, key, fmt, target, ok):
+    def add(label, key, fmt, target, ok, shown=None):
+        """A row: each engine's figure ``key``, written by ``fmt`` (given the engine's figures
+        when ``shown`` is set), checked by ``ok``."""
         if not any(key in r for r in results.values()):
             return  # a figure this run did not take (e.g. --page-weight-only)
-        values = [fmt(r[key]) if key in r else "–" for r in results.values()]
+        values = [
+            (shown(r) if shown else fmt(r[key])) if key in r else "–" for r in results.values()
+        ]
         flags = [
             ("" if ok(r[key], engine) else " ✗") if key in r else ""
             for engine, r in results.items()
@@ -818,9 +843,6 @@ def table(results: dict[str, dict]) -> str:
     for (served, measured), hello in zip(pages.items(), hellos, strict=True):
         add(f"hello route ({served})", hello, rps, "", any_value)
         for key, label, share in measured:
-            for r in results.values():
-                if key in r:
-                    r[key + "_share"] = r[key] / r[hello]
             add(f"{label} ({served})", key, rps, "", any_value)
             add(
                 "  share of hello",
@@ -828,6 +850,7 @@ def table(results: dict[str, dict]) -> str:
                 lambda v: f"{v:.0%}",
                 f"≥ {share:.0%}" if share else "",
                 (lambda v, e, s=share: v >= s) if share else any_value,
+                shown=lambda r, k=key + "_shares": shares_text(r[k]),
             )
 
     def kb(v):
@@ -908,7 +931,10 @@ def main() -> None:
         "a signed-in person's page is made for them around a results part kept for everyone "
         "who may see the same things (the people of one organisation); 'every page computed': "
         "DIRECTORY_PAGE_CACHE=false, nothing kept. Both with production's JSON request log and "
-        "Prometheus metrics; 'no request log or metrics': as served, with neither. 'In turn': "
+        "Prometheus metrics; 'no request log or metrics': as served, with neither. 'As served' "
+        f"is taken {ROUNDS} times (the bare route, then the pages, each round): its req/s are "
+        "the medians, and each share the median of the rounds' shares, with the lowest and "
+        "the highest in brackets. 'In turn': "
         "the 200 queries, without facets, "
         f"each asked by the next of {IN_TURN} signed-in people of as many organisations."
     )
