@@ -244,12 +244,12 @@ def _numbered_form(statement: str, compiled) -> tuple[str, str, tuple[str, ...]]
     statement, worked out once per process; None when it cannot be prepared as it is (its
     parameters are rendered when it runs, e.g. an IN list)."""
     if statement not in _NUMBERED_FORMS:
+        # The same statement compiled by the same dialect: only the placeholders differ.
         again = compiled.statement.compile(dialect=NUMBERED)
-        same = [c[0] for c in again._result_columns] == [c[0] for c in compiled._result_columns]
         _NUMBERED_FORMS[statement] = (
-            (prepared_name(again.string), again.string, tuple(again.positiontup))
-            if same and not again.literal_execute_params and not again.post_compile_params
-            else None
+            None
+            if again.literal_execute_params or again.post_compile_params
+            else (prepared_name(again.string), again.string, tuple(again.positiontup))
         )
     return _NUMBERED_FORMS[statement]
 

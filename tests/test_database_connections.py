@@ -87,3 +87,28 @@ def test_the_signed_in_person_is_read_by_a_statement_prepared_once(app, client, 
     with app.test_request_context():
         assert sessions.load(keys[1]).full_name == "Bolat Other"
         assert db.session.scalar(text("SELECT pg_backend_pid()")) != closed
+
+
+def test_a_statement_whose_values_are_written_in_runs_as_it_is(app, database_url):
+    """An IN list is written into the statement when it runs (its length varies): such a
+    statement cannot be prepared once, and runs unprepared, with the right rows."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's: SQLite plans its statements itself")
+    from sqlalchemy import select
+
+    from eukz_platform.core.models import Organisation
+
+    from .factories import make_org
+
+    with app.app_context():
+        ids = [make_org(name=f"Listed Union {i}").id for i in range(3)]
+        found = db.session.scalars(
+            select(Organisation.name)
+            .where(Organisation.id.in_(ids[:2]))
+            .order_by(Organisation.id)
+            .execution_options(keep_prepared=True)
+        ).all()
+        assert found == ["Listed Union 0", "Listed Union 1"]
+        assert not db.session.scalar(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%IN (%'")
+        )
