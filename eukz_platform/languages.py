@@ -186,7 +186,8 @@ def register_languages(app: Flask) -> None:
     )
     # The two a page calls a few dozen times, as Jinja's newstyle ones do, in one call each
     # instead of three (``_`` calls ``gettext``, which calls the function above).
-    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
-    app.jinja_env.globals["ngettext"] = _template_ngettext
+    app.jinja_env.globals.update(
+        _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext
+    )
     app.after_request(add_vary)
     user_logged_in.connect(_on_sign_in, app)

@@ -630,9 +630,9 @@ def measure_http(url: str, typical: list[str], session_key: str) -> dict:
         for key, values in taken.items():
             figures[key + suffix] = statistics.median(values)
             if key != "hello":
-                shares = [v / h for v, h in zip(values, taken["hello"], strict=True)]
-                figures[key + suffix + "_share"] = statistics.median(shares)
-                figures[key + suffix + "_shares"] = shares
+                figures[key + suffix + "_shares"] = [
+                    v / h for v, h in zip(values, taken["hello"], strict=True)
+                ]
     return figures
 
 
@@ -779,14 +779,10 @@ def shares_text(shares: list[float]) -> str:
 def table(results: dict[str, dict]) -> str:
     rows = [("figure", *results, "target")]
 
-    def add(label, key, fmt, target, ok, shown=None):
-        """A row: each engine's figure ``key``, written by ``fmt`` (given the engine's figures
-        when ``shown`` is set), checked by ``ok``."""
+    def add(label, key, fmt, target, ok):
         if not any(key in r for r in results.values()):
             return  # a figure this run did not take (e.g. --page-weight-only)
-        values = [
-            (shown(r) if shown else fmt(r[key])) if key in r else "–" for r in results.values()
-        ]
+        values = [fmt(r[key]) if key in r else "–" for r in results.values()]
         flags = [
             ("" if ok(r[key], engine) else " ✗") if key in r else ""
             for engine, r in results.items()
@@ -846,11 +842,10 @@ def table(results: dict[str, dict]) -> str:
             add(f"{label} ({served})", key, rps, "", any_value)
             add(
                 "  share of hello",
-                key + "_share",
-                lambda v: f"{v:.0%}",
+                key + "_shares",
+                shares_text,
                 f"≥ {share:.0%}" if share else "",
-                (lambda v, e, s=share: v >= s) if share else any_value,
-                shown=lambda r, k=key + "_shares": shares_text(r[k]),
+                (lambda v, e, s=share: statistics.median(v) >= s) if share else any_value,
             )
 
     def kb(v):
