@@ -212,7 +212,7 @@ class HitsShape(Shape):
     sort: str = "relevance"
     deep: bool = False  # pages beyond the ranked matches are asked for
     groups: bool = False  # the working groups are read (_needs_groups)
-    close: bool = False  # names close to the search text (engine.finds_close_names)
+    close: bool = False  # names close to the search text (engine.close_found)
     close_candidates: int = CLOSE_CANDIDATES
 
 
@@ -523,7 +523,7 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     cap = COUNT_CAP
     close_mode = False
     close_values = None
-    if terms and not total and engine.finds_close_names and engine.params.get("close"):
+    if terms and not total and engine.params.get("close"):
         close_values = engine.close_params()
     if close_values is not None:
         # Nothing as written: names close to it (a misspelling), without facets.

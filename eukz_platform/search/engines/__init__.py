@@ -69,8 +69,6 @@ class Engine(ABC):
     # Keep the first 1,001 matches and rank those (PostgreSQL); SQLite's bm25 needs the FTS
     # query itself, and FTS5 reads an index in order cheaply, so SQLite ranks in segments.
     keeps_matches = False
-    # Whether names close to the search text are looked for when nothing matches as written.
-    finds_close_names = False
     PREFIX_TERMS = 64
 
     def __init__(self, terms: Terms):
@@ -163,9 +161,10 @@ class Engine(ABC):
         when it can find nothing."""
         return {}
 
+    @abstractmethod
     def close_found(self, where: sa.ColumnElement[bool], columns: list, limit: int) -> sa.CTE:
-        """The documents whose names are close to the search text (``finds_close_names``)."""
-        raise NotImplementedError(f"{self.name} does not look for close names")
+        """The documents whose names are close to the search text, looked for when nothing
+        matches as written: every engine shows them."""
 
 
 def for_dialect(dialect_name: str) -> type[Engine]:

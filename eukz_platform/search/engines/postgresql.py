@@ -59,7 +59,6 @@ class PostgreSQLEngine(Engine):
     name = "postgresql"
     dialect = NUMBERED
     keeps_matches = True
-    finds_close_names = True
 
     def __init__(self, terms):
         super().__init__(terms)

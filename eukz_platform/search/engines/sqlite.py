@@ -45,7 +45,6 @@ class SQLiteEngine(Engine):
 
     name = "sqlite"
     dialect = SQLiteDialect_pysqlite()
-    finds_close_names = True
 
     def __init__(self, terms):
         super().__init__(terms)
