@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, text
+from sqlalchemy import event as sa_event
 
 from eukz_platform import demo_data
 from eukz_platform.auth.models import Role
@@ -24,8 +25,12 @@ from eukz_platform.search import (
     QueryTooLong,
     SearchQuery,
     search,
+    service,
 )
+from eukz_platform.search import generation as search_generation
+from eukz_platform.search.highlights import Marker
 from eukz_platform.search.models import SearchDocument
+from eukz_platform.search.terms import parse_terms
 from eukz_platform.seeding import ensure_groups_and_contacts
 
 from .factories import make_org, make_user
@@ -197,6 +202,29 @@ def test_matched_words_are_highlighted_and_escaped(directory):
     assert hit.highlights["city"] == "<mark>Алма</mark>-<mark>Ата</mark>"
     hit = next(h for h in find("энерг").items if h.obj.name == "Союз энергетиков")
     assert hit.highlights["name"] == "Союз <mark>энергетиков</mark>"
+
+
+@pytest.mark.parametrize(
+    ("q", "text", "expected"),
+    [
+        # An invisible character inside a word: one word, as the index reads it.
+        ("almaty", "Ал\u200bматы", "<mark>Ал\u200bматы</mark>"),
+        ("almaty", "Alma\u00adty & Co", "<mark>Alma\u00adty</mark> &amp; Co"),
+        # A name's other form of two words, in another script than the search text.
+        ("almaty", "Фонд «Алма-Ата»", "Фонд «<mark>Алма</mark>-<mark>Ата</mark>»"),
+        ("energ", "Қазақстан энергетика", "Қазақстан <mark>энергетика</mark>"),
+        ("kazakhstan", 'Қазақстан <b>"', "<mark>Қазақстан</mark> &lt;b&gt;&#34;"),
+        ("qazaqstan", "Kazakhstan", "<mark>Kazakhstan</mark>"),
+        ("almaty", "Astana, Алтай, Алма", "Astana, Алтай, Алма"),
+        (
+            "zhasyl dala",
+            "«Жасыл» Дала, Zhasyl",
+            "«<mark>Жасыл</mark>» <mark>Дала</mark>, <mark>Zhasyl</mark>",
+        ),
+    ],
+)
+def test_highlights_mark_the_words_matched_in_every_script(q, text, expected):
+    assert Marker(parse_terms(q)).mark(text) == expected
 
 
 def test_relevance_puts_name_matches_first(directory):
@@ -561,6 +589,66 @@ def test_broad_searches_count_up_to_a_cap_and_rank_names_first(ctx):
         ]
     assert len(seen) == len(set(seen)) == visible
     assert seen[:20] == [h.id for h in quick.items]
+
+
+def _shown(result) -> tuple:
+    return (
+        [(hit.kind, hit.id) for hit in result.items],
+        result.total,
+        result.total_is_lower_bound,
+        result.facets,
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"q": "almaty"},
+        {"q": "", "countries": ["KZ"]},
+        {"q": "ener", "sort": "name"},
+        {"q": "", "kinds": ["contact"]},
+    ],
+)
+def test_a_search_whose_facet_counts_are_kept_is_not_counted_again(directory, monkeypatch, values):
+    ranked = SearchQuery(**values).sort == "relevance" and values["q"]
+    member = make_user(org=directory["youth"])
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if not statement.startswith("PREPARE"):  # PostgreSQL: a new statement, then run
+            statements.append(statement)
+
+    shapes = []
+    hits = service._hits
+    monkeypatch.setattr(service, "_hits", lambda shape: shapes.append(shape) or hits(shape))
+    sa_event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        for viewer in (None, member):
+            first = find(viewer=viewer, **values)
+            statements.clear()
+            again = find(viewer=viewer, **values)
+            assert _shown(again) == _shown(first)
+            # The page's statement, with the count kept beside the facets as a value, after
+            # the index's generation (that names what is kept; read with the person signed in
+            # on a request). A ranked search on PostgreSQL counts the matches it ranks anyway.
+            counts_apart = db.engine.dialect.name == "sqlite" or not ranked
+            assert len(statements) == (2 if counts_apart else 1)
+            assert shapes[-1].counted is counts_apart
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_a_count_kept_before_the_index_changed_is_counted_again(directory, monkeypatch):
+    query = SearchQuery(q="", countries=["KZ"])
+    before = search(query, None)
+    generation = search_generation()
+    make_org(name="Aral Sea Fishers", country="KZ", status=VERIFIED)
+    # As read with the person at the start of a request, before another changed the index.
+    monkeypatch.setattr(service, "search_generation", lambda: generation)
+    after = search(query, None)
+    assert after.total == before.total + 1
+    assert "Aral Sea Fishers" in names(after)
+    assert dict(after.facets["country"])["KZ"] == dict(before.facets["country"])["KZ"] + 1
 
 
 def test_very_broad_searches_count_facets_over_their_first_matches(app, directory):

@@ -237,12 +237,23 @@ def _key(shape, generation: int, values: dict) -> str:
     return f"search-facets:{_described(shape)}:{digest}"
 
 
+def _kept_key(shape, values: dict, generation) -> str | None:
+    if current_app.config.get("SEARCH_FACET_CACHE_SIZE", 256) and generation is not None:
+        return _key(shape, generation, values)
+    return None
+
+
+def kept(shape, values: dict, generation) -> tuple | None:
+    """What ``counted`` keeps for this search at this generation of the index, or None."""
+    key = _kept_key(shape, values, generation)
+    return cache.get(key) if key is not None else None
+
+
 def counted(query: SearchQuery, shape, values: dict, generation) -> tuple:
     """(facets, total, whether they are lower bounds), kept while the index is unchanged
     (its generation is part of the key) unless ``SEARCH_FACET_CACHE_SIZE`` is 0."""
-    key = None
-    if current_app.config.get("SEARCH_FACET_CACHE_SIZE", 256) and generation is not None:
-        key = _key(shape, generation, values)
+    key = _kept_key(shape, values, generation)
+    if key is not None:
         found = cache.get(key)
         if found is not None:
             return found

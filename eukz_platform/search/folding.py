@@ -112,14 +112,34 @@ _GREEK = {
 _LATIN = {"ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ð": "d"}
 _TABLE = str.maketrans({**_CYRILLIC, **_GREEK, **_LATIN})
 
+
 # Format characters (category Cf: zero-width spaces and joiners, the soft hyphen, direction
 # marks and overrides…): invisible, so a word holding one is read as one word without it.
-_FORMAT_CHARACTERS = "".join(
-    re.escape(chr(code))
-    for code in (*range(0x20000), *range(0xE0000, 0xE1000))
-    if unicodedata.category(chr(code)) == "Cf"
+# Written as ranges: a class of 163 single characters is matched several times slower.
+def _ranges(codes: list[int]) -> str:
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(
+        re.escape(chr(first)) + (f"-{re.escape(chr(last))}" if last != first else "")
+        for first, last in ranges
+    )
+
+
+_FORMAT_CHARACTERS = _ranges(
+    [
+        code
+        for code in (*range(0x20000), *range(0xE0000, 0xE1000))
+        if unicodedata.category(chr(code)) == "Cf"
+    ]
 )
 _FORMAT = re.compile(f"[{_FORMAT_CHARACTERS}]")
+# A word as a page shows it: letters and digits, with any invisible format character inside
+# it (read as one word, as fold_words reads it).
+_SHOWN_WORD = re.compile(f"[^\\W_]+(?:[{_FORMAT_CHARACTERS}]+[^\\W_]+)*")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _NON_ASCII = re.compile("[^\x00-\x7f]+")
 _WORD = re.compile(r"[^\W_]+")
@@ -158,9 +178,11 @@ def fold_words(text: str) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=131072)
 def fold_word(word: str) -> str:
-    """One word folded (its parts joined when folding splits it)."""
-    return "".join(_fold_written_word(word))
+    """One word folded (its parts joined when folding splits it; invisible format characters
+    left out)."""
+    return "".join(_fold_written_word(_FORMAT.sub("", word)))
 
 
 def tokens(text: str) -> list[str]:
@@ -180,6 +202,20 @@ def fold(text: str) -> str:
     return " ".join(tokens(text))
 
 
+def folded_latin(text: str) -> str:
+    """An ASCII ``text`` folded as a whole: every word ``words_with_spans(text)`` gives is in
+    this string (two letters or digits side by side are of one word, so nothing runs
+    together), so a folded word that is not in it is in none of them. One pass: a quick test
+    before the exact one, word by word."""
+    return _spell(text.lower())
+
+
+def folded_as_written(text: str) -> list[str]:
+    """The folded words ``words_with_spans(text)`` gives, without their places: a quick test
+    before it (most texts hold none of the words searched for)."""
+    return [folded for word in _SHOWN_WORD.findall(text) if (folded := fold_word(word))]
+
+
 def words_with_spans(text: str) -> list[tuple[int, int, str]]:
     """Each word of ``text`` as written: (start, end, folded form), for highlighting."""
     if text.isascii():
@@ -187,9 +223,8 @@ def words_with_spans(text: str) -> list[tuple[int, int, str]]:
             (m.start(), m.end(), _spell(m.group().lower()))
             for m in _ASCII_ANY_CASE_WORD.finditer(text)
         ]
-    out = []
-    for m in _WORD.finditer(text):
-        folded = fold_word(m.group())
-        if folded:
-            out.append((m.start(), m.end(), folded))
-    return out
+    return [
+        (m.start(), m.end(), folded)
+        for m in _SHOWN_WORD.finditer(text)
+        if (folded := fold_word(m.group()))
+    ]

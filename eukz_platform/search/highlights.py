@@ -9,7 +9,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from . import synonyms
-from .folding import fold_words, words_with_spans
+from .folding import folded_as_written, folded_latin, words_with_spans
 from .indexing import CONTACT, ORGANISATION
 from .terms import Terms
 
@@ -67,9 +67,6 @@ class Highlights(dict):
         return dict(self.items())
 
 
-_MARK, _END_MARK = Markup("<mark>"), Markup("</mark>")
-
-
 class Marker:
     """Puts <mark> around the words of a text that the search matched."""
 
@@ -77,10 +74,11 @@ class Marker:
         self.words = set(terms.words)
         self.prefix = terms.words[-1] if terms and terms.prefix else None
         # What a matching text must contain once folded: the words searched for, and the
-        # written forms of the synonyms they stand for (a quick test before the exact one).
+        # first word of each written form of the synonyms they stand for (a quick test before
+        # the exact one).
         self.needles = set(self.words)
         for word in self.words:
-            self.needles.update(synonyms.forms_of(word))
+            self.needles.update(form.split(" ", 1)[0] for form in synonyms.forms_of(word))
 
     def _matches(self, word: str) -> bool:
         return word in self.words or (self.prefix is not None and word.startswith(self.prefix))
@@ -89,12 +87,19 @@ class Marker:
         """(start, end) of each matched word of ``text``."""
         if not self.words or not text:
             return []
+        # A quick test first: most texts of a page hold none of the words. A Latin text is
+        # folded as a whole in one pass; others word by word, without the words' places.
         if text.isascii():
-            # A quick test first: folding a Latin text is one pass of a regular expression.
-            folded = " ".join(fold_words(text))
+            folded = folded_latin(text)
             if not any(needle in folded for needle in self.needles):
                 return []
-        # Other scripts are folded word by word: once, here, not once more for a quick test.
+        else:
+            folded = folded_as_written(text)
+            prefix = self.prefix
+            if self.needles.isdisjoint(folded) and not (
+                prefix and any(word.startswith(prefix) for word in folded)
+            ):
+                return []
         spans = words_with_spans(text)
         words, prefix = self.words, self.prefix or "\x00"
         hit = {i for i, (_s, _e, w) in enumerate(spans) if w in words or w.startswith(prefix)}
@@ -106,14 +111,17 @@ class Marker:
     @staticmethod
     def _html(text: str, spans: list[tuple[int, int]]) -> Markup:
         """The text, escaped, with its spans between <mark>s."""
+        escaped = escape(text)
         if not spans:
-            return escape(text)
+            return escaped
+        # Most texts hold nothing to escape: their parts are then taken as they are.
+        part = str if len(escaped) == len(text) else escape
         out, last = [], 0
         for start, end in spans:
-            out += (text[last:start], _MARK, text[start:end], _END_MARK)
+            out += (part(text[last:start]), "<mark>", part(text[start:end]), "</mark>")
             last = end
-        out.append(text[last:])
-        return Markup().join(out)
+        out.append(part(text[last:]))
+        return Markup("".join(out))
 
     def mark(self, text: str | None) -> Markup | None:
         if not text:

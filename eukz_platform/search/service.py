@@ -30,7 +30,7 @@ on the viewer reaches the statement as bound parameters, never as its text.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache, partial
 
 import sqlalchemy as sa
@@ -53,6 +53,7 @@ from . import (
     facets,
     records,
 )
+from . import generation as search_generation
 from .engines import Compiled, Engine, constant, d, param
 from .highlights import Highlights, Marker
 from .indexing import CONTACT, OPPORTUNITY, ORGANISATION, SOURCES
@@ -214,6 +215,16 @@ class HitsShape(Shape):
     groups: bool = False  # the working groups are read (_needs_groups)
     close: bool = False  # names close to the search text (engine.close_found)
     close_candidates: int = CLOSE_CANDIDATES
+    # The capped count is known (from the facet counts kept for the same search): a value,
+    # "counted", not counted again (counts_apart).
+    counted: bool = False
+
+
+def counts_apart(engine: Engine, query: SearchQuery) -> bool:
+    """Whether the hits statement counts the matches apart from reading the page's, so that a
+    count known beforehand saves reading them twice: everywhere but a ranked search on an
+    engine that keeps the matches it ranks (and counts those)."""
+    return not (engine.keeps_matches and query.sort == "relevance" and bool(engine.terms))
 
 
 def _close_candidates() -> int:
@@ -333,6 +344,8 @@ def _hits(shape: HitsShape) -> Compiled:
             .prefix_with("MATERIALIZED")
         )
         cnt = count_of(matched)
+    elif shape.counted:
+        cnt = None
     else:
         source, match = engine.documents("all")
         capped = (
@@ -344,7 +357,9 @@ def _hits(shape: HitsShape) -> Compiled:
         )
         cnt = count_of(capped)
 
-    def n() -> sa.ScalarSelect:
+    def n() -> sa.ColumnElement:
+        if cnt is None:
+            return param("counted", sa.Integer)
         return sa.select(cnt.c.n).scalar_subquery()
 
     def when(condition, limit=lim) -> sa.Case:
@@ -495,6 +510,19 @@ def run(query: SearchQuery, viewer) -> SearchResult:
         **facets.params(query),
         facets.HIDDEN_GROUPS_SHOWN: visibility.sees_hidden_memberships(viewer),
     }
+    counting = (
+        Shape(engine, engine.shape(), visible, filters, sample=facets.sample_size())
+        if query.with_facets
+        else None
+    )
+    # The facet counts kept for this search (facets.counted) hold its count: the hits statement
+    # then takes it as a value instead of counting the same matches again. Not when they are
+    # lower bounds (the count with the filters is then unknown).
+    kept = generation = None
+    if counting is not None and counts_apart(engine, query):
+        generation = search_generation()
+        kept = facets.kept(counting, values, generation)
+    known = kept is not None and not kept[2]
     shape = HitsShape(
         engine,
         engine.shape(),
@@ -503,6 +531,7 @@ def run(query: SearchQuery, viewer) -> SearchResult:
         sort=query.sort,
         deep=engine.keeps_matches and query.page * query.per_page > COUNT_CAP,
         groups=_needs_groups(query),
+        counted=known,
     )
     params = {
         **values,
@@ -510,9 +539,15 @@ def run(query: SearchQuery, viewer) -> SearchResult:
         "per_page": query.per_page,
         "offset": (query.page - 1) * query.per_page,
         "locale": _locale(),
+        "counted": min(kept[1], COUNT_CAP + 1) if known else None,
     }
     rows = engine.execute(_hits(shape), params)
     meta = rows[0]
+    if known and meta.generation != generation:
+        # The index changed since the count was kept: counted again, as by any other search.
+        kept, known, shape = None, False, replace(shape, counted=False)
+        rows = engine.execute(_hits(shape), params)
+        meta = rows[0]
     groups = _parse_groups(engine.listed(meta.groups))
     unknown = [g for g in query.groups if g not in groups]
     if unknown:
@@ -546,9 +581,8 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     facets_lower_bound = False
     lower_bound = total > cap
     # Nothing found with filters on: the counts still show what loosening them would find.
-    if query.with_facets and not close_mode and (total or filters):
-        counting = Shape(engine, engine.shape(), visible, filters, sample=facets.sample_size())
-        found_facets, counted, facets_lower_bound = facets.counted(
+    if counting is not None and not close_mode and (total or filters):
+        found_facets, counted, facets_lower_bound = kept or facets.counted(
             query, counting, values, meta.generation
         )
         if not facets_lower_bound:
