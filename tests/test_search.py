@@ -628,11 +628,11 @@ def test_a_search_whose_facet_counts_are_kept_is_not_counted_again(directory, mo
             statements.clear()
             again = find(viewer=viewer, **values)
             assert _shown(again) == _shown(first)
-            # The page's statement, with the count kept beside the facets as a value, after
-            # the index's generation (that names what is kept; read with the person signed in
-            # on a request). A ranked search on PostgreSQL counts the matches it ranks anyway.
+            # One statement, the page's, with the count kept beside the facets as a value (the
+            # index's generation, which names what is kept, is read once a request). A ranked
+            # search on PostgreSQL counts the matches it ranks anyway.
             counts_apart = db.engine.dialect.name == "sqlite" or not ranked
-            assert len(statements) == (2 if counts_apart else 1)
+            assert len(statements) == 1
             assert shapes[-1].counted is counts_apart
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", seen)

@@ -216,13 +216,6 @@ class StatusBadges:
         return self.rendered[key]
 
 
-def index_generation() -> int | None:
-    """The search index's generation, read once a request (search.generation)."""
-    if "directory_generation" not in g:
-        g.directory_generation = search.generation()
-    return g.directory_generation
-
-
 def visitor_page_key(args: DirectoryArgs) -> str | None:
     """Where a visitor's page for these arguments is kept, or None when it must not be.
 
@@ -239,7 +232,7 @@ def visitor_page_key(args: DirectoryArgs) -> str | None:
     kind = visibility.viewer_kind(current_user)
     if session.get("_flashes"):
         return None
-    generation = index_generation()
+    generation = search.generation()
     if generation is None:
         return None
     return f"directory:{kind}:{get_locale()}:{generation}:{address_digest(args)}"
@@ -281,7 +274,7 @@ def results_key(args: DirectoryArgs) -> str | None:
     """
     if not current_app.config.get("DIRECTORY_PAGE_CACHE"):
         return None
-    generation = index_generation()
+    generation = search.generation()
     if generation is None:
         return None
     viewer = search.visibility_key(current_user)

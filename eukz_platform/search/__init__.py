@@ -88,13 +88,22 @@ def _generation_statement():
 
 def generation() -> int | None:
     """The index's generation: it changes with every write to the index (and to working
-    groups), so what is cached under it is never stale. For a signed-in person it was read
-    with them (``auth.sessions.read_with_person``), at the start of the request."""
+    groups), so what is cached under it is never stale. Read once a request: for a signed-in
+    person with them (``auth.sessions.read_with_person``), at the start of the request. (The
+    search checks it against the one its statement reads: service.run.)"""
+    from flask import g, has_request_context
+
     from ..auth import sessions
     from ..extensions import db
 
     read = sessions.read_along(_GENERATION)
-    return read if read is not None else db.session.scalar(_generation_statement())
+    if read is not None:
+        return read
+    if not has_request_context():
+        return db.session.scalar(_generation_statement())
+    if "search_generation" not in g:
+        g.search_generation = db.session.scalar(_generation_statement())
+    return g.search_generation
 
 
 def visibility_key(viewer) -> str:

@@ -237,8 +237,13 @@ def _key(shape, generation: int, values: dict) -> str:
     return f"search-facets:{_described(shape)}:{digest}"
 
 
+def keeping() -> bool:
+    """Whether facet counts are kept (``SEARCH_FACET_CACHE_SIZE`` is not 0)."""
+    return bool(current_app.config.get("SEARCH_FACET_CACHE_SIZE", 256))
+
+
 def _kept_key(shape, values: dict, generation) -> str | None:
-    if current_app.config.get("SEARCH_FACET_CACHE_SIZE", 256) and generation is not None:
+    if keeping() and generation is not None:
         return _key(shape, generation, values)
     return None
 

@@ -519,7 +519,7 @@ def run(query: SearchQuery, viewer) -> SearchResult:
     # then takes it as a value instead of counting the same matches again. Not when they are
     # lower bounds (the count with the filters is then unknown).
     kept = generation = None
-    if counting is not None and counts_apart(engine, query):
+    if counting is not None and facets.keeping() and counts_apart(engine, query):
         generation = search_generation()
         kept = facets.kept(counting, values, generation)
     known = kept is not None and not kept[2]
