@@ -314,6 +314,41 @@ def test_correcting_name_language_and_email_asks_to_confirm_the_new_address(app,
     assert outbox[-1].to == ["new@example.kz"] and "/auth/confirm/" in outbox[-1].body
 
 
+def test_the_password_asked_for_a_new_email_is_not_guessed_without_limit(database_url):
+    """Someone holding a signed-in browser cannot try passwords one after another on the
+    details form (then move the account to their own address): it is limited as logging in
+    is."""
+    from eukz_platform import create_app
+
+    from .conftest import empty_all_tables
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_LOGIN": "3 per minute",
+        }
+    )
+    try:
+        with app.app_context():
+            make_user(email=EMAIL)
+        client = app.test_client()
+        login(client, EMAIL)
+        form = {"full_name": "Eve", "email": "eve@example.kz", "locale": "en"}
+        for guess in ("guess-1", "guess-2", "guess-3"):
+            r = client.post("/account/details", data={**form, "password": guess})
+            assert r.status_code == 422
+        r = client.post("/account/details", data={**form, "password": PASSWORD})
+        assert r.status_code == 429
+        with app.app_context():
+            assert db.session.scalar(select(User.email)) == EMAIL
+    finally:
+        empty_all_tables(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_a_new_notice_version_is_agreed_to_before_anything_else(app, client):
     with app.app_context():
         user = make_user(email=EMAIL)

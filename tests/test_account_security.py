@@ -18,7 +18,7 @@ from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 
-from .factories import PASSWORD, login, make_org, make_user
+from .factories import PASSWORD, login, make_contacts_of_every_visibility, make_org, make_user
 from .sql import counting_statements
 
 EMAIL = "dana@example.org"
@@ -353,6 +353,34 @@ def test_the_secretariat_without_two_factor_is_refused_the_console_when_required
     admin = app.test_client()
     r = login(admin, "admin@civic.example")
     assert "two-factor" not in r.headers["Location"]
+
+
+def test_the_secretariat_without_two_factor_uses_no_secretariat_right_when_required(strict_app):
+    """Outside the console too: the secretariat's rights on organisations' pages, their people
+    and the data only it sees wait for two-factor sign-in."""
+    app = strict_app
+    with app.app_context():
+        make_user(role=Role.SECRETARIAT, email="sec@eesc.example")
+        org = make_org(name="Steppe Forum", status=OrganisationStatus.VERIFIED)
+        make_user(org=org, role=Role.ADMIN, email="admin@civic.example")
+        colleague = make_user(org=org, email="member@civic.example", full_name="Aigerim Bek")
+        make_contacts_of_every_visibility(org)
+        org_id, colleague_id = org.id, colleague.id
+    client = app.test_client()
+    login(client, "sec@eesc.example")
+    setup = "/account/security/two-factor/set-up"
+    r = client.post(f"/organisations/{org_id}/people/{colleague_id}/remove")
+    assert r.status_code == 302 and r.headers["Location"].endswith(setup)
+    r = client.get(f"/organisations/{org_id}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(setup)
+    r = client.get(f"/api/v1/organisations/{org_id}")
+    assert r.status_code == 403 and "two-factor" in r.get_json()["message"]
+    with app.app_context():
+        assert db.session.get(User, colleague_id).active
+    # Setting it up, and logging out, stay open.
+    assert client.get(setup).status_code == 200
+    turn_on(client)
+    assert "Private Person" in text(client.get(f"/organisations/{org_id}"))
 
 
 def test_the_secretariat_reaches_the_console_without_two_factor_when_not_required(app):

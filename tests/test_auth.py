@@ -186,6 +186,32 @@ def test_reset_link_sets_a_new_password_once(app, client, outbox):
     assert "This reset link is not valid any more" in again.get_data(as_text=True)
 
 
+def test_a_reset_link_dies_when_the_account_changes_its_address(app, client, outbox):
+    """A link mailed to the old address (a mailbox the person may have lost) no longer sets
+    the password once the account has a new one."""
+    with app.app_context():
+        make_user(email="dana@example.org")
+    app.test_client().post("/auth/forgot-password", data={"email": "dana@example.org"})
+    link = link_in(outbox[0])
+    login(client, "dana@example.org")
+    r = client.post(
+        "/account/details",
+        data={
+            "full_name": "Dana",
+            "email": "dana@new.example",
+            "locale": "en",
+            "password": PASSWORD,
+        },
+    )
+    assert r.status_code == 302
+    new = "a brand new long passphrase"
+    r = app.test_client().post(
+        link, data={"password": new, "confirm_password": new}, follow_redirects=True
+    )
+    assert "This reset link is not valid any more" in r.get_data(as_text=True)
+    assert login(app.test_client(), "dana@new.example").status_code == 302
+
+
 def test_reset_rejects_a_weak_password_and_keeps_the_old_one(app, client, outbox):
     with app.app_context():
         make_user(email="dana@example.org")

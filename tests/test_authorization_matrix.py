@@ -302,7 +302,11 @@ def build_world() -> World:
         invitation=auth_services.invitation_token(invitation),
         reset=tokens.make(
             "reset-password",
-            {"uid": unconfirmed.id, "fp": unconfirmed.password_hash[-16:]},
+            {
+                "uid": unconfirmed.id,
+                "fp": unconfirmed.password_hash[-16:],
+                "email": unconfirmed.email,
+            },
         ),
         unsubscribe=notifications.unsubscribe_token(member),
         private_feed=private_feed.token(member),

@@ -111,6 +111,32 @@ def test_invited_colleague_sets_a_password_and_joins_as_member(app, client, outb
     )
 
 
+def test_opening_an_invitation_link_signs_nobody_out(app, client, outbox):
+    """A GET changes nothing: a page elsewhere that loads someone's invitation link (an image,
+    say) does not sign out the person signed in on this browser; accepting it does."""
+    org_id, _, _ = setup_org(app)
+    login(client, "admin@civic.example")
+    client.post(f"/organisations/{org_id}/people/invite", data={"email": "new@civic.example"})
+    link = re.search(r"https?://[^/\s]+(/\S+)", outbox[0].body).group(1)
+    with app.app_context():
+        make_user(email="someone@other.example")
+    browser = app.test_client()
+    login(browser, "someone@other.example")
+    assert browser.get(link).status_code == 200
+    assert "Log out" in browser.get("/account/").get_data(as_text=True)
+    r = browser.post(
+        link,
+        data={
+            "full_name": "Nia New",
+            "password": PASSWORD,
+            "confirm_password": PASSWORD,
+            "consent": "y",
+        },
+    )
+    assert r.status_code == 302
+    assert "new@civic.example" in browser.get("/account/").get_data(as_text=True)
+
+
 def test_inviting_an_existing_account_is_refused(app, client, outbox):
     org_id, _, _ = setup_org(app)
     login(client, "admin@civic.example")

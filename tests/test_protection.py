@@ -13,7 +13,7 @@ from sqlalchemy import select
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
 from eukz_platform.contacts.models import Contact, Visibility
-from eukz_platform.core.models import Organisation
+from eukz_platform.core.models import AskToJoinRequest, Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import Coordinator, Membership, MembershipStatus, WorkingGroup
@@ -156,6 +156,18 @@ def test_organisation_page_is_not_found_for_visitors(client, world):
     text(client, f"/organisations/{world['hidden']}", 404)
     as_member(client)
     assert HIDDEN in text(client, f"/organisations/{world['hidden']}")
+
+
+def test_asking_to_join_it_does_not_name_it_to_visitors(app, client, world, outbox):
+    """The duplicate check never offers a members-only organisation to visitors: asking to
+    join it by its number is not found, whatever the form holds, and asks nothing."""
+    url = f"/organisations/{world['hidden']}/ask-to-join"
+    for data in ({}, {"full_name": "Eve Prober", "email": "eve@example.org"}):
+        r = client.post(url, data=data)
+        assert r.status_code == 404 and HIDDEN not in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(AskToJoinRequest)) is None
+    assert outbox == []
 
 
 def test_map_does_not_count_it_for_visitors(client, world):

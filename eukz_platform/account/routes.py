@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from ..auth.decorators import secretariat_required
 from ..core.models import Organisation
 from ..errors import domain_errors
-from ..extensions import db
+from ..extensions import db, limiter
 from ..navigation import redirect_next
 from ..permissions import is_admin_of
 from . import bp, services
@@ -67,6 +67,8 @@ def download():
 
 @bp.post("/details")
 @login_required
+# A new email asks for the password: tried no faster than at logging in.
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 def details():
     form = DetailsForm()
     if form.validate_on_submit():

@@ -30,21 +30,41 @@ def _private(response):
     return response
 
 
+# What a secretariat account without two-factor sign-in may still open when it is required:
+# this blueprint (to set it up), the consent page, the notice, the language, logging out.
+OPEN_WITHOUT_TWO_FACTOR = frozenset(
+    {
+        "account.consent",
+        "auth.logout",
+        "main.privacy",
+        "main.set_language",
+        "main.healthz",
+        "static",
+    }
+)
+
+
 @bp.before_app_request
 def second_factor_for_the_console():
-    """With ``SECRETARIAT_2FA_REQUIRED`` on, the secretariat's console only after two-factor
-    sign-in is set up: the person is sent to set it up."""
-    if request.blueprint != "admin" or not current_app.config.get("SECRETARIAT_2FA_REQUIRED"):
+    """With ``SECRETARIAT_2FA_REQUIRED`` on, the secretariat's rights (the console, and its
+    rights on every other page and in the API) only after two-factor sign-in is set up: the
+    person is sent to set it up."""
+    if (
+        not current_app.config.get("SECRETARIAT_2FA_REQUIRED")
+        or request.endpoint is None
+        or request.blueprint == bp.name
+        or request.endpoint in OPEN_WITHOUT_TWO_FACTOR
+    ):
         return None
     if current_user.is_authenticated and twofactor.required_for(current_user):
         if not twofactor.is_enabled(current_user):
-            flash(
-                _(
-                    "Secretariat accounts must use two-factor sign-in. "
-                    "Set it up to use the secretariat's console."
-                ),
-                "warning",
+            message = _(
+                "Secretariat accounts must use two-factor sign-in. "
+                "Set it up to use the secretariat's console."
             )
+            if request.path.startswith("/api/"):
+                return {"error": "Two-factor sign-in required", "message": message}, 403
+            flash(message, "warning")
             return redirect(url_for("account_security.setup"))
     return None
 

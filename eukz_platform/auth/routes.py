@@ -201,12 +201,15 @@ def accept_invitation(token: str):
     with domain_errors(back=url_for("main.index")):
         invitation = services.invitation_for_token(token)
         services.check_may_join(invitation)
-    if current_user.is_authenticated:
-        logout_user()
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         with domain_errors(back=url_for("auth.login")):
             user = services.accept_invitation(token, form.full_name.data, form.password.data)
+        if current_user.is_authenticated:
+            # Whoever was signed in on this browser gives way to the new colleague (on the
+            # form's POST: opening the link signs nobody out).
+            services.logout(current_user)
+            logout_user()
         flash(_("Welcome to %(org)s.", org=invitation.organisation.name), "success")
         return _sign_in(
             user, next_url=url_for("organisations.profile", org_id=user.organisation_id)

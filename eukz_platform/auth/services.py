@@ -121,7 +121,10 @@ def _send_password_reset(email: str) -> None:
     if user is None or standing.sign_in_refusal(user):
         logger.info("Password reset asked for an unknown address or one that may not sign in")
         return
-    token = tokens.make("reset-password", {"uid": user.id, "fp": _password_fingerprint(user)})
+    # Tied to the address it is mailed to: a new address of the account ends it.
+    token = tokens.make(
+        "reset-password", {"uid": user.id, "fp": _password_fingerprint(user), "email": user.email}
+    )
     mailing.send(
         user,
         lambda: _("Reset your password"),
@@ -136,7 +139,11 @@ def user_for_reset_token(token: str) -> User:
     max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
     payload = tokens.read("reset-password", token, max_age, RESET_LINK)
     user = db.session.get(User, payload.get("uid"))
-    if user is None or payload.get("fp") != _password_fingerprint(user):
+    if (
+        user is None
+        or payload.get("fp") != _password_fingerprint(user)
+        or payload.get("email") != user.email
+    ):
         raise tokens.InvalidToken(RESET_LINK.invalid)
     return user
 

@@ -285,6 +285,9 @@ def ask_to_join_view(org_id: int):
     # organisation, so that nobody pages through the ones awaiting verification.
     if not visibility.is_listed(org):
         abort(404)
+    # Nor does that check show a members-only organisation to those who may not see it.
+    if org.members_only and not visibility.can_view_organisation(current_user, org):
+        abort(404)
     if request.method == "GET" and not visibility.can_view_organisation(current_user, org):
         abort(404)
     if current_user.is_authenticated:
