@@ -158,6 +158,18 @@ def test_organisation_page_is_not_found_for_visitors(client, world):
     assert HIDDEN in text(client, f"/organisations/{world['hidden']}")
 
 
+def test_asking_to_be_added_to_it_does_not_name_it_to_visitors(client, world, outbox):
+    """The duplicate check never shows it to a visitor, so its ask-to-join form (which the
+    check's button posts to) does not reach it either: no name, no mail."""
+    r = client.post(
+        f"/organisations/{world['hidden']}/ask-to-join",
+        data={"full_name": "Curious Visitor", "email": "curious@example.kz"},
+    )
+    assert r.status_code == 404
+    assert HIDDEN not in r.get_data(as_text=True) + client.get("/").get_data(as_text=True)
+    assert outbox == []
+
+
 def test_map_does_not_count_it_for_visitors(client, world):
     page = text(client, "/directory/map")
     # Kazakhstan × Erasmus: nothing a visitor may see (the quiet one hides its membership).

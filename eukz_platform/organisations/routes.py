@@ -282,8 +282,9 @@ def ask_to_join_view(org_id: int):
     org = services.get_or_404(org_id)
     # Asked from the duplicate check (the registration form's button posts here), so it
     # reaches what that check sees; the page on its own is for those who may see the
-    # organisation, so that nobody pages through the ones awaiting verification.
-    if not visibility.is_listed(org):
+    # organisation, so that nobody pages through the ones awaiting verification. One seen by
+    # platform members only is not among what that check sees.
+    if not visibility.can_view_organisation(visibility.DUPLICATE_CHECK, org):
         abort(404)
     if request.method == "GET" and not visibility.can_view_organisation(current_user, org):
         abort(404)
