@@ -373,9 +373,10 @@ def is_members_only_detail(viewer: User | None, contact: Contact) -> bool:
 def can_see_meeting_link(
     viewer: User | None, *, group_member: bool = False, registered: bool = False
 ) -> bool:
-    """A meeting's online link: the secretariat; people whose organisation is an active member
-    of the meeting's group (``group_member``) and people registered for it, not on the waiting
-    list (``registered``) — both only while their account and organisation may act
+    """A meeting's online link: the secretariat; people whose verified organisation is an
+    active member of the meeting's group (``group_member``; people of one awaiting verification
+    see what a visitor sees) and people registered for it, not on the waiting list
+    (``registered``) — both only while their account and organisation may act
     (auth/standing.py). Everyone else is told that the link is sent to registered
     participants.
 
@@ -383,7 +384,7 @@ def can_see_meeting_link(
     which owns those records; the rule is decided here."""
     if not _signed_in(viewer) or not standing.may_act(viewer):
         return False
-    return viewer.is_secretariat or group_member or registered
+    return viewer.is_secretariat or (group_member and is_platform_member(viewer)) or registered
 
 
 # Partner search posts (opportunities/) ----------------------------------------------------
