@@ -164,6 +164,15 @@ def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
     return listed
 
 
+def visible_requests(viewer: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on organisations: those whose requests to join a working group its
+    moderators read. Co-chairs read every one but a closed organisation's (they are told why a
+    rejected or suspended one's cannot be approved); the secretariat reads them all."""
+    if is_secretariat(viewer):
+        return true()
+    return Organisation.status != CLOSED
+
+
 def sees_hidden_memberships(viewer: User | None) -> bool:
     """Whether the viewer sees the memberships that organisations hide from the public:
     platform members (people of verified organisations, the secretariat)."""
