@@ -479,6 +479,15 @@ def can_see_answers(viewer: User | None, post) -> bool:
     )
 
 
+def can_see_answer(viewer: User | None, reply) -> bool:
+    """One answer to a post (``reply``: its model, with ``opportunity`` and ``organisation``):
+    read where the post's answers are (``can_see_answers``), while its organisation is one the
+    viewer may see: the answer of one suspended, rejected or closed since is not shown."""
+    return can_see_answers(viewer, reply.opportunity) and can_view_organisation(
+        viewer, reply.organisation
+    )
+
+
 # Joint outputs ------------------------------------------------------------------------------
 
 
