@@ -164,6 +164,15 @@ def visible_organisations(viewer: User | None) -> ColumnElement[bool]:
     return listed
 
 
+def visible_requests(viewer: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on organisations: those whose requests to join a working group its
+    moderators read. Co-chairs read every one but a closed organisation's (they are told why a
+    rejected or suspended one's cannot be approved); the secretariat reads them all."""
+    if is_secretariat(viewer):
+        return true()
+    return Organisation.status != CLOSED
+
+
 def sees_hidden_memberships(viewer: User | None) -> bool:
     """Whether the viewer sees the memberships that organisations hide from the public:
     platform members (people of verified organisations, the secretariat)."""
@@ -373,9 +382,10 @@ def is_members_only_detail(viewer: User | None, contact: Contact) -> bool:
 def can_see_meeting_link(
     viewer: User | None, *, group_member: bool = False, registered: bool = False
 ) -> bool:
-    """A meeting's online link: the secretariat; people whose organisation is an active member
-    of the meeting's group (``group_member``) and people registered for it, not on the waiting
-    list (``registered``) — both only while their account and organisation may act
+    """A meeting's online link: the secretariat; people whose verified organisation is an
+    active member of the meeting's group (``group_member``; people of one awaiting verification
+    see what a visitor sees) and people registered for it, not on the waiting list
+    (``registered``) — both only while their account and organisation may act
     (auth/standing.py). Everyone else is told that the link is sent to registered
     participants.
 
@@ -383,7 +393,7 @@ def can_see_meeting_link(
     which owns those records; the rule is decided here."""
     if not _signed_in(viewer) or not standing.may_act(viewer):
         return False
-    return viewer.is_secretariat or group_member or registered
+    return viewer.is_secretariat or (group_member and is_platform_member(viewer)) or registered
 
 
 # Partner search posts (opportunities/) ----------------------------------------------------
@@ -466,6 +476,15 @@ def can_see_answers(viewer: User | None, post) -> bool:
     """The answers to a post: the posting organisation's people and the secretariat."""
     return is_secretariat(viewer) or (
         is_own_organisation(viewer, post.organisation_id) and standing.may_act(viewer)
+    )
+
+
+def can_see_answer(viewer: User | None, reply) -> bool:
+    """One answer to a post (``reply``: its model, with ``opportunity`` and ``organisation``):
+    read where the post's answers are (``can_see_answers``), while its organisation is one the
+    viewer may see: the answer of one suspended, rejected or closed since is not shown."""
+    return can_see_answers(viewer, reply.opportunity) and can_view_organisation(
+        viewer, reply.organisation
     )
 
 

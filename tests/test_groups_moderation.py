@@ -212,3 +212,14 @@ def test_a_request_of_a_rejected_or_suspended_organisation_says_why_it_cannot_be
     html = client.get("/working-groups/erasmus/requests").get_data(as_text=True)
     assert f"The secretariat {status} this organisation" in html
     assert 'name="approve"' not in html and 'name="decline"' in html
+
+
+def test_a_request_of_a_closed_organisation_is_not_shown_to_the_co_chairs(app, client):
+    """A closed organisation is seen by the secretariat only: its request left pending is
+    neither listed nor counted for the co-chairs."""
+    setup(app, org_status="closed")
+    login(client, "chair@eu.example")
+    page = client.get("/working-groups/erasmus").get_data(as_text=True)
+    assert "1 pending" not in page
+    html = client.get("/working-groups/erasmus/requests").get_data(as_text=True)
+    assert "Steppe Green" not in html and "We &lt;b&gt;run&lt;/b&gt; exchanges." not in html

@@ -14,6 +14,7 @@ from eukz_platform.core.models import Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
+    Meeting,
     MeetingMode,
     MeetingRegistration,
     Membership,
@@ -114,6 +115,20 @@ def test_the_group_page(client, world, viewer, sees):
     assert "Online check-in" in html
     assert (LINK in html) is sees
     assert (WITHHELD in html) is not sees
+
+
+def test_people_of_a_member_organisation_awaiting_verification_do_not_see_it(app, client, world):
+    """An organisation awaiting verification that holds an active membership (one merged into
+    it from a verified duplicate, say): its people see what a visitor sees."""
+    with app.app_context():
+        group = db.session.get(Meeting, world["meeting"]).group
+        pending = add_member(group, name="Pending Org", status=OrganisationStatus.PENDING)
+        make_user(org=pending, email="person@pending.example")
+    login(client, "person@pending.example")
+    html = client.get(f"/working-groups/erasmus/meetings/{world['meeting']}").get_data(as_text=True)
+    assert LINK not in html and WITHHELD in html
+    r = client.get(f"/working-groups/erasmus/meetings/{world['meeting']}.ics")
+    assert LINK not in event_text(event_of(r))
 
 
 @pytest.mark.parametrize("viewer", SEES)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from eukz_platform import housekeeping
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role
+from eukz_platform.core.models import Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.extensions import db
 from eukz_platform.opportunities import services
@@ -407,6 +408,28 @@ def test_an_answer_reaches_the_posters_admins_and_is_marked(app, client, world, 
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(OpportunityAnswer, answer_id).status == AnswerStatus.IN_CONTACT
+
+
+@pytest.mark.parametrize("status", ["suspended", "rejected", "closed"])
+def test_the_poster_no_longer_reads_the_answer_of_an_organisation_it_may_not_see(
+    app, client, world, status
+):
+    post_id = publish(client)
+    login(client, "aigerim@union.kz")
+    client.post(f"/partner-search/{post_id}/answer", data={"message": "We would like to join."})
+    with app.app_context():
+        db.session.get(Organisation, world["kz"]).status = status
+        db.session.commit()
+    login(client, "eva@forum.example")
+    page = client.get(f"/partner-search/{post_id}").get_data(as_text=True)
+    assert "Almaty Youth Union" not in page and "We would like to join." not in page
+    with app.app_context():
+        answer_id = db.session.scalar(select(OpportunityAnswer.id))
+    r = client.post(f"/partner-search/{post_id}/answers/{answer_id}", data={"status": "not_a_fit"})
+    assert r.status_code == 404
+    login(client, "sec@eesc.example")
+    page = client.get(f"/partner-search/{post_id}").get_data(as_text=True)
+    assert "Almaty Youth Union" in page and "We would like to join." in page
 
 
 def test_answers_are_refused_to_the_poster_and_to_unverified_organisations(app, client, world):

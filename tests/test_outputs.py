@@ -432,6 +432,26 @@ def test_drafts_are_never_shown_outside_the_group(app, client, who):
         assert "Secret draft title" not in r.get_data(as_text=True), url
 
 
+@pytest.mark.parametrize("status", ["suspended", "closed"])
+def test_a_comment_does_not_name_an_organisation_suspended_or_closed_since(app, client, status):
+    setup(app)
+    output_id = draft(app)
+    with app.test_request_context():
+        output = db.session.get(JointOutput, output_id)
+        services.comment(
+            output, output.paragraphs[0].id, by=user("member@member.example"), body="Our view."
+        )
+        make_user(org=add_member(output.group, name="Second Member"), email="two@second.example")
+        user("member@member.example").organisation.status = OrganisationStatus(status)
+        db.session.commit()
+    login(client, "two@second.example")
+    html = page(client, f"/outputs/{output_id}")
+    assert "Our view." in html and "Steppe Youth" not in html
+    client.post("/auth/logout")
+    login(client, "sec@eesc.example")
+    assert "Steppe Youth" in page(client, f"/outputs/{output_id}")
+
+
 def test_the_members_and_the_secretariat_see_the_draft(app, client):
     setup(app)
     output_id = draft(app, title="Inner draft")

@@ -305,9 +305,12 @@ def group_page(group: WorkingGroup, viewer) -> GroupPage:
         page.can_moderate = can_moderate(viewer, group)
         if page.can_moderate:
             page.pending_count = db.session.scalar(
-                select(func.count(Membership.id)).where(
+                select(func.count(Membership.id))
+                .join(Organisation, Membership.organisation_id == Organisation.id)
+                .where(
                     Membership.group_id == group.id,
                     Membership.status == MembershipStatus.PENDING,
+                    visibility.visible_requests(viewer),
                 )
             )
     return page
@@ -320,8 +323,13 @@ def pending_requests(group: WorkingGroup, by: User) -> list[Membership]:
     return list(
         db.session.scalars(
             select(Membership)
-            .where(Membership.group_id == group.id, Membership.status == MembershipStatus.PENDING)
-            .options(joinedload(Membership.organisation))
+            .join(Organisation, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.group_id == group.id,
+                Membership.status == MembershipStatus.PENDING,
+                visibility.visible_requests(by),
+            )
+            .options(contains_eager(Membership.organisation))
             .order_by(Membership.updated_at, Membership.id)
         )
     )

@@ -317,6 +317,8 @@ def answer(post_id: int):
 def mark_answer(post_id: int, answer_id: int):
     post = _post_or_404(post_id)
     reply = owned_or_404(db.session, OpportunityAnswer, answer_id, opportunity_id=post.id)
+    if not visibility.can_view_organisation(current_user, reply.organisation):
+        abort(404)
     back = url_for("opportunities.detail", post_id=post.id) + "#answers"
     with domain_errors(back=back):
         services.mark_answer(reply, request.form.get("status", ""), by=current_user)

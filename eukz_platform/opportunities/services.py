@@ -507,9 +507,10 @@ def matching_posts(org: Organisation, viewer, limit: int = 10) -> list[Opportuni
 
 
 def answers_for(post: Opportunity, viewer) -> list[OpportunityAnswer]:
-    """The answers the viewer may read: all for the poster and the secretariat, else none."""
+    """The answers the viewer may read: for the poster and the secretariat, those of the
+    organisations they may see; else none."""
     if visibility.can_see_answers(viewer, post):
-        return list(post.answers)
+        return [reply for reply in post.answers if visibility.can_see_answer(viewer, reply)]
     return []
 
 
