@@ -32,6 +32,7 @@ from eukz_platform.groups.models import (
     MembershipStatus,
     RegistrationStatus,
 )
+from eukz_platform.opportunities.models import DigestSubscription
 from eukz_platform.search.models import SearchDocument
 
 from .conftest import empty_all_tables
@@ -462,6 +463,18 @@ def test_the_same_contact_added_twenty_times_at_once_is_added_once(app, staff):
     assert statuses(responses) == {302: 1, 422: N - 1}
     assert contacts_by_email(app)["jan.novak@eesc.europa.eu"] == 1
     assert audit_actions(app) == {"contact.create": 1}
+
+
+def test_asking_for_the_weekly_digest_twenty_times_at_once_subscribes_once(app):
+    with app.app_context():
+        org = make_org(status=OrganisationStatus.VERIFIED)
+        make_user(org=org, role=Role.ADMIN, email="admin@steppe.example")
+    clients = signed_in(app, "admin@steppe.example", N)
+    responses = at_once(
+        [lambda c=c: c.post("/partner-search/digest", data={"enabled": "y"}) for c in clients]
+    )
+    assert statuses(responses) == {302: N}
+    assert count(app, DigestSubscription) == 1
 
 
 # Asking to be added to an organisation -------------------------------------------------

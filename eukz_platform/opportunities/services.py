@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, database, mailing, visibility
 from ..auth import standing, tokens
@@ -609,7 +610,12 @@ def set_digest(user: User, enabled: bool) -> None:
         db.session.add(DigestSubscription(user_id=user.id, created_at=now(), last_sent_at=now()))
     elif not enabled and row is not None:
         db.session.delete(row)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A simultaneous request (a second click, another tab) subscribed them first: their
+        # choice is already saved.
+        db.session.rollback()
 
 
 def send_digests(at: datetime | None = None) -> int:
