@@ -31,6 +31,7 @@ from eukz_platform.groups.models import (
     MembershipEvent,
     MembershipStatus,
     RegistrationStatus,
+    WorkingGroupTranslation,
 )
 from eukz_platform.opportunities.models import DigestSubscription
 from eukz_platform.search.models import SearchDocument
@@ -570,3 +571,25 @@ def test_archiving_a_group_twenty_times_at_once_archives_it_once(app):
     responses = at_once([lambda c=c: c.post("/admin/groups/erasmus/archive") for c in clients])
     assert statuses(responses) == {302: N}
     assert audit_actions(app) == {"group.archive": 1}
+
+
+def test_the_same_group_edit_saved_twenty_times_at_once_adds_its_translation_once(app):
+    with app.test_request_context():
+        make_group("erasmus", title="Erasmus")
+        make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
+    form = {
+        "moderation": "moderated",
+        "title_en": "Erasmus",
+        "purpose_en": "The purpose of erasmus.",
+        "title_ru": "Эразмус",
+        "purpose_ru": "Больше молодых казахстанцев в Эразмусе.",
+        "title_kk": "",
+        "purpose_kk": "",
+    }
+    clients = signed_in(app, "staff@eesc.example", N)
+    responses = at_once(
+        [lambda c=c: c.post("/admin/groups/erasmus/edit", data=form) for c in clients]
+    )
+    assert set(statuses(responses)) <= {302, 409}, statuses(responses)
+    assert count(app, WorkingGroupTranslation, WorkingGroupTranslation.locale == "ru") == 1
+    assert audit_actions(app) == {"group.update": 1}
