@@ -13,12 +13,14 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from eukz_platform import create_app
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role, User
+from eukz_platform.auth.twofactor import TwoFactor
 from eukz_platform.contacts import importing as contacts_import
 from eukz_platform.contacts.models import Contact
 from eukz_platform.core.models import Organisation
@@ -593,3 +595,25 @@ def test_the_same_group_edit_saved_twenty_times_at_once_adds_its_translation_onc
     assert set(statuses(responses)) <= {302, 409}, statuses(responses)
     assert count(app, WorkingGroupTranslation, WorkingGroupTranslation.locale == "ru") == 1
     assert audit_actions(app) == {"group.update": 1}
+
+
+def test_turning_two_factor_sign_in_on_twenty_times_at_once_turns_it_on_once(app):
+    with app.test_request_context():
+        make_user(email="admin@steppe.example")
+    clients = signed_in(app, "admin@steppe.example", N)
+    page = clients[0].get("/account/security/two-factor/set-up").get_data(as_text=True)
+    secret = re.search(r'id="two-factor-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    cookie = clients[0].get_cookie("session").value  # it holds the secret offered
+    for client in clients[1:]:
+        client.set_cookie("session", cookie)
+    code = pyotp.TOTP(secret).now()
+    responses = at_once(
+        [
+            lambda c=c: c.post("/account/security/two-factor/set-up", data={"code": code})
+            for c in clients
+        ]
+    )
+    # Once on, with its recovery codes shown once; the other requests are told it is on.
+    assert statuses(responses) == {200: 1, 302: N - 1}
+    assert count(app, TwoFactor) == 1
+    assert audit_actions(app)["user.two_factor_on"] == 1
