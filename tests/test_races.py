@@ -12,6 +12,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -25,6 +26,7 @@ from eukz_platform.contacts import importing as contacts_import
 from eukz_platform.contacts.models import Contact
 from eukz_platform.core.models import Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
+from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
     Coordinator,
@@ -35,7 +37,7 @@ from eukz_platform.groups.models import (
     RegistrationStatus,
     WorkingGroupTranslation,
 )
-from eukz_platform.opportunities.models import DigestSubscription
+from eukz_platform.opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
 from eukz_platform.search.models import SearchDocument
 
 from .conftest import empty_all_tables
@@ -617,3 +619,33 @@ def test_turning_two_factor_sign_in_on_twenty_times_at_once_turns_it_on_once(app
     assert statuses(responses) == {200: 1, 302: N - 1}
     assert count(app, TwoFactor) == 1
     assert audit_actions(app)["user.two_factor_on"] == 1
+
+
+def test_the_same_answer_to_a_post_sent_twenty_times_at_once_is_sent_once(app, outbox):
+    with app.test_request_context():
+        poster = make_org(name="Brussels Youth Forum", status=OrganisationStatus.VERIFIED)
+        make_user(org=poster, role=Role.ADMIN, email="eva@forum.example")
+        answerer = make_org(name="Almaty Youth Union", status=OrganisationStatus.VERIFIED)
+        make_user(org=answerer, role=Role.ADMIN, email="aigerim@union.kz")
+        post = Opportunity(
+            organisation_id=poster.id,
+            kind="partners",
+            title="Partners wanted",
+            description="For a youth exchange.",
+            deadline=utcnow().date() + timedelta(days=30),
+        )
+        db.session.add(post)
+        db.session.commit()
+        post_id = post.id
+    clients = signed_in(app, "aigerim@union.kz", N)
+    outbox.clear()
+    responses = at_once(
+        [
+            lambda c=c: c.post(f"/partner-search/{post_id}/answer", data={"message": "Us!"})
+            for c in clients
+        ]
+    )
+    assert statuses(responses) == {302: N}
+    assert count(app, OpportunityAnswer) == 1
+    assert audit_actions(app)["opportunity.answer"] == 1
+    assert len(outbox) == 1

@@ -323,6 +323,9 @@ def answer(post: Opportunity, message: str, by: User) -> OpportunityAnswer:
     if not post.is_open_on(today()) or post.hidden_at is not None:
         raise PostClosed()
     message = _text("message", message, _("Write a message."), ANSWER_MAX)
+    # The same answer sent twice at once (a double click) waits here for the first, then
+    # finds it.
+    database.locked(db.session, post)
     already = db.session.scalar(
         select(OpportunityAnswer.id).where(
             OpportunityAnswer.opportunity_id == post.id,
