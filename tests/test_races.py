@@ -24,7 +24,7 @@ from eukz_platform.auth.models import Role, User
 from eukz_platform.auth.twofactor import TwoFactor
 from eukz_platform.contacts import importing as contacts_import
 from eukz_platform.contacts.models import Contact
-from eukz_platform.core.models import Organisation
+from eukz_platform.core.models import Invitation, Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
 from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
@@ -649,3 +649,21 @@ def test_the_same_answer_to_a_post_sent_twenty_times_at_once_is_sent_once(app, o
     assert count(app, OpportunityAnswer) == 1
     assert audit_actions(app)["opportunity.answer"] == 1
     assert len(outbox) == 1
+
+
+def test_the_same_invitation_sent_twenty_times_at_once_is_kept_once(app, outbox):
+    with app.test_request_context():
+        org = make_org(status=OrganisationStatus.VERIFIED)
+        make_user(org=org, role=Role.ADMIN, email="admin@steppe.example")
+        org_id = org.id
+    clients = signed_in(app, "admin@steppe.example", N)
+    responses = at_once(
+        [
+            lambda c=c: c.post(
+                f"/organisations/{org_id}/people/invite", data={"email": "new@steppe.example"}
+            )
+            for c in clients
+        ]
+    )
+    assert statuses(responses) == {302: N}
+    assert count(app, Invitation, Invitation.email == "new@steppe.example") == 1
