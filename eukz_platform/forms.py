@@ -8,6 +8,7 @@ otherwise end up in an email's subject, where the mail library refuses it (heade
 """
 
 import re
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -145,6 +146,12 @@ def empty_to_none(value):
 
 def lower(value):
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def email_address(value):
+    """An email address in one form: lower case, its accented letters composed (NFC), so that
+    the same address typed or sent decomposed finds the same account."""
+    return unicodedata.normalize("NFC", lower(value)) if isinstance(value, str) else value
 
 
 def required_line(label, max_length: int, message=None, **kwargs) -> StringField:

@@ -238,6 +238,37 @@ def test_an_edit_to_a_look_alike_of_another_name_is_refused(app, client, people,
     assert "already registered" in field_error(r.get_data(as_text=True), "name")
 
 
+# An email address whose accented letters are decomposed (NFD, as some systems send them) is
+# the address of the same person as its composed form (NFC).
+ACCENTED_EMAIL = unicodedata.normalize("NFC", "aigérim@steppe.kz")
+DECOMPOSED_EMAIL = unicodedata.normalize("NFD", ACCENTED_EMAIL)
+
+
+def test_an_email_with_decomposed_letters_is_the_address_already_registered(app, client):
+    assert DECOMPOSED_EMAIL != ACCENTED_EMAIL
+    first = client.post("/organisations/register", data=registration_form(email=ACCENTED_EMAIL))
+    assert first.status_code == 302
+    r = app.test_client().post(
+        "/organisations/register",
+        data=registration_form(
+            name="Kazakh Teachers Forum",
+            acronym="KTF",
+            website="https://teachers.example.kz",
+            email=DECOMPOSED_EMAIL,
+        ),
+    )
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(User.email)).all() == [ACCENTED_EMAIL]
+
+
+def test_an_email_with_decomposed_letters_logs_in(app, client):
+    with app.app_context():
+        make_user(email=ACCENTED_EMAIL)
+    r = login(client, DECOMPOSED_EMAIL)
+    assert r.status_code == 302 and "/auth/login" not in r.headers["Location"]
+
+
 def test_names_in_other_scripts_are_still_different_organisations(app, client, people):
     # A Russian name is no look-alike of a Latin one, though search folds it to Latin.
     before = count(app, Organisation)

@@ -12,17 +12,21 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from eukz_platform import create_app
 from eukz_platform.audit import AuditEntry
 from eukz_platform.auth.models import Role, User
+from eukz_platform.auth.twofactor import TwoFactor
 from eukz_platform.contacts import importing as contacts_import
 from eukz_platform.contacts.models import Contact
-from eukz_platform.core.models import Organisation
+from eukz_platform.core.models import Invitation, Organisation
 from eukz_platform.core.vocabulary import OrganisationStatus
+from eukz_platform.database import utcnow
 from eukz_platform.extensions import db
 from eukz_platform.groups.models import (
     Coordinator,
@@ -31,7 +35,9 @@ from eukz_platform.groups.models import (
     MembershipEvent,
     MembershipStatus,
     RegistrationStatus,
+    WorkingGroupTranslation,
 )
+from eukz_platform.opportunities.models import DigestSubscription, Opportunity, OpportunityAnswer
 from eukz_platform.search.models import SearchDocument
 
 from .conftest import empty_all_tables
@@ -464,6 +470,18 @@ def test_the_same_contact_added_twenty_times_at_once_is_added_once(app, staff):
     assert audit_actions(app) == {"contact.create": 1}
 
 
+def test_asking_for_the_weekly_digest_twenty_times_at_once_subscribes_once(app):
+    with app.app_context():
+        org = make_org(status=OrganisationStatus.VERIFIED)
+        make_user(org=org, role=Role.ADMIN, email="admin@steppe.example")
+    clients = signed_in(app, "admin@steppe.example", N)
+    responses = at_once(
+        [lambda c=c: c.post("/partner-search/digest", data={"enabled": "y"}) for c in clients]
+    )
+    assert statuses(responses) == {302: N}
+    assert count(app, DigestSubscription) == 1
+
+
 # Asking to be added to an organisation -------------------------------------------------
 
 
@@ -557,3 +575,95 @@ def test_archiving_a_group_twenty_times_at_once_archives_it_once(app):
     responses = at_once([lambda c=c: c.post("/admin/groups/erasmus/archive") for c in clients])
     assert statuses(responses) == {302: N}
     assert audit_actions(app) == {"group.archive": 1}
+
+
+def test_the_same_group_edit_saved_twenty_times_at_once_adds_its_translation_once(app):
+    with app.test_request_context():
+        make_group("erasmus", title="Erasmus")
+        make_user(role=Role.SECRETARIAT, email="staff@eesc.example")
+    form = {
+        "moderation": "moderated",
+        "title_en": "Erasmus",
+        "purpose_en": "The purpose of erasmus.",
+        "title_ru": "Эразмус",
+        "purpose_ru": "Больше молодых казахстанцев в Эразмусе.",
+        "title_kk": "",
+        "purpose_kk": "",
+    }
+    clients = signed_in(app, "staff@eesc.example", N)
+    responses = at_once(
+        [lambda c=c: c.post("/admin/groups/erasmus/edit", data=form) for c in clients]
+    )
+    assert set(statuses(responses)) <= {302, 409}, statuses(responses)
+    assert count(app, WorkingGroupTranslation, WorkingGroupTranslation.locale == "ru") == 1
+    assert audit_actions(app) == {"group.update": 1}
+
+
+def test_turning_two_factor_sign_in_on_twenty_times_at_once_turns_it_on_once(app):
+    with app.test_request_context():
+        make_user(email="admin@steppe.example")
+    clients = signed_in(app, "admin@steppe.example", N)
+    page = clients[0].get("/account/security/two-factor/set-up").get_data(as_text=True)
+    secret = re.search(r'id="two-factor-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    cookie = clients[0].get_cookie("session").value  # it holds the secret offered
+    for client in clients[1:]:
+        client.set_cookie("session", cookie)
+    code = pyotp.TOTP(secret).now()
+    responses = at_once(
+        [
+            lambda c=c: c.post("/account/security/two-factor/set-up", data={"code": code})
+            for c in clients
+        ]
+    )
+    # Once on, with its recovery codes shown once; the other requests are told it is on.
+    assert statuses(responses) == {200: 1, 302: N - 1}
+    assert count(app, TwoFactor) == 1
+    assert audit_actions(app)["user.two_factor_on"] == 1
+
+
+def test_the_same_answer_to_a_post_sent_twenty_times_at_once_is_sent_once(app, outbox):
+    with app.test_request_context():
+        poster = make_org(name="Brussels Youth Forum", status=OrganisationStatus.VERIFIED)
+        make_user(org=poster, role=Role.ADMIN, email="eva@forum.example")
+        answerer = make_org(name="Almaty Youth Union", status=OrganisationStatus.VERIFIED)
+        make_user(org=answerer, role=Role.ADMIN, email="aigerim@union.kz")
+        post = Opportunity(
+            organisation_id=poster.id,
+            kind="partners",
+            title="Partners wanted",
+            description="For a youth exchange.",
+            deadline=utcnow().date() + timedelta(days=30),
+        )
+        db.session.add(post)
+        db.session.commit()
+        post_id = post.id
+    clients = signed_in(app, "aigerim@union.kz", N)
+    outbox.clear()
+    responses = at_once(
+        [
+            lambda c=c: c.post(f"/partner-search/{post_id}/answer", data={"message": "Us!"})
+            for c in clients
+        ]
+    )
+    assert statuses(responses) == {302: N}
+    assert count(app, OpportunityAnswer) == 1
+    assert audit_actions(app)["opportunity.answer"] == 1
+    assert len(outbox) == 1
+
+
+def test_the_same_invitation_sent_twenty_times_at_once_is_kept_once(app, outbox):
+    with app.test_request_context():
+        org = make_org(status=OrganisationStatus.VERIFIED)
+        make_user(org=org, role=Role.ADMIN, email="admin@steppe.example")
+        org_id = org.id
+    clients = signed_in(app, "admin@steppe.example", N)
+    responses = at_once(
+        [
+            lambda c=c: c.post(
+                f"/organisations/{org_id}/people/invite", data={"email": "new@steppe.example"}
+            )
+            for c in clients
+        ]
+    )
+    assert statuses(responses) == {302: N}
+    assert count(app, Invitation, Invitation.email == "new@steppe.example") == 1

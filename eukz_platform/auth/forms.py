@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form, lower, required_line
+from ..forms import Form, email_address, required_line
 from .passwords import MIN_LENGTH, is_common
 
 
@@ -21,9 +21,9 @@ def full_name_field() -> StringField:
 
 
 def email_field() -> EmailField:
-    """A person's email address, in lower case."""
+    """A person's email address, in lower case and composed (NFC)."""
     return EmailField(
-        _l("Email"), filters=[lower], validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Email"), filters=[email_address], validators=[DataRequired(), Email(), Length(max=254)]
     )
 
 
@@ -36,7 +36,9 @@ def consent_field() -> BooleanField:
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), filters=[lower], validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("Email"), filters=[email_address], validators=[DataRequired(), Length(max=254)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Remember me"))
     submit = SubmitField(_l("Log in"))

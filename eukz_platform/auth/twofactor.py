@@ -25,7 +25,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, or_, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import audit
-from ..database import Sealed, UTCDateTime, belongs_to, utcnow
+from ..database import Sealed, UTCDateTime, belongs_to, locked, utcnow
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..navigation import is_safe_next
@@ -197,6 +197,9 @@ def _replace_recovery_codes(user: User) -> list[str]:
 def enable(user: User, code: str) -> list[str]:
     """Turn two-factor sign-in on with a first code of the secret offered (``setup_secret``);
     the ten recovery codes, which are shown once and kept only hashed."""
+    # The same form sent twice at once (a double click) waits here for the first to end,
+    # then finds two-factor sign-in on.
+    locked(db.session, db.session.get(User, user.id))
     if is_enabled(user):
         raise AlreadyOn()
     secret = setup_secret(user)

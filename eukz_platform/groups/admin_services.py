@@ -381,6 +381,9 @@ def update_group(
 ) -> bool:
     """Change the group's texts and moderation; return whether anything changed."""
     _require_secretariat(by)
+    # A simultaneous save of the same form (a double click) waits here, then finds the texts
+    # the first one left, so that a translation is added once.
+    locked(db.session, group)
     before = _snapshot(group)
     group.moderated = moderated
     _apply_texts(group, texts)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, database, mailing, visibility
 from ..auth import standing, tokens
@@ -322,6 +323,9 @@ def answer(post: Opportunity, message: str, by: User) -> OpportunityAnswer:
     if not post.is_open_on(today()) or post.hidden_at is not None:
         raise PostClosed()
     message = _text("message", message, _("Write a message."), ANSWER_MAX)
+    # The same answer sent twice at once (a double click) waits here for the first, then
+    # finds it.
+    database.locked(db.session, post)
     already = db.session.scalar(
         select(OpportunityAnswer.id).where(
             OpportunityAnswer.opportunity_id == post.id,
@@ -610,7 +614,12 @@ def set_digest(user: User, enabled: bool) -> None:
         db.session.add(DigestSubscription(user_id=user.id, created_at=now(), last_sent_at=now()))
     elif not enabled and row is not None:
         db.session.delete(row)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A simultaneous request (a second click, another tab) subscribed them first: their
+        # choice is already saved.
+        db.session.rollback()
 
 
 def send_digests(at: datetime | None = None) -> int:

@@ -27,7 +27,7 @@ from ..core.models import (
     name_skeleton,
 )
 from ..core.name_keys import same_name
-from ..database import owned_or_404, utcnow
+from ..database import locked, owned_or_404, utcnow
 from ..errors import Conflict, unique_or
 from ..extensions import db
 from ..links import site_url
@@ -206,6 +206,9 @@ def invite(org: Organisation, email: str, by: User) -> Invitation:
     # again here (auth.services.accept_invitation).
     if owner is not None and owner.active:
         raise AlreadyUser()
+    # The same invitation sent twice at once (a double click) waits here for the first, then
+    # finds it and sends it again.
+    locked(db.session, org)
     invitation = db.session.scalar(
         select(Invitation).where(
             Invitation.organisation_id == org.id,
