@@ -275,3 +275,27 @@ def test_unknown_group_or_meeting_is_404(app, client):
     assert client.get(f"/working-groups/erasmus/meetings/{meeting_id}").status_code == 404
     assert client.get(f"/working-groups/erasmus/meetings/{meeting_id}.ics").status_code == 404
     assert client.get(f"/working-groups/other/meetings/{meeting_id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "when"),
+    [
+        ("ru", "среда, 3 июня 2099 г., 09:00 – 11:00"),
+        ("kk", "2099 ж. 3 маусым, сәрсенбі, 09:00 – 11:00"),
+    ],
+)
+def test_a_meeting_s_date_is_written_as_the_reader_s_language_writes_dates(
+    app, client, language, when
+):
+    with app.app_context():
+        group = make_group("erasmus")
+        make_meeting(
+            group,
+            title="Almaty round table",
+            timezone="Asia/Almaty",
+            starts_at=datetime(2099, 6, 3, 4, 0, tzinfo=UTC),
+            ends_at=datetime(2099, 6, 3, 6, 0, tzinfo=UTC),
+        )
+    client.set_cookie("lang", language)
+    html = client.get("/working-groups/erasmus").get_data(as_text=True)
+    assert when in html
