@@ -11,7 +11,7 @@ from ..charts import bar_chart
 from ..core.vocabulary import SIDE_LABELS
 from . import balance, services
 from .announcements import linkify
-from .meetings import local_time
+from .meetings import local_time, zone_name
 from .models import Meeting
 
 TIME = "HH:mm"
@@ -39,7 +39,7 @@ def meeting_when(meeting: Meeting) -> str:
         "%(start)s – %(end)s, %(zone)s time (%(offset)s)",
         start=format_datetime(starts, date_time, rebase=False),
         end=format_datetime(ends, end_format, rebase=False),
-        zone=meeting.timezone.replace("_", " "),
+        zone=zone_name(meeting.timezone),
         offset=format_datetime(starts, "ZZZZ", rebase=False),
     )
 
