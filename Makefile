@@ -56,13 +56,16 @@ test: lint compile-translations
 # messages.pot (not committed) and updates each catalogue from it: new messages come in
 # untranslated, changed ones marked fuzzy beside their old translation (--previous), gone ones
 # removed. tests/test_translations.py fails until each is translated and its fuzzy mark removed.
+# Babel skips directories whose names start with "_" unless told which to skip: the templates'
+# shared macros live in templates/_macros/, so only hidden directories and caches are skipped.
+EXTRACT_IGNORE := .* __pycache__ node_modules
 TRANSLATIONS := eukz_platform/translations
 CATALOGUES   := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel --quiet extract -F babel.cfg --add-location=file --add-comments=Translators: \
 	  --sort-by-file --project "EU–Kazakhstan Civil Society Platform" \
-	  -o $(TRANSLATIONS)/messages.pot .
+	  --ignore-dirs "$(EXTRACT_IGNORE)" -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel --quiet update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
 	  --previous --ignore-obsolete
 	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)

@@ -173,9 +173,8 @@ class Config:
     # notice changes in substance: everyone is asked to agree again at their next sign-in.
     PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12-02")
     # Who decides what is done with the data (the controller), and where to write about it.
-    PRIVACY_CONTROLLER = os.environ.get(
-        "PRIVACY_CONTROLLER", "The secretariat of the EU–Kazakhstan Civil Society Platform"
-    )
+    # Default: the platform's secretariat, named in the reader's language.
+    PRIVACY_CONTROLLER = os.environ.get("PRIVACY_CONTROLLER")
     # Default: privacy@ the host of SITE_URL.
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL")
     # Where the database and its backups are kept: an ISO 3166 country code, "EU" for a

@@ -179,9 +179,15 @@ def _render(code: int, name: str, description: str, retry_after: int | None = No
 
 def handle_http(e: HTTPException):
     retry_after = None
+    description = e.description or ""
     if e.code == 429:
         retry_after = _retry_after_seconds(e)
-    body, code = _render(e.code or 500, e.name, e.description or "", retry_after)
+        limit = getattr(e, "limit", None)
+        if limit is not None and not limit.error_message:
+            # Without a message of its own, the limiter describes the limit ("10 per 1
+            # minute"), in English: the page says what happened in the reader's language.
+            description = ""
+    body, code = _render(e.code or 500, e.name, description, retry_after)
     headers = {}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)

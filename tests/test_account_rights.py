@@ -515,3 +515,19 @@ def test_the_privacy_notice_answers_the_questions_from_the_settings_and_the_rule
     page = client.get("/privacy").get_data(as_text=True)
     assert "kept in: the European Union" in page
     assert "transfer of personal data outside the EU" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "controller"),
+    [
+        ("ru", "Секретариат Платформы гражданского общества ЕС – Казахстан"),
+        ("kk", "ЕО – Қазақстан азаматтық қоғам платформасының хатшылығы"),
+    ],
+)
+def test_without_a_controller_set_the_privacy_notice_names_the_secretariat_in_the_page_s_language(
+    client, language, controller
+):
+    client.set_cookie("lang", language)
+    page = client.get("/privacy").get_data(as_text=True)
+    assert controller in page
+    assert "The secretariat of the EU–Kazakhstan Civil Society Platform" not in page

@@ -453,3 +453,28 @@ def test_only_the_secretariat_reaches_the_organisations(app, method, path):
     r = getattr(staff, method)(url, data=data)
     assert r.status_code in (200, 302)
     assert "noindex" in r.headers["X-Robots-Tag"]
+
+
+def test_the_organisation_file_names_memberships_and_visibilities_in_the_reader_s_language(
+    app, staff
+):
+    from .test_groups_support import add_member, make_group
+
+    with app.app_context():
+        org = make_org(name="Civic Union", status=VERIFIED)
+        add_member(make_group("erasmus", title="Erasmus for young Kazakhs"), org=org)
+        db.session.add(
+            Contact(
+                organisation_id=org.id,
+                name="Aliya Contact",
+                email="aliya@civic.example",
+                visibility=Visibility.PRIVATE,
+            )
+        )
+        db.session.commit()
+        org_id = org.id
+    staff.get("/language/ru")
+    page = staff.get(f"/admin/organisations/{org_id}").get_data(as_text=True)
+    assert "Erasmus for young Kazakhs: Член (" in page
+    assert "Aliya Contact — aliya@civic.example (Закрытый)" in page
+    assert ": active (" not in page and "(private)" not in page

@@ -346,3 +346,32 @@ def test_template_messages_are_translated_escaped_and_filled_as_jinja_writes_the
     with app.test_request_context("/", headers={"Accept-Language": "ru"}):
         html = render_template_string(source)
     assert html == "Войти|&lt;b&gt; and 2|3 результата|Войти|100%"
+
+
+# The shared macros' words (pagination, the required mark, the error summary) ------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "page_of", "previous", "required", "problem"),
+    [
+        ("ru", "Страница 2 из 3", "Назад", "обязательно", "Обнаружены ошибки"),
+        ("kk", "3 беттің 2-беті", "Алдыңғы", "міндетті", "Қателер бар"),
+    ],
+)
+def test_pagination_and_form_errors_are_in_the_reader_s_language(
+    app, client, language, page_of, previous, required, problem
+):
+    with app.app_context():
+        for i in range(3):
+            make_org(name=f"Civic Union {i}", country="KZ", status=OrganisationStatus.VERIFIED)
+    client.set_cookie("lang", language)
+    page = client.get("/directory/?country=KZ&per_page=1&page=2").get_data(as_text=True)
+    nav = re.search(r'<nav class="ecl-pagination.*?</nav>', page, re.S).group(0)
+    assert f'aria-current="page">{page_of}<' in nav
+    assert f'<span class="ecl-link__label">{previous}</span>' in nav
+    assert "Previous" not in nav and "Go to page" not in nav and "Next" not in nav
+    r = client.post("/auth/login", data={})
+    form = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert f'aria-label="{required}">*</span>' in form
+    assert problem in form and "There is a problem" not in form

@@ -260,3 +260,31 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ru", "Вы отправили слишком много запросов за короткое время."),
+        ("kk", "Сіз қысқа уақыт ішінде тым көп сұрау жібердіңіз."),
+    ],
+)
+def test_the_too_many_requests_page_says_why_in_the_reader_s_language(
+    database_url, language, message
+):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_LOGIN": "1 per minute",
+        }
+    )
+    client = app.test_client()
+    client.set_cookie("lang", language)
+    login(client, "x@example.org", "wrong password")
+    r = login(client, "x@example.org", "wrong password")
+    assert r.status_code == 429
+    page = r.get_data(as_text=True)
+    assert message in page
+    assert "per 1 minute" not in page

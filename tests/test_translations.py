@@ -6,6 +6,7 @@ English message's placeholders and markup, and as many plural forms as its langu
 """
 
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from eukz_platform import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "eukz_platform" / "translations"
+# The directories `make translations` skips (its EXTRACT_IGNORE): not "_macros", which Babel's
+# own default would skip.
+IGNORE_DIRS = (".*", "__pycache__", "node_modules")
 LANGUAGES = sorted(p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
 
 # A %-placeholder (%(name)s, %(num)d, %s, %%), a {name} field, an HTML tag or entity.
@@ -39,7 +43,14 @@ def current_messages() -> set:
         method_map, options_map = parse_mapping_cfg(f)
     return {
         message if isinstance(message, str) else tuple(message)
-        for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options_map)
+        for _, _, message, _, _ in extract_from_dir(
+            str(ROOT),
+            method_map,
+            options_map,
+            directory_filter=lambda path: not any(
+                fnmatch(Path(path).name, pattern) for pattern in IGNORE_DIRS
+            ),
+        )
     }
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import get_timezone, get_timezone_location
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -127,10 +129,17 @@ class NotRegistered(Conflict, category="info"):
     message = _l("You are not registered for this meeting.")
 
 
+def zone_name(timezone: str) -> str:
+    """A time zone as the reader's language names its city ("Almaty", "Алматы"); UTC as is."""
+    return get_timezone_location(
+        get_timezone(timezone), locale=get_locale() or "en", return_city=True
+    )
+
+
 def timezone_choices() -> list[tuple[str, str]]:
-    """(IANA name, label) for the zones this system knows, in the order above."""
+    """(IANA name, its city's name) for the zones this system knows, in the order above."""
     known = available_timezones() | {"UTC"}
-    return [(name, name.replace("_", " ")) for name in TIMEZONES if name in known]
+    return [(name, zone_name(name)) for name in TIMEZONES if name in known]
 
 
 def to_utc(local: datetime, timezone: str) -> datetime:

@@ -11,11 +11,17 @@ from ..charts import bar_chart
 from ..core.vocabulary import SIDE_LABELS
 from . import balance, services
 from .announcements import linkify
-from .meetings import local_time
+from .meetings import local_time, zone_name
 from .models import Meeting
 
-DATE_TIME = "EEEE d MMMM y, HH:mm"
 TIME = "HH:mm"
+
+
+def date_time_pattern() -> str:
+    """A meeting's day and time as the reader's language writes them (a CLDR pattern)."""
+    # Translators: a CLDR date pattern: EEEE weekday, d day, MMMM month, y year, HH:mm time.
+    # Text between 'quotes' is written as is.
+    return _("EEEE d MMMM y, HH:mm")
 
 
 def linkify_text(text: str | None) -> Markup:
@@ -27,12 +33,13 @@ def meeting_when(meeting: Meeting) -> str:
     """Start and end in the meeting's own time zone, with the zone's name and UTC offset."""
     starts = local_time(meeting.starts_at, meeting.timezone)
     ends = local_time(meeting.ends_at, meeting.timezone)
-    end_format = TIME if starts.date() == ends.date() else DATE_TIME
+    date_time = date_time_pattern()
+    end_format = TIME if starts.date() == ends.date() else date_time
     return _(
         "%(start)s – %(end)s, %(zone)s time (%(offset)s)",
-        start=format_datetime(starts, DATE_TIME, rebase=False),
+        start=format_datetime(starts, date_time, rebase=False),
         end=format_datetime(ends, end_format, rebase=False),
-        zone=meeting.timezone.replace("_", " "),
+        zone=zone_name(meeting.timezone),
         offset=format_datetime(starts, "ZZZZ", rebase=False),
     )
 

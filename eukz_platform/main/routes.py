@@ -40,7 +40,8 @@ def privacy():
     places = [p.strip() for p in str(config["DATA_HOSTING_LOCATION"]).split(",") if p.strip()]
     return render_template(
         "main/privacy.html",
-        controller=config["PRIVACY_CONTROLLER"],
+        controller=config.get("PRIVACY_CONTROLLER")
+        or _("The secretariat of the EU–Kazakhstan Civil Society Platform"),
         contact_link=Markup('<a class="ecl-link" href="mailto:{0}">{0}</a>').format(
             config.get("PRIVACY_CONTACT_EMAIL") or f"privacy@{site_host(current_app)}"
         ),
