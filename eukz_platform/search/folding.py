@@ -113,10 +113,9 @@ _LATIN = {"ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "�
 _TABLE = str.maketrans({**_CYRILLIC, **_GREEK, **_LATIN})
 
 
-# Format characters (category Cf: zero-width spaces and joiners, the soft hyphen, direction
-# marks and overrides…): invisible, so a word holding one is read as one word without it.
-# Written as ranges: a class of 163 single characters is matched several times slower.
 def _ranges(codes: list[int]) -> str:
+    """A regular expression's class of these characters, written as ranges: a class of 163
+    single characters is matched several times slower."""
     ranges: list[list[int]] = []
     for code in codes:
         if ranges and ranges[-1][1] == code - 1:
@@ -129,6 +128,8 @@ def _ranges(codes: list[int]) -> str:
     )
 
 
+# Format characters (category Cf: zero-width spaces and joiners, the soft hyphen, direction
+# marks and overrides…): invisible, so a word holding one is read as one word without it.
 _FORMAT_CHARACTERS = _ranges(
     [
         code
